@@ -1,0 +1,356 @@
+"""Typed, frozen models of one environment file (`environments/<env>.yaml`).
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored setting.
+Cross-field rules live next to the fields they relate; messages name the field the user must change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+
+ENVIRONMENT_ORDER: tuple[str, ...] = ("dev", "staging", "prod")
+
+# Instance families that carry NVIDIA GPUs (EC2 for EKS node pools).
+GPU_INSTANCE_FAMILIES = frozenset(
+    {"p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6", "g4dn", "g5", "g6", "g6e", "gr6", "g5g"}
+)
+GPU_AMI_TYPES = frozenset({"AL2_x86_64_GPU", "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"})
+CPU_AMI_TYPES = frozenset({"AL2_x86_64", "AL2023_x86_64_STANDARD", "BOTTLEROCKET_x86_64"})
+
+Lowercase = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$")]
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+Ec2InstanceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")]
+SageMakerInstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")]
+IamRoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$")]
+ScheduleExpression = Annotated[str, StringConstraints(pattern=r"^(cron|rate)\(.+\)$")]
+Metric = Literal["auc", "accuracy", "f1", "precision", "recall"]
+
+
+class Strict(BaseModel):
+    """Base: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Scaling(Strict):
+    """A min/desired/max triple, kept in order."""
+
+    min_size: int = Field(ge=0)
+    desired_size: int = Field(ge=0)
+    max_size: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scaling:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"must satisfy min_size <= desired_size <= max_size "
+                f"(got {self.min_size} <= {self.desired_size} <= {self.max_size})"
+            )
+        return self
+
+
+class StateBackend(Strict):
+    """Where Terraform keeps state for a real account: an S3 bucket with native S3 locking."""
+
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    region: Region | None = None
+    key_prefix: str = "mlops-kit"
+
+
+class Network(Strict):
+    cidr: str = "10.0.0.0/16"
+    az_count: int = Field(default=2, ge=2, le=6)
+    subnet_prefix_length: int = Field(default=20, ge=16, le=28)
+
+    @field_validator("cidr")
+    @classmethod
+    def _valid_cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"not a valid IPv4 CIDR block: {exc}") from None
+        if not 16 <= network.prefixlen <= 24:
+            raise ValueError("VPC CIDR prefix length must be between /16 and /24 (an AWS limit)")
+        return value
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> Network:
+        vpc = ipaddress.IPv4Network(self.cidr)
+        if self.subnet_prefix_length < vpc.prefixlen:
+            raise ValueError(
+                f"subnet_prefix_length /{self.subnet_prefix_length} is larger than the VPC {self.cidr}"
+            )
+        available = 2 ** (self.subnet_prefix_length - vpc.prefixlen)
+        if available < self.az_count:
+            raise ValueError(
+                f"{self.az_count} private subnets of /{self.subnet_prefix_length} do not fit in "
+                f"{self.cidr} (room for {available})"
+            )
+        return self
+
+    def subnet_cidrs(self) -> list[str]:
+        """The private subnets, one per availability zone, carved from the start of the VPC block."""
+        vpc = ipaddress.IPv4Network(self.cidr)
+        subnets = vpc.subnets(new_prefix=self.subnet_prefix_length)
+        return [str(next(subnets)) for _ in range(self.az_count)]
+
+
+class Taint(Strict):
+    key: str = Field(min_length=1, max_length=63)
+    value: str = Field(default="", max_length=63)
+    effect: Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"] = "NO_SCHEDULE"
+
+
+class SystemNodeGroup(Strict):
+    instance_types: list[Ec2InstanceType] = Field(default_factory=lambda: ["m6i.large"], min_length=1)
+    ami_type: str = "AL2023_x86_64_STANDARD"
+    scaling: Scaling = Scaling(min_size=1, desired_size=2, max_size=3)
+    disk_size_gib: int = Field(default=50, ge=20, le=16384)
+
+    @field_validator("ami_type")
+    @classmethod
+    def _cpu_ami(cls, value: str) -> str:
+        if value not in CPU_AMI_TYPES:
+            raise ValueError(f"must be one of {sorted(CPU_AMI_TYPES)}")
+        return value
+
+
+class GpuNodePool(Strict):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+    instance_types: list[Ec2InstanceType] = Field(min_length=1)
+    ami_type: str = "AL2023_x86_64_NVIDIA"
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    scaling: Scaling = Scaling(min_size=0, desired_size=0, max_size=2)
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[Taint] = Field(default_factory=list)
+    disk_size_gib: int = Field(default=200, ge=20, le=16384)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _gpu_families(cls, value: list[str]) -> list[str]:
+        bad = [t for t in value if t.split(".")[0] not in GPU_INSTANCE_FAMILIES]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} not a GPU instance family (expected one of "
+                f"{', '.join(sorted(GPU_INSTANCE_FAMILIES))})"
+            )
+        return value
+
+    @field_validator("ami_type")
+    @classmethod
+    def _gpu_ami(cls, value: str) -> str:
+        if value not in GPU_AMI_TYPES:
+            raise ValueError(f"must be an NVIDIA AMI type, one of {sorted(GPU_AMI_TYPES)}")
+        return value
+
+
+class TrainingCluster(Strict):
+    kubernetes_version: Annotated[str, StringConstraints(pattern=r"^1\.\d{2}$")] = "1.31"
+    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
+        default_factory=lambda: ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    )
+    system_node_group: SystemNodeGroup = SystemNodeGroup()
+    gpu_node_pools: list[GpuNodePool] = Field(default_factory=list)
+
+    @field_validator("gpu_node_pools")
+    @classmethod
+    def _unique_pool_names(cls, value: list[GpuNodePool]) -> list[GpuNodePool]:
+        names = [p.name for p in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate GPU node pool name(s): {', '.join(dupes)}")
+        return value
+
+
+class ModelSpec(Strict):
+    """One model the environment registers and serves."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+    description: str = ""
+
+
+class Registry(Strict):
+    models: list[ModelSpec] = Field(min_length=1)
+    ecr_repositories: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._/-]{1,62}$")]] = Field(
+        default_factory=lambda: ["training", "inference"]
+    )
+    artifact_retention_days: int = Field(default=365, ge=1)
+    noncurrent_version_retention_days: int = Field(default=90, ge=1)
+
+    @field_validator("models")
+    @classmethod
+    def _unique_models(cls, value: list[ModelSpec]) -> list[ModelSpec]:
+        names = [m.name for m in value]
+        if len(set(names)) != len(names):
+            raise ValueError("model names must be unique")
+        return value
+
+
+class Autoscaling(Strict):
+    min_capacity: int = Field(default=1, ge=1)
+    max_capacity: int = Field(default=2, ge=1)
+    target_invocations_per_instance: int = Field(default=100, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Autoscaling:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})"
+            )
+        return self
+
+
+class Rollout(Strict):
+    """Blue/green with a canary: shift `canary_percent` first, bake, then the rest."""
+
+    canary_percent: int = Field(default=10, ge=1, le=50)
+    bake_minutes: int = Field(default=10, ge=0, le=180)
+    termination_wait_minutes: int = Field(default=5, ge=0, le=60)
+
+
+class Alarms(Strict):
+    max_5xx_errors: int = Field(default=5, ge=0, description="5xx invocation errors per minute")
+    max_p99_latency_ms: int = Field(default=1000, ge=1)
+
+
+class Serving(Strict):
+    instance_type: SageMakerInstanceType = "ml.m5.large"
+    initial_instance_count: int = Field(default=1, ge=1)
+    autoscaling: Autoscaling = Autoscaling()
+    rollout: Rollout = Rollout()
+    alarms: Alarms = Alarms()
+    data_capture_percent: int = Field(default=100, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _count_within_autoscaling(self) -> Serving:
+        a = self.autoscaling
+        if not a.min_capacity <= self.initial_instance_count <= a.max_capacity:
+            raise ValueError(
+                f"initial_instance_count ({self.initial_instance_count}) must lie within "
+                f"autoscaling min_capacity..max_capacity ({a.min_capacity}..{a.max_capacity})"
+            )
+        return self
+
+
+class Training(Strict):
+    """Where the training pipeline's jobs run."""
+
+    processing_instance_type: SageMakerInstanceType = "ml.m5.large"
+    training_instance_type: SageMakerInstanceType = "ml.m5.large"
+    instance_count: int = Field(default=1, ge=1)
+    volume_size_gib: int = Field(default=30, ge=1)
+    max_runtime_seconds: int = Field(default=3600, ge=60)
+
+
+class Gates(Strict):
+    """Quality gates a model version must pass to be registered here or promoted here."""
+
+    min_metrics: dict[Metric, float] = Field(default_factory=lambda: {"auc": 0.8})
+    max_regression: float = Field(default=0.01, ge=0, le=1)
+    require_drift_check: bool = True
+
+    @field_validator("min_metrics")
+    @classmethod
+    def _in_unit_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if not 0.0 <= v <= 1.0]
+        if bad:
+            raise ValueError(f"thresholds must lie in [0, 1]: {', '.join(bad)}")
+        return value
+
+
+class ApproverRule(Strict):
+    """Approvals needed before promotion: `count` distinct identities matching `principals`."""
+
+    name: Lowercase
+    principals: list[str] = Field(min_length=1, description="IAM ARNs; '*' wildcards allowed")
+    count: int = Field(default=1, ge=1)
+
+
+class Approvals(Strict):
+    rules: list[ApproverRule] = Field(default_factory=list)
+
+
+class DriftSettings(Strict):
+    schedule: ScheduleExpression = "cron(0 6 * * ? *)"
+    window_hours: int = Field(default=24, ge=1)
+    psi_threshold: float = Field(default=0.2, gt=0)
+    ks_pvalue: float = Field(default=0.001, gt=0, lt=1)
+    js_threshold: float = Field(default=0.1, gt=0, le=1)
+    chi2_pvalue: float = Field(default=0.001, gt=0, lt=1)
+    drifted_share: float = Field(default=0.3, gt=0, le=1)
+    min_samples: int = Field(default=200, ge=1)
+    critical_features: list[str] = Field(default_factory=list)
+    instance_type: SageMakerInstanceType = "ml.m5.large"
+    instance_count: int = Field(default=1, ge=1, le=100)
+    retrain_on_drift: bool = True
+
+
+class Identity(Strict):
+    """Who deploys and who promotes into this environment."""
+
+    deploy_role_name: IamRoleName = "mlops-kit-deploy"
+    promotion_role_name: IamRoleName = "mlops-kit-promotion"
+    # Principals (account roots or role ARNs) allowed to assume the promotion role: normally the
+    # identity of the environment one step earlier on the path.
+    promotion_trusted_principals: list[str] = Field(default_factory=list)
+
+
+class Environment(Strict):
+    """One environment: everything the stacks, pipelines and the CLI need to know about it."""
+
+    name: Literal["dev", "staging", "prod"]
+    account_id: AccountId
+    region: Region = "us-east-1"
+    name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")] = "mlkit"
+    tags: dict[str, str] = Field(default_factory=dict)
+    state: StateBackend | None = None
+    identity: Identity = Identity()
+    network: Network = Network()
+    training_cluster: TrainingCluster = TrainingCluster()
+    registry: Registry
+    training: Training = Training()
+    serving: Serving = Serving()
+    gates: Gates = Gates()
+    approvals: Approvals = Approvals()
+    drift: DriftSettings = DriftSettings()
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", k) or k.startswith("aws:")]
+        if bad:
+            raise ValueError(f"invalid tag key(s): {', '.join(bad)}")
+        return value
+
+    @field_validator("approvals")
+    @classmethod
+    def _prod_needs_approvers(cls, value: Approvals, info: ValidationInfo) -> Approvals:
+        if info.data.get("name") == "prod" and not value.rules:
+            raise ValueError("prod requires at least one approver rule")
+        return value
+
+    @model_validator(mode="after")
+    def _names_fit_aws_limits(self) -> Environment:
+        from mlops_kit.config.names import ResourceNames
+
+        problems = ResourceNames(self).limit_violations()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def models(self) -> list[str]:
+        return [m.name for m in self.registry.models]
+
+    def model(self, name: str) -> ModelSpec:
+        for spec in self.registry.models:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+

@@ -1,0 +1,167 @@
+"""Every AWS resource name the kit uses, derived in one place from an environment.
+
+Stacks, pipelines and the CLI all call these, so a bucket or endpoint name can never disagree
+between the code that creates a resource and the code that uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops_kit.config.models import Environment
+
+# AWS name length limits for the resources named below.
+_LIMITS = {
+    "bucket": 63,
+    "access_log_bucket": 63,
+    "model_package_group": 63,
+    "endpoint": 63,
+    "pipeline": 82,  # SageMaker allows 256, but execution ARNs and display names get cramped
+    "eks_cluster": 100,
+    "iam_role": 64,
+    "dynamodb_table": 255,
+    "schedule": 64,
+    "node_group": 63,
+}
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Names of one environment's resources. Pure: a function of the environment model."""
+
+    env: Environment
+
+    @property
+    def base(self) -> str:
+        return f"{self.env.name_prefix}-{self.env.name}"
+
+    # Storage and keys
+    @property
+    def artifact_bucket(self) -> str:
+        # Bucket names are global across all accounts, so the account id keeps them unique.
+        return f"{self.base}-artifacts-{self.env.account_id}"
+
+    @property
+    def access_log_bucket(self) -> str:
+        return f"{self.base}-access-logs-{self.env.account_id}"
+
+    @property
+    def kms_alias(self) -> str:
+        return f"alias/{self.base}"
+
+    @property
+    def promotion_lock_table(self) -> str:
+        return f"{self.base}-promotion-locks"
+
+    @property
+    def audit_table(self) -> str:
+        return f"{self.base}-audit"
+
+    # Network and cluster
+    @property
+    def vpc(self) -> str:
+        return f"{self.base}-vpc"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/{self.env.name_prefix}/{self.env.name}/vpc-flow-logs"
+
+    @property
+    def eks_cluster(self) -> str:
+        return f"{self.base}-training"
+
+    def node_group(self, pool: str) -> str:
+        return f"{self.base}-{pool}"
+
+    # IAM
+    def role(self, purpose: str) -> str:
+        return f"{self.base}-{purpose}"
+
+    @property
+    def promotion_role(self) -> str:
+        return self.env.identity.promotion_role_name
+
+    @property
+    def promotion_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.env.account_id}:role/{self.promotion_role}"
+
+    @property
+    def deploy_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.env.account_id}:role/{self.env.identity.deploy_role_name}"
+
+    # Per model
+    def model_package_group(self, model: str) -> str:
+        return f"{self.base}-{model}"
+
+    def ecr_repository(self, repository: str) -> str:
+        return f"{self.base}/{repository}"
+
+    def endpoint(self, model: str) -> str:
+        return f"{self.base}-{model}"
+
+    def training_pipeline(self, model: str) -> str:
+        return f"{self.base}-{model}-training"
+
+    def drift_pipeline(self, model: str) -> str:
+        return f"{self.base}-{model}-drift"
+
+    def drift_schedule(self, model: str) -> str:
+        return f"{self.base}-{model}-drift"
+
+    def data_capture_prefix(self, model: str) -> str:
+        return f"s3://{self.artifact_bucket}/data-capture/{model}"
+
+    def drift_report_prefix(self, model: str) -> str:
+        return f"s3://{self.artifact_bucket}/drift-reports/{model}"
+
+    def as_dict(self) -> dict[str, str]:
+        """All names, flattened for display (`kit env show`)."""
+        names = {
+            "artifact_bucket": self.artifact_bucket,
+            "access_log_bucket": self.access_log_bucket,
+            "kms_alias": self.kms_alias,
+            "promotion_lock_table": self.promotion_lock_table,
+            "audit_table": self.audit_table,
+            "vpc": self.vpc,
+            "eks_cluster": self.eks_cluster,
+            "promotion_role": self.promotion_role_arn,
+            "deploy_role": self.deploy_role_arn,
+        }
+        for pool in self.env.training_cluster.gpu_node_pools:
+            names[f"node_group[{pool.name}]"] = self.node_group(pool.name)
+        for repo in self.env.registry.ecr_repositories:
+            names[f"ecr_repository[{repo}]"] = self.ecr_repository(repo)
+        for model in self.env.models:
+            names[f"model_package_group[{model}]"] = self.model_package_group(model)
+            names[f"endpoint[{model}]"] = self.endpoint(model)
+            names[f"training_pipeline[{model}]"] = self.training_pipeline(model)
+            names[f"drift_pipeline[{model}]"] = self.drift_pipeline(model)
+        return names
+
+    def limit_violations(self) -> list[str]:
+        """Names longer than AWS allows, each described so the user knows what to shorten."""
+        checks: list[tuple[str, str]] = [
+            ("bucket", self.artifact_bucket),
+            ("access_log_bucket", self.access_log_bucket),
+            ("eks_cluster", self.eks_cluster),
+            ("dynamodb_table", self.promotion_lock_table),
+        ]
+        for purpose in ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler"):
+            checks.append(("iam_role", self.role(purpose)))
+        for pool in self.env.training_cluster.gpu_node_pools:
+            checks.append(("node_group", self.node_group(pool.name)))
+        for model in self.env.models:
+            checks += [
+                ("model_package_group", self.model_package_group(model)),
+                ("endpoint", self.endpoint(model)),
+                ("pipeline", self.training_pipeline(model)),
+                ("schedule", self.drift_schedule(model)),
+            ]
+        return [
+            f"derived {kind.replace('_', ' ')} name '{name}' is {len(name)} characters, "
+            f"over the AWS limit of {_LIMITS[kind]}: shorten name_prefix or the model name"
+            for kind, name in checks
+            if len(name) > _LIMITS[kind]
+        ]

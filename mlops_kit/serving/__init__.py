@@ -1,0 +1,1 @@
+"""Serving: what the endpoints run before and after promotion."""

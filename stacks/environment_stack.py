@@ -1,0 +1,91 @@
+"""One Terraform stack per environment, composed from the constructs of this package."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
+from constructs import Construct
+
+from mlops_kit.config import Environment, ResourceNames
+from stacks.encryption import EnvironmentKey
+from stacks.identity import Identity
+from stacks.monitoring import DriftMonitoring
+from stacks.network import Network
+from stacks.promotion_state import PromotionState
+from stacks.registry import Registry
+from stacks.serving import Serving
+from stacks.training_cluster import TrainingCluster
+
+
+class EnvironmentStack(TerraformStack):
+    """The whole platform of one environment.
+
+    `emulator` is true when deploying into the local emulator (`AWS_ENDPOINT_URL` set): the provider
+    then skips credential and account look-ups and retries little, and state is kept locally.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, env: Environment, emulator: bool, state_dir: str) -> None:
+        super().__init__(scope, id_)
+        names = ResourceNames(env)
+        self._provider(env, emulator)
+        if emulator or env.state is None:
+            LocalBackend(self, path=f"{state_dir}/{env.name}.tfstate")
+        else:
+            S3Backend(
+                self,
+                bucket=env.state.bucket,
+                key=f"{env.state.key_prefix}/{env.name}/terraform.tfstate",
+                region=env.state.region or env.region,
+                encrypt=True,
+            )
+            # Terraform >= 1.10 locks S3 state with a lock object; cdktf 0.21 predates the option.
+            self.add_override("terraform.backend.s3.use_lockfile", True)
+        key = EnvironmentKey(self, "encryption", env=env)
+        network = Network(self, "network", env=env, key=key)
+        registry = Registry(self, "registry", env=env, key=key)
+        promotion_state = PromotionState(self, "promotion-state", env=env, key=key)
+        identity = Identity(
+            self, "identity", env=env, key=key, registry=registry, promotion_state=promotion_state
+        )
+        TrainingCluster(self, "training-cluster", env=env, key=key, network=network, identity=identity)
+        Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
+        DriftMonitoring(self, "monitoring", env=env, key=key, identity=identity)
+
+        TerraformOutput(self, "artifact_bucket", value=registry.artifacts.bucket.bucket)
+        TerraformOutput(self, "kms_key_arn", value=key.key.arn)
+        TerraformOutput(self, "sagemaker_execution_role_arn", value=identity.sagemaker_execution.arn)
+        TerraformOutput(self, "pipeline_role_arn", value=identity.pipeline.arn)
+        TerraformOutput(self, "promotion_role_arn", value=identity.promotion.arn)
+        TerraformOutput(self, "subnet_ids", value=network.subnet_ids)
+        TerraformOutput(self, "security_group_id", value=network.workload_security_group.id)
+        TerraformOutput(self, "eks_cluster", value=names.eks_cluster)
+
+    def _provider(self, env: Environment, emulator: bool) -> None:
+        common = {
+            "region": env.region,
+            "allowed_account_ids": [env.account_id],
+            "default_tags": [
+                AwsProviderDefaultTags(tags={"mlops-kit:environment": env.name, "managed-by": "mlops-kit", **env.tags})
+            ],
+            "assume_role": [
+                AwsProviderAssumeRole(
+                    role_arn=ResourceNames(env).deploy_role_arn, session_name=f"mlops-kit-deploy-{env.name}"
+                )
+            ],
+        }
+        if emulator:
+            # The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours; only the
+            # look-ups an emulator cannot answer are switched off, and retries kept short so an
+            # unimplemented call fails fast instead of retrying for minutes.
+            AwsProvider(
+                self,
+                "aws",
+                skip_credentials_validation=True,
+                skip_metadata_api_check="true",
+                skip_requesting_account_id=False,
+                s3_use_path_style=True,
+                max_retries=1,
+                **common,  # type: ignore[arg-type]
+            )
+        else:
+            AwsProvider(self, "aws", **common)  # type: ignore[arg-type]

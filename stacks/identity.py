@@ -1,0 +1,254 @@
+"""Least-privilege IAM roles of one environment.
+
+- sagemaker-execution: processing, training and endpoints read/write the artifact bucket and pull images.
+- pipeline: SageMaker Pipelines starts the jobs and registers model versions.
+- eks-cluster / eks-nodes: the training cluster's control plane and its node groups.
+- scheduler: EventBridge Scheduler starts the drift pipeline.
+- retrain: EventBridge starts the training pipeline when the drift alarm fires.
+- promotion: what `kit promote` assumes to write into this environment, trusted by the environments
+  earlier on the path (cross-account).
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from mlops_kit.config import Environment, ResourceNames
+from stacks.encryption import EnvironmentKey
+from stacks.policy import Statement, document, principal_trust, service_trust, statement
+from stacks.promotion_state import PromotionState
+from stacks.registry import Registry
+
+AWS_MANAGED = "arn:aws:iam::aws:policy"
+
+
+class SageMakerArns:
+    """ARN patterns of this environment's SageMaker resources, scoped to the kit's name prefix."""
+
+    def __init__(self, env: Environment) -> None:
+        self.prefix = f"arn:aws:sagemaker:{env.region}:{env.account_id}"
+        self.names = ResourceNames(env)
+        self.env = env
+
+    def of(self, kind: str, name: str) -> str:
+        return f"{self.prefix}:{kind}/{name}"
+
+    def own(self, kind: str) -> str:
+        # SageMaker lower-cases names in ARNs; the kit's names are lower-case already.
+        return self.of(kind, f"{self.names.base}-*")
+
+    def pipelines(self) -> list[str]:
+        return [self.of("pipeline", self.names.training_pipeline(m)) for m in self.env.models] + [
+            self.of("pipeline", self.names.drift_pipeline(m)) for m in self.env.models
+        ]
+
+
+class Identity(Construct):
+    """The roles; each has only the permissions its job needs, on this environment's resources."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        key: EnvironmentKey,
+        registry: Registry,
+        promotion_state: PromotionState,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.env = env
+        self.names = ResourceNames(env)
+        self.arns = SageMakerArns(env)
+        bucket = registry.artifacts.bucket.arn
+        self._bucket_rw = statement(
+            "ArtifactBucketReadWrite",
+            ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion"],
+            [bucket, f"{bucket}/*"],
+        )
+        repo_arns = [r.arn for r in registry.repositories.values()]
+        self._ecr_pull = [
+            statement("EcrPull", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                  "ecr:BatchCheckLayerAvailability"], repo_arns),
+            # GetAuthorizationToken has no resource-level permissions in IAM.
+            statement("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"]),
+        ]
+        self.sagemaker_execution = self._sagemaker_execution(key)
+        self.pipeline = self._pipeline(key)
+        self.eks_cluster = self._managed_role(
+            "eks-cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]
+        )
+        self.eks_nodes = self._managed_role(
+            "eks-nodes",
+            "ec2.amazonaws.com",
+            ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"],
+        )
+        drift_pipelines = [self.arns.of("pipeline", self.names.drift_pipeline(m)) for m in env.models]
+        training_pipelines = [self.arns.of("pipeline", self.names.training_pipeline(m)) for m in env.models]
+        self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", drift_pipelines)
+        self.retrain = self._starter("retrain", "events.amazonaws.com", training_pipelines)
+        self.promotion = self._promotion(key, registry, promotion_state)
+
+    def _role(self, purpose: str, trust: str, description: str) -> IamRole:
+        return IamRole(
+            self,
+            purpose,
+            name=self.names.role(purpose) if purpose != "promotion" else self.names.promotion_role,
+            assume_role_policy=trust,
+            description=description,
+            max_session_duration=3600,
+        )
+
+    def _inline(self, role: IamRole, name: str, statements: list[Statement]) -> None:
+        IamRolePolicy(self, f"{role.node.id}-{name}", role=role.id, name=name, policy=document(statements))
+
+    def _sagemaker_execution(self, key: EnvironmentKey) -> IamRole:
+        env = self.env
+        role = self._role(
+            "sagemaker-execution",
+            service_trust("sagemaker.amazonaws.com", source_account=env.account_id),
+            "SageMaker processing, training and endpoints of mlops-kit",
+        )
+        logs = f"arn:aws:logs:{env.region}:{env.account_id}:log-group:/aws/sagemaker/*"
+        self._inline(
+            role,
+            "jobs-and-endpoints",
+            [
+                self._bucket_rw,
+                key.use_statement(),
+                *self._ecr_pull,
+                statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                   "logs:DescribeLogStreams"], [logs, f"{logs}:*"]),
+                statement(
+                    "Metrics",
+                    ["cloudwatch:PutMetricData"],
+                    ["*"],  # PutMetricData has no resource-level permissions; the namespace is pinned.
+                    condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "mlops-kit/*"]}},
+                ),
+                # Jobs and endpoints in the VPC create their network interfaces in the kit's subnets.
+                statement(
+                    "VpcDescribe",
+                    ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
+                     "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions"],
+                    ["*"],
+                ),
+                statement(
+                    "VpcInterfaces",
+                    ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
+                     "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+                    [f"arn:aws:ec2:{env.region}:{env.account_id}:network-interface/*",
+                     f"arn:aws:ec2:{env.region}:{env.account_id}:subnet/*",
+                     f"arn:aws:ec2:{env.region}:{env.account_id}:security-group/*"],
+                ),
+            ],
+        )
+        return role
+
+    def _pipeline(self, key: EnvironmentKey) -> IamRole:
+        env = self.env
+        role = self._role(
+            "pipeline",
+            service_trust("sagemaker.amazonaws.com", source_account=env.account_id),
+            "SageMaker Pipelines of mlops-kit: runs jobs and registers model versions",
+        )
+        self._inline(
+            role,
+            "run-pipelines",
+            [
+                self._bucket_rw,
+                key.use_statement(),
+                statement(
+                    "Jobs",
+                    ["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
+                     "sagemaker:StopProcessingJob", "sagemaker:CreateTrainingJob",
+                     "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"],
+                    [self.arns.of("processing-job", "*"), self.arns.of("training-job", "*")],
+                ),
+                statement(
+                    "RegisterVersions",
+                    ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
+                     "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"],
+                    [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
+                ),
+                statement(
+                    "PassExecutionRole",
+                    ["iam:PassRole"],
+                    [self.sagemaker_execution.arn],
+                    condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                ),
+            ],
+        )
+        return role
+
+    def _managed_role(self, purpose: str, service: str, policies: list[str]) -> IamRole:
+        role = self._role(purpose, service_trust(service), f"mlops-kit {purpose}")
+        for policy in policies:
+            IamRolePolicyAttachment(
+                self, f"{purpose}-{policy}", role=role.name, policy_arn=f"{AWS_MANAGED}/{policy}"
+            )
+        return role
+
+    def _starter(self, purpose: str, service: str, pipelines: list[str]) -> IamRole:
+        role = self._role(
+            purpose,
+            service_trust(service, source_account=self.env.account_id),
+            f"Starts mlops-kit pipelines ({purpose})",
+        )
+        self._inline(
+            role, "start-pipelines", [statement("StartPipelines", ["sagemaker:StartPipelineExecution"], pipelines)]
+        )
+        return role
+
+    def _promotion(self, key: EnvironmentKey, registry: Registry, state: PromotionState) -> IamRole:
+        env = self.env
+        trusted = env.identity.promotion_trusted_principals or [f"arn:aws:iam::{env.account_id}:root"]
+        role = self._role(
+            "promotion",
+            principal_trust(trusted),
+            "Assumed by kit promote / approve / rollback to change this environment",
+        )
+        endpoints = [self.arns.of("endpoint", self.names.endpoint(m)) for m in env.models]
+        self._inline(
+            role,
+            "promote",
+            [
+                self._bucket_rw,
+                key.use_statement(),
+                statement(
+                    "Registry",
+                    ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage",
+                     "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages",
+                     "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags", "sagemaker:ListTags"],
+                    [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
+                ),
+                statement(
+                    "Rollout",
+                    ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
+                     "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
+                     "sagemaker:DeleteEndpointConfig", "sagemaker:UpdateEndpoint",
+                     "sagemaker:DescribeEndpoint", "sagemaker:AddTags"],
+                    [self.arns.own("model"), self.arns.own("endpoint-config"), *endpoints],
+                ),
+                statement(
+                    "PassExecutionRole",
+                    ["iam:PassRole"],
+                    [self.sagemaker_execution.arn],
+                    condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+                ),
+                statement(
+                    "LockAndAudit",
+                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                     "dynamodb:Query"],
+                    [state.lock_table.arn, state.audit_table.arn],
+                ),
+                statement(
+                    "RolloutAlarms",
+                    ["cloudwatch:DescribeAlarms"],
+                    [f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:{self.names.base}-*"],
+                ),
+            ],
+        )
+        return role

@@ -1,0 +1,226 @@
+"""Real-time serving: per model a SageMaker endpoint with data capture, autoscaling and the alarms
+that promotion's blue/green rollout watches for automatic rollback.
+
+Ownership boundary: Terraform creates each endpoint with the bootstrap model; from then on the model
+version an endpoint serves belongs to `kit promote` / `kit rollback`, which point it at endpoint
+configurations of their own. The endpoint therefore ignores changes to `endpoint_config_name`, so a
+`cdktf deploy` never reverts a promotion. Everything else (capture, scaling, alarms) stays Terraform's.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.s3_object import S3Object
+from cdktf_cdktf_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktf_cdktf_provider_aws.sagemaker_endpoint_configuration import (
+    SagemakerEndpointConfiguration,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions,
+    SagemakerEndpointConfigurationProductionVariants,
+)
+from cdktf_cdktf_provider_aws.sagemaker_model import SagemakerModel
+from constructs import Construct
+
+from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.serving.bootstrap import bootstrap_model_archive
+from mlops_kit.serving.images import sklearn_image_uri
+from stacks.encryption import EnvironmentKey
+from stacks.identity import Identity
+from stacks.network import Network
+from stacks.registry import Registry
+
+# Promotion keeps this variant name in every endpoint configuration it creates, so the autoscaling
+# target and the alarms below keep pointing at what serves.
+VARIANT_NAME = "primary"
+BOOTSTRAP_KEY = "bootstrap/model.tar.gz"
+
+
+def alarm_names(env: Environment, model: str) -> dict[str, str]:
+    """The rollback alarms of one endpoint, by purpose."""
+    endpoint = ResourceNames(env).endpoint(model)
+    return {"errors": f"{endpoint}-5xx", "latency": f"{endpoint}-p99-latency"}
+
+
+class ModelEndpoint(Construct):
+    """One model's endpoint, its bootstrap model, data capture, autoscaling and rollback alarms."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        model: str,
+        key: EnvironmentKey,
+        network: Network,
+        identity: Identity,
+        registry: Registry,
+        bootstrap_artifact: S3Object,
+    ) -> None:
+        super().__init__(scope, id_)
+        names = ResourceNames(env)
+        spec = env.serving
+        endpoint_name = names.endpoint(model)
+        bucket = registry.artifacts.bucket.bucket
+        self.model = SagemakerModel(
+            self,
+            "bootstrap-model",
+            name=f"{endpoint_name}-bootstrap",
+            execution_role_arn=identity.sagemaker_execution.arn,
+            enable_network_isolation=True,
+            primary_container={
+                "image": sklearn_image_uri(env.region),
+                "model_data_url": f"s3://{bucket}/{BOOTSTRAP_KEY}",
+                "environment": {
+                    "SAGEMAKER_PROGRAM": "inference.py",
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                },
+            },
+            vpc_config={
+                "subnets": network.subnet_ids,
+                "security_group_ids": [network.workload_security_group.id],
+            },
+            depends_on=[bootstrap_artifact],
+        )
+        self.endpoint_configuration = SagemakerEndpointConfiguration(
+            self,
+            "bootstrap-config",
+            name=f"{endpoint_name}-bootstrap",
+            kms_key_arn=key.key.arn,
+            production_variants=[
+                SagemakerEndpointConfigurationProductionVariants(
+                    variant_name=VARIANT_NAME,
+                    model_name=self.model.name,
+                    instance_type=spec.instance_type,
+                    initial_instance_count=spec.initial_instance_count,
+                )
+            ],
+            data_capture_config={
+                "enable_capture": spec.data_capture_percent > 0,
+                "initial_sampling_percentage": max(spec.data_capture_percent, 1),
+                "destination_s3_uri": names.data_capture_prefix(model),
+                "kms_key_id": key.key.arn,
+                "capture_options": [
+                    SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=mode)
+                    for mode in ("Input", "Output")
+                ],
+                "capture_content_type_header": {
+                    "csv_content_types": ["text/csv"],
+                    "json_content_types": ["application/json"],
+                },
+            },
+        )
+        self.endpoint = SagemakerEndpoint(
+            self,
+            "endpoint",
+            name=endpoint_name,
+            endpoint_config_name=self.endpoint_configuration.name,
+            # The served version belongs to promotion (see the module docstring).
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["endpoint_config_name"]),
+        )
+        resource_id = f"endpoint/{endpoint_name}/variant/{VARIANT_NAME}"
+        target = AppautoscalingTarget(
+            self,
+            "scaling-target",
+            service_namespace="sagemaker",
+            resource_id=resource_id,
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=spec.autoscaling.min_capacity,
+            max_capacity=spec.autoscaling.max_capacity,
+            depends_on=[self.endpoint],
+        )
+        AppautoscalingPolicy(
+            self,
+            "scaling-policy",
+            name=f"{endpoint_name}-invocations",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration={
+                "target_value": spec.autoscaling.target_invocations_per_instance,
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "SageMakerVariantInvocationsPerInstance"
+                },
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+        )
+        dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT_NAME}
+        alarms = alarm_names(env, model)
+        self.error_alarm = CloudwatchMetricAlarm(
+            self,
+            "errors-alarm",
+            alarm_name=alarms["errors"],
+            alarm_description=f"{endpoint_name}: 5xx errors; rolls back a promotion in progress",
+            namespace="AWS/SageMaker",
+            metric_name="Invocation5XXErrors",
+            dimensions=dimensions,
+            statistic="Sum",
+            period=60,
+            evaluation_periods=1,
+            threshold=spec.alarms.max_5xx_errors,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+        )
+        self.latency_alarm = CloudwatchMetricAlarm(
+            self,
+            "latency-alarm",
+            alarm_name=alarms["latency"],
+            alarm_description=f"{endpoint_name}: p99 model latency; rolls back a promotion in progress",
+            namespace="AWS/SageMaker",
+            metric_name="ModelLatency",
+            dimensions=dimensions,
+            extended_statistic="p99",
+            period=60,
+            evaluation_periods=3,
+            # ModelLatency is reported in microseconds.
+            threshold=spec.alarms.max_p99_latency_ms * 1000,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+        )
+
+
+class Serving(Construct):
+    """The bootstrap artifact and one `ModelEndpoint` per model of the environment."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        key: EnvironmentKey,
+        network: Network,
+        identity: Identity,
+        registry: Registry,
+    ) -> None:
+        super().__init__(scope, id_)
+        artifact = S3Object(
+            self,
+            "bootstrap-artifact",
+            bucket=registry.artifacts.bucket.id,
+            key=BOOTSTRAP_KEY,
+            content_base64=base64.b64encode(bootstrap_model_archive()).decode(),
+            content_type="application/gzip",
+            server_side_encryption="aws:kms",
+            kms_key_id=key.key.arn,
+        )
+        self.endpoints = {
+            model: ModelEndpoint(
+                self,
+                f"endpoint-{model}",
+                env=env,
+                model=model,
+                key=key,
+                network=network,
+                identity=identity,
+                registry=registry,
+                bootstrap_artifact=artifact,
+            )
+            for model in env.models
+        }

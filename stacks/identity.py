@@ -204,7 +204,7 @@ class Identity(Construct):
 
     def _promotion(self, key: EnvironmentKey, registry: Registry, state: PromotionState) -> IamRole:
         env = self.env
-        trusted = env.identity.promotion_trusted_principals or [f"arn:aws:iam::{env.account_id}:root"]
+        trusted = env.identity.promotion_trusted_principals
         role = self._role(
             "promotion",
             principal_trust(trusted),

@@ -3,9 +3,7 @@ AWS service the workloads call, flow logs, and a default security group that all
 
 from __future__ import annotations
 
-from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -43,7 +41,6 @@ class Network(Construct):
         super().__init__(scope, id_)
         names = ResourceNames(env)
         net = env.network
-        zones = DataAwsAvailabilityZones(self, "zones", state="available")
         self.vpc = Vpc(
             self,
             "vpc",
@@ -63,7 +60,7 @@ class Network(Construct):
                 f"private-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=Token.as_string(Fn.element(zones.names, index)),
+                availability_zone=env.availability_zones[index],
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{names.vpc}-private-{index}", "kubernetes.io/role/internal-elb": "1"},
             )

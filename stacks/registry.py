@@ -81,8 +81,8 @@ class _PrivateBucket(Construct):
             }
         ]
 
-    def attach_policy(self) -> None:
-        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document(self.policy_statements))
+    def attach_policy(self) -> S3BucketPolicy:
+        return S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document(self.policy_statements))
 
 
 class Registry(Construct):
@@ -105,11 +105,10 @@ class Registry(Construct):
                 "Condition": {"StringEquals": {"aws:SourceAccount": env.account_id}},
             }
         )
-        self.access_logs.attach_policy()
+        log_delivery_policy = self.access_logs.attach_policy()
         self._expire(self.access_logs, days=retention.artifact_retention_days, noncurrent_days=30)
         log_bucket = self.access_logs.bucket
         skip_check(log_bucket, "CKV_AWS_145", "S3 server access logs can only be written to an SSE-S3 bucket")
-        skip_check(log_bucket, "CKV_AWS_18", "this is the access-log bucket; logging it into itself would loop")
         self._skip_replication_and_events(log_bucket)
 
         self.artifacts = _PrivateBucket(self, "artifacts", name=names.artifact_bucket, kms_key_arn=key.key.arn)
@@ -120,6 +119,8 @@ class Registry(Construct):
             bucket=self.artifacts.bucket.id,
             target_bucket=log_bucket.id,
             target_prefix=f"{names.artifact_bucket}/",
+            # S3 refuses a logging target whose policy does not yet let the log service write.
+            depends_on=[log_delivery_policy],
         )
         self._expire(
             self.artifacts,

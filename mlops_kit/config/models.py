@@ -65,6 +65,9 @@ class StateBackend(Strict):
 class Network(Strict):
     cidr: str = "10.0.0.0/16"
     az_count: int = Field(default=2, ge=2, le=6)
+    # Pinned zone names (default: the region's first `az_count` zones, a, b, c...). Pinning keeps the
+    # subnet layout from changing when AWS adds a zone.
+    availability_zones: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]] | None = None
     subnet_prefix_length: int = Field(default=20, ge=16, le=28)
 
     @field_validator("cidr")
@@ -84,6 +87,10 @@ class Network(Strict):
         if self.subnet_prefix_length < vpc.prefixlen:
             raise ValueError(
                 f"subnet_prefix_length /{self.subnet_prefix_length} is larger than the VPC {self.cidr}"
+            )
+        if self.availability_zones is not None and len(self.availability_zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones lists {len(self.availability_zones)} zones but az_count is {self.az_count}"
             )
         available = 2 ** (self.subnet_prefix_length - vpc.prefixlen)
         if available < self.az_count:
@@ -295,9 +302,20 @@ class Identity(Strict):
 
     deploy_role_name: IamRoleName = "mlops-kit-deploy"
     promotion_role_name: IamRoleName = "mlops-kit-promotion"
-    # Principals (account roots or role ARNs) allowed to assume the promotion role: normally the
-    # identity of the environment one step earlier on the path.
-    promotion_trusted_principals: list[str] = Field(default_factory=list)
+    # Roles or users allowed to assume the promotion role: normally the identity that promotes from
+    # the environment one step earlier on the path. Whole accounts are refused: name the roles.
+    promotion_trusted_principals: list[str] = Field(min_length=1)
+
+    @field_validator("promotion_trusted_principals")
+    @classmethod
+    def _named_principals(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not re.fullmatch(r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+", p)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)}: must be IAM role or user ARNs (arn:aws:iam::ACCOUNT:role/NAME); "
+                "trusting a whole account is not allowed"
+            )
+        return value
 
 
 class Environment(Strict):
@@ -309,7 +327,7 @@ class Environment(Strict):
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")] = "mlkit"
     tags: dict[str, str] = Field(default_factory=dict)
     state: StateBackend | None = None
-    identity: Identity = Identity()
+    identity: Identity
     network: Network = Network()
     training_cluster: TrainingCluster = TrainingCluster()
     registry: Registry
@@ -327,6 +345,16 @@ class Environment(Strict):
             raise ValueError(f"invalid tag key(s): {', '.join(bad)}")
         return value
 
+    @field_validator("network")
+    @classmethod
+    def _zones_in_region(cls, value: Network, info: ValidationInfo) -> Network:
+        region = info.data.get("region")
+        zones = value.availability_zones or []
+        bad = [z for z in zones if region and not z.startswith(region)]
+        if bad:
+            raise ValueError(f"availability_zones {', '.join(bad)} are not in region {region}")
+        return value
+
     @field_validator("approvals")
     @classmethod
     def _prod_needs_approvers(cls, value: Approvals, info: ValidationInfo) -> Approvals:
@@ -342,6 +370,13 @@ class Environment(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones of the private subnets, pinned in the file or the region's first ones."""
+        if self.network.availability_zones is not None:
+            return list(self.network.availability_zones)
+        return [f"{self.region}{letter}" for letter in "abcdef"[: self.network.az_count]]
 
     @property
     def models(self) -> list[str]:

@@ -1,0 +1,433 @@
+"""The training baseline: bins per feature, the training data's counts in them, and its JSON format.
+
+This module is shipped as source into SageMaker processing containers (the training pipeline's
+preprocess step writes the baseline, the drift job reads it), so it imports only numpy, pandas and
+the standard library, never another mlops_kit module.
+
+JSON format, version 1 (``"format": "mlops-kit/drift-baseline"``)::
+
+    {
+      "format": "mlops-kit/drift-baseline",
+      "version": 1,
+      "rows": 569,                       # rows of the training frame
+      "metadata": {"data_uri": "..."},   # free-form strings, e.g. lineage
+      "features": [                      # in column order: capture CSV payloads are mapped by it
+        {"name": "age", "kind": "numeric",
+         "edges": [31.0, 38.5, ...],     # interior cut points, strictly increasing
+         "counts": [57, 56, ...],        # len(edges) + 1 bins: (-inf, e0], (e0, e1], ..., (e_last, inf)
+         "bin_means": [27.1, ...],       # training mean per bin, the bin's location for Wasserstein
+         "missing": 0, "mean": 41.2, "std": 9.7},
+        {"name": "color", "kind": "categorical",
+         "categories": ["blue", "red"],  # labels as strings (see category_label)
+         "counts": [300, 269, 0],        # one per category, then the "unseen" bucket
+         "missing": 0}
+      ]
+    }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+BASELINE_FORMAT = "mlops-kit/drift-baseline"
+BASELINE_FORMAT_VERSION = 1
+DEFAULT_BINS = 10
+DEFAULT_MAX_CATEGORIES = 100
+UNSEEN_LABEL = "unseen"
+
+# Values are compared against the edges in blocks this long, so the temporary boolean mask stays
+# in the CPU cache instead of costing one full-length allocation per edge.
+_BLOCK = 1 << 17
+# Frames shorter than this are counted in one thread: starting threads would cost more.
+_PARALLEL_ROWS = 1 << 18
+_MAX_THREADS = 8
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+Counts = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+class BaselineError(ValueError):
+    """A baseline cannot be built from the given frame, or a baseline document is invalid."""
+
+
+@dataclass(frozen=True, eq=False)
+class NumericFeature:
+    """A numeric feature's quantile bins and the training data's counts in them."""
+
+    name: str
+    edges: Floats
+    counts: Counts
+    bin_means: Floats
+    missing: int
+    mean: float
+    std: float
+    kind: Literal["numeric"] = "numeric"
+
+    @property
+    def rows(self) -> int:
+        """Non-missing training values."""
+        return int(self.counts.sum())
+
+
+@dataclass(frozen=True, eq=False)
+class CategoricalFeature:
+    """A categorical feature's category list and the training data's counts (last: "unseen")."""
+
+    name: str
+    categories: tuple[str, ...]
+    counts: Counts
+    missing: int
+    kind: Literal["categorical"] = "categorical"
+
+    @property
+    def rows(self) -> int:
+        """Non-missing training values."""
+        return int(self.counts.sum())
+
+
+Feature = NumericFeature | CategoricalFeature
+
+
+@dataclass(frozen=True, eq=False)
+class Baseline:
+    """Every feature's bins and training counts, in the training frame's column order."""
+
+    features: tuple[Feature, ...]
+    rows: int
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Feature names in column order."""
+        return [feature.name for feature in self.features]
+
+    def feature(self, name: str) -> Feature:
+        """The feature called `name`; KeyError if the baseline has none."""
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The version-1 JSON document as plain Python values."""
+        return {
+            "format": BASELINE_FORMAT,
+            "version": BASELINE_FORMAT_VERSION,
+            "rows": self.rows,
+            "metadata": dict(self.metadata),
+            "features": [_feature_to_dict(feature) for feature in self.features],
+        }
+
+    def to_json(self) -> str:
+        """The version-1 JSON document; floats round-trip exactly."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of the document: histograms made against another baseline do not merge."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Baseline:
+        """Parse a baseline document; BaselineError says what is wrong with an invalid one."""
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            raise BaselineError(f"baseline is not JSON: {error}") from error
+        return cls.from_dict(document)
+
+    @classmethod
+    def from_dict(cls, document: object) -> Baseline:
+        """Build a baseline from a parsed version-1 document."""
+        if not isinstance(document, dict) or document.get("format") != BASELINE_FORMAT:
+            raise BaselineError(f"not a baseline document (expected format {BASELINE_FORMAT!r})")
+        if document.get("version") != BASELINE_FORMAT_VERSION:
+            raise BaselineError(
+                f"baseline format version {document.get('version')!r} is not supported "
+                f"(this kit reads version {BASELINE_FORMAT_VERSION})"
+            )
+        try:
+            features = tuple(_feature_from_dict(item) for item in document["features"])
+            metadata = {str(k): str(v) for k, v in document.get("metadata", {}).items()}
+            baseline = cls(features=features, rows=int(document["rows"]), metadata=metadata)
+        except (KeyError, TypeError, ValueError) as error:
+            raise BaselineError(f"invalid baseline document: {error!r}") from error
+        names = baseline.feature_names
+        if len(set(names)) != len(names):
+            raise BaselineError("invalid baseline document: duplicate feature names")
+        return baseline
+
+
+def build_baseline(
+    frame: pd.DataFrame,
+    *,
+    bins: int = DEFAULT_BINS,
+    categorical: Collection[str] = (),
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    metadata: Mapping[str, str] | None = None,
+    threads: int | None = None,
+) -> Baseline:
+    """Baseline of every column: quantile bins for numeric ones, category lists for the others.
+
+    Numeric columns (int or float, not bool) get up to `bins` bins cut at the training quantiles,
+    the outer two open-ended; columns named in `categorical`, and all non-numeric ones, keep their
+    `max_categories` most frequent categories (the rest count as "unseen"). Columns are processed
+    on `threads` threads (default: one per CPU, up to 8, for frames of 262,144 rows or more).
+    """
+    if not 2 <= bins <= 100:
+        raise BaselineError(f"bins must be between 2 and 100, not {bins}")
+    if max_categories < 1:
+        raise BaselineError(f"max_categories must be at least 1, not {max_categories}")
+    unknown = sorted(set(categorical) - {str(c) for c in frame.columns})
+    if unknown:
+        raise BaselineError(f"categorical columns not in the frame: {', '.join(unknown)}")
+    # Columns are taken out of the frame here, in one thread, so the workers never touch it.
+    columns = [(str(column), frame[column]) for column in frame.columns]
+
+    def feature_of(column: tuple[str, pd.Series]) -> Feature:
+        name, series = column
+        if name in categorical or not is_numeric_series(series):
+            return _categorical_feature(name, series, max_categories)
+        return _numeric_feature(name, numeric_values(series), bins)
+
+    features = map_concurrently(feature_of, columns, threads=column_threads(len(frame), threads))
+    return Baseline(features=tuple(features), rows=len(frame), metadata=dict(metadata or {}))
+
+
+def is_numeric_series(series: pd.Series) -> bool:
+    """Whether a column is binned by quantiles (ints and floats; bools are categories)."""
+    return bool(pd.api.types.is_numeric_dtype(series.dtype)) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
+
+
+def numeric_values(series: pd.Series) -> npt.NDArray[Any]:
+    """The column as a numpy array without copying plain int/float data; missing values are NaN."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        return series.to_numpy()
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def count_numeric(values: npt.NDArray[Any], edges: Floats) -> tuple[Counts, int]:
+    """Counts per bin (len(edges) + 1, right-closed bins) and the number of NaN values.
+
+    Exact and integer-valued, so counts of shards add up to the counts of the whole.
+    """
+    # Counting values <= each edge (plus +inf, which every non-NaN value is below) gives the
+    # cumulative counts with one vectorised comparison per edge: several times faster than a
+    # per-value np.searchsorted, whose binary search does not vectorise.
+    limits = np.append(edges, np.inf)
+    cumulative = np.zeros(len(limits), dtype=np.int64)
+    mask = np.empty(min(len(values), _BLOCK), dtype=bool)
+    for start in range(0, len(values), _BLOCK):
+        block = values[start : start + _BLOCK]
+        block_mask = mask[: len(block)]
+        for index, limit in enumerate(limits):
+            np.less_equal(block, limit, out=block_mask)
+            cumulative[index] += np.count_nonzero(block_mask)
+    counts = np.diff(cumulative, prepend=0)
+    return counts, int(len(values) - cumulative[-1])
+
+
+def column_threads(rows: int, requested: int | None) -> int:
+    """Threads to process columns of a frame with: `requested`, or by default one per CPU (up to
+    8) for frames long enough to pay for them."""
+    if requested is not None:
+        if requested < 1:
+            raise BaselineError(f"threads must be at least 1, not {requested}")
+        return requested
+    return min(os.cpu_count() or 1, _MAX_THREADS) if rows >= _PARALLEL_ROWS else 1
+
+
+def map_concurrently(
+    function: Callable[[Item], Result], items: Sequence[Item], *, threads: int
+) -> list[Result]:
+    """`function` of each item, in order, on up to `threads` threads.
+
+    numpy releases the GIL inside its comparisons and sorts, so columns are counted side by side.
+    """
+    threads = min(threads, len(items))
+    if threads < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=threads) as executor:
+        return list(executor.map(function, items))
+
+
+def category_label(value: object) -> str:
+    """The string a category is known by, so 3, 3.0 and "3" from CSV all name the same one."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def count_categorical(series: pd.Series, categories: Sequence[str]) -> tuple[Counts, int]:
+    """Counts per category of `categories` plus a final "unseen" bucket, and the missing count."""
+    distinct, distinct_counts, missing = _distinct_counts(series)
+    position = {label: index for index, label in enumerate(categories)}
+    unseen = len(categories)
+    targets = np.array(
+        [position.get(category_label(value), unseen) for value in distinct], dtype=np.intp
+    )
+    counts = np.zeros(len(categories) + 1, dtype=np.int64)
+    np.add.at(counts, targets, distinct_counts)
+    return counts, missing
+
+
+def _distinct_counts(series: pd.Series) -> tuple[list[object], Counts, int]:
+    """Each distinct non-missing value with its count, and the number of missing values."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        values = list(series.cat.categories)
+        if codes.dtype.itemsize <= 2:
+            # Missing is code -1; viewed unsigned it becomes the last slot, so one bincount
+            # counts categories and missing values in a single pass without copying the codes.
+            unsigned = codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16)
+            slots = np.bincount(unsigned, minlength=256**codes.dtype.itemsize)
+            return values, slots[: len(values)].astype(np.int64), int(slots[-1])
+        present = codes[codes >= 0]
+        counts = np.bincount(present, minlength=len(values)).astype(np.int64)
+        return values, counts, int(len(codes) - len(present))
+    value_counts = series.value_counts(dropna=True, sort=False)
+    missing = int(len(series) - value_counts.sum())
+    return list(value_counts.index), value_counts.to_numpy(dtype=np.int64), missing
+
+
+def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericFeature:
+    # One sort gives the quantiles and the bin means: numpy's vectorised sort is faster than the
+    # selection np.quantile runs for each cut point.
+    ordered = np.sort(values.astype(np.float64, copy=False))
+    finite = ordered[np.isfinite(ordered)]
+    if len(finite):
+        edges = np.unique(_linear_quantiles(finite, np.arange(1, bins) / bins))
+        mean, std = float(finite.mean()), float(finite.std())
+    else:
+        edges, mean, std = np.empty(0), 0.0, 0.0
+    counts, missing = count_numeric(values, edges)
+    return NumericFeature(
+        name=name,
+        edges=edges,
+        counts=counts,
+        bin_means=_bin_means(finite, edges),
+        missing=missing,
+        mean=mean,
+        std=std,
+    )
+
+
+def _linear_quantiles(ordered: Floats, probabilities: Floats) -> Floats:
+    """Quantiles of sorted values, interpolated linearly (numpy's default "linear" method)."""
+    positions = probabilities * (len(ordered) - 1)
+    lower = np.floor(positions).astype(np.intp)
+    upper = np.minimum(lower + 1, len(ordered) - 1)
+    fraction = positions - lower
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * fraction
+
+
+def _bin_means(ordered: Floats, edges: Floats) -> Floats:
+    """Mean of the sorted finite training values per bin; an empty bin takes its edges' middle."""
+    bounds = np.concatenate([[0], np.searchsorted(ordered, edges, side="right"), [len(ordered)]])
+    means = np.empty(len(edges) + 1)
+    for index in range(len(edges) + 1):
+        start, stop = bounds[index], bounds[index + 1]
+        if stop > start:
+            means[index] = ordered[start:stop].mean()
+        elif len(edges) == 0:
+            means[index] = 0.0
+        else:
+            means[index] = (edges[max(index - 1, 0)] + edges[min(index, len(edges) - 1)]) / 2
+    return means
+
+
+def _categorical_feature(name: str, series: pd.Series, max_categories: int) -> CategoricalFeature:
+    distinct, distinct_counts, missing = _distinct_counts(series)
+    totals: dict[str, int] = {}
+    for value, count in zip(distinct, distinct_counts.tolist(), strict=True):
+        if count:
+            label = category_label(value)
+            totals[label] = totals.get(label, 0) + count
+    # Most frequent first, ties by label, so the same frame always gives the same document.
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    kept = ranked[:max_categories]
+    tail = sum(count for _, count in ranked[max_categories:])
+    counts = np.array([count for _, count in kept] + [tail], dtype=np.int64)
+    return CategoricalFeature(
+        name=name, categories=tuple(label for label, _ in kept), counts=counts, missing=missing
+    )
+
+
+def _feature_to_dict(feature: Feature) -> dict[str, Any]:
+    if isinstance(feature, NumericFeature):
+        return {
+            "name": feature.name,
+            "kind": feature.kind,
+            "edges": feature.edges.tolist(),
+            "counts": feature.counts.tolist(),
+            "bin_means": feature.bin_means.tolist(),
+            "missing": feature.missing,
+            "mean": feature.mean,
+            "std": feature.std,
+        }
+    return {
+        "name": feature.name,
+        "kind": feature.kind,
+        "categories": list(feature.categories),
+        "counts": feature.counts.tolist(),
+        "missing": feature.missing,
+    }
+
+
+def _feature_from_dict(item: Mapping[str, Any]) -> Feature:
+    name = str(item["name"])
+    counts = np.asarray(item["counts"], dtype=np.int64)
+    if (counts < 0).any():
+        raise ValueError(f"feature {name!r}: negative counts")
+    if item["kind"] == "numeric":
+        edges = np.asarray(item["edges"], dtype=np.float64)
+        bin_means = np.asarray(item["bin_means"], dtype=np.float64)
+        if len(edges) > 1 and not (np.diff(edges) > 0).all():
+            raise ValueError(f"feature {name!r}: edges are not strictly increasing")
+        if not np.isfinite(edges).all() or len(counts) != len(edges) + 1:
+            raise ValueError(f"feature {name!r}: needs finite edges and len(edges) + 1 counts")
+        if len(bin_means) != len(counts):
+            raise ValueError(f"feature {name!r}: needs one bin mean per bin")
+        mean, std = float(item["mean"]), float(item["std"])
+        if not (math.isfinite(mean) and math.isfinite(std)):
+            raise ValueError(f"feature {name!r}: mean and std must be finite")
+        return NumericFeature(
+            name=name,
+            edges=edges,
+            counts=counts,
+            bin_means=bin_means,
+            missing=int(item["missing"]),
+            mean=mean,
+            std=std,
+        )
+    if item["kind"] == "categorical":
+        categories = tuple(str(label) for label in item["categories"])
+        if len(set(categories)) != len(categories) or len(counts) != len(categories) + 1:
+            raise ValueError(f"feature {name!r}: needs distinct categories and one count more")
+        return CategoricalFeature(
+            name=name, categories=categories, counts=counts, missing=int(item["missing"])
+        )
+    raise ValueError(f"feature {name!r}: unknown kind {item['kind']!r}")

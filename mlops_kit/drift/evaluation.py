@@ -1,0 +1,149 @@
+"""Verdicts: each feature's statistics against the thresholds, then the dataset's verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mlops_kit.drift.baseline import Baseline, CategoricalFeature, Feature, NumericFeature
+from mlops_kit.drift.categorical_statistics import categorical_statistics
+from mlops_kit.drift.histogram import CurrentHistogram, FeatureCounts, histogram_of_frame
+from mlops_kit.drift.numeric_statistics import numeric_statistics
+from mlops_kit.drift.report import DriftReport, FeatureDrift, Verdict
+from mlops_kit.drift.thresholds import DriftThresholds
+from mlops_kit.errors import BadInput
+
+_NUMERIC_STATISTICS = ("psi", "ks_statistic", "ks_pvalue", "wasserstein", "wasserstein_normed")
+_CATEGORICAL_STATISTICS = ("chi2_statistic", "chi2_pvalue", "js_distance", "unseen")
+
+
+def evaluate_drift(
+    baseline: Baseline, current: CurrentHistogram, thresholds: DriftThresholds | None = None
+) -> DriftReport:
+    """Compare current counts with the baseline feature by feature and decide the dataset verdict.
+
+    BadInput if the histogram was made against another baseline, or a critical feature is not
+    one of the baseline's.
+    """
+    thresholds = thresholds or DriftThresholds()
+    if current.baseline_fingerprint != baseline.fingerprint:
+        raise BadInput(
+            "the histogram was made against another baseline "
+            f"({current.baseline_fingerprint}, this one is {baseline.fingerprint})"
+        )
+    unknown = sorted(thresholds.critical_features - set(baseline.feature_names))
+    if unknown:
+        raise BadInput(f"critical feature(s) not in the baseline: {', '.join(unknown)}")
+    results = [
+        _feature_drift(feature, current.features[feature.name], thresholds)
+        for feature in baseline.features
+    ]
+    judged = [result for result in results if result.verdict is not Verdict.INSUFFICIENT_DATA]
+    drifted = [result for result in judged if result.drifted]
+    share = len(drifted) / len(judged) if judged else 0.0
+    dataset_drifted = bool(judged) and (
+        share >= thresholds.drifted_share or any(result.critical for result in drifted)
+    )
+    # Drifted features first; sorted() is stable, so the baseline's order holds within each group.
+    ordered = sorted(results, key=lambda result: not result.drifted)
+    return DriftReport(
+        drifted=dataset_drifted,
+        drifted_share=share,
+        features=tuple(ordered),
+        rows_baseline=baseline.rows,
+        rows_current=current.rows,
+        rows_skipped=current.rows_skipped,
+        thresholds=thresholds.to_dict(),
+        baseline_fingerprint=baseline.fingerprint,
+    )
+
+
+def check_frame(
+    baseline: Baseline,
+    frame: pd.DataFrame,
+    thresholds: DriftThresholds | None = None,
+    *,
+    threads: int | None = None,
+) -> DriftReport:
+    """Drift report of one in-memory frame against the baseline."""
+    return evaluate_drift(baseline, histogram_of_frame(frame, baseline, threads=threads), thresholds)
+
+
+def _feature_drift(
+    feature: Feature, current: FeatureCounts, thresholds: DriftThresholds
+) -> FeatureDrift:
+    if len(current.counts) != len(feature.counts):
+        raise BadInput(f"feature {feature.name!r}: histogram does not have the baseline's bins")
+    rows_baseline, rows_current = int(feature.counts.sum()), int(current.counts.sum())
+    enough = min(rows_baseline, rows_current) >= thresholds.min_samples
+    if isinstance(feature, NumericFeature):
+        statistics, threshold, drifted = _numeric_verdict(feature, current, thresholds)
+        labels = _numeric_bin_labels(feature.edges)
+    else:
+        statistics, threshold, drifted = _categorical_verdict(feature, current, thresholds)
+        labels = (*feature.categories, "unseen")
+    if not enough:
+        verdict = Verdict.INSUFFICIENT_DATA
+    else:
+        verdict = Verdict.DRIFT if drifted else Verdict.NO_DRIFT
+    return FeatureDrift(
+        name=feature.name,
+        kind=feature.kind,
+        verdict=verdict,
+        critical=feature.name in thresholds.critical_features,
+        rows_baseline=rows_baseline,
+        rows_current=rows_current,
+        missing_current=current.missing,
+        statistics=statistics,
+        threshold=threshold,
+        bin_labels=labels,
+        baseline_counts=tuple(feature.counts.tolist()),
+        current_counts=tuple(current.counts.tolist()),
+    )
+
+
+def _numeric_verdict(
+    feature: NumericFeature, current: FeatureCounts, thresholds: DriftThresholds
+) -> tuple[dict[str, float | int | None], dict[str, float], bool]:
+    threshold = {"psi": thresholds.psi, "ks_pvalue": thresholds.ks_pvalue}
+    if not (feature.counts.sum() and current.counts.sum()):
+        return dict.fromkeys(_NUMERIC_STATISTICS), threshold, False
+    result = numeric_statistics(feature.counts, current.counts, feature.bin_means, feature.std)
+    statistics: dict[str, float | int | None] = {
+        "psi": result.psi,
+        "ks_statistic": result.ks_statistic,
+        "ks_pvalue": result.ks_pvalue,
+        "wasserstein": result.wasserstein,
+        "wasserstein_normed": result.wasserstein_normed,
+    }
+    drifted = result.ks_pvalue < thresholds.ks_pvalue and result.psi >= thresholds.psi
+    return statistics, threshold, drifted
+
+
+def _categorical_verdict(
+    feature: CategoricalFeature, current: FeatureCounts, thresholds: DriftThresholds
+) -> tuple[dict[str, float | int | None], dict[str, float], bool]:
+    threshold = {"js_distance": thresholds.js_distance, "chi2_pvalue": thresholds.chi2_pvalue}
+    if not (feature.counts.sum() and current.counts.sum()):
+        statistics = dict.fromkeys(_CATEGORICAL_STATISTICS)
+        statistics["unseen"] = int(current.counts[-1])
+        return statistics, threshold, False
+    result = categorical_statistics(feature.counts, current.counts)
+    statistics: dict[str, float | int | None] = {
+        "chi2_statistic": result.chi2_statistic,
+        "chi2_pvalue": result.chi2_pvalue,
+        "js_distance": result.js_distance,
+        "unseen": result.unseen,
+    }
+    drifted = (
+        result.chi2_pvalue < thresholds.chi2_pvalue and result.js_distance >= thresholds.js_distance
+    )
+    return statistics, threshold, drifted
+
+
+def _numeric_bin_labels(edges: np.ndarray) -> tuple[str, ...]:
+    cuts = [f"{edge:.4g}" for edge in edges.tolist()]
+    if not cuts:
+        return ("all values",)
+    inner = [f"({low}, {high}]" for low, high in zip(cuts, cuts[1:], strict=False)]
+    return (f"<= {cuts[0]}", *inner, f"> {cuts[-1]}")

@@ -1,0 +1,121 @@
+"""The result of a drift check, and the JSON document the CLI prints for it."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+REPORT_FORMAT = "mlops-kit/drift-report"
+REPORT_FORMAT_VERSION = 1
+
+
+class Verdict(StrEnum):
+    """A feature's verdict."""
+
+    DRIFT = "drift"
+    NO_DRIFT = "no_drift"
+    INSUFFICIENT_DATA = "insufficient_data"
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """One feature's statistics, the thresholds they were held against, and its verdict.
+
+    `statistics` holds psi, ks_statistic, ks_pvalue, wasserstein, wasserstein_normed for a
+    numeric feature; chi2_statistic, chi2_pvalue, js_distance, unseen for a categorical one;
+    values are None when a side has no data. `bin_labels`, `baseline_counts` and
+    `current_counts` are the two histograms the statistics came from.
+    """
+
+    name: str
+    kind: Literal["numeric", "categorical"]
+    verdict: Verdict
+    critical: bool
+    rows_baseline: int
+    rows_current: int
+    missing_current: int
+    statistics: dict[str, float | int | None]
+    threshold: dict[str, float]
+    bin_labels: tuple[str, ...]
+    baseline_counts: tuple[int, ...]
+    current_counts: tuple[int, ...]
+
+    @property
+    def drifted(self) -> bool:
+        """Whether the verdict is drift."""
+        return self.verdict is Verdict.DRIFT
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "drifted": self.drifted,
+            "verdict": str(self.verdict),
+            "critical": self.critical,
+            "rows_baseline": self.rows_baseline,
+            "rows_current": self.rows_current,
+            "missing_current": self.missing_current,
+            "statistics": {key: _json_number(value) for key, value in self.statistics.items()},
+            "threshold": dict(self.threshold),
+            "histogram": {
+                "labels": list(self.bin_labels),
+                "baseline": list(self.baseline_counts),
+                "current": list(self.current_counts),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """The dataset verdict and every feature's result, drifted features first."""
+
+    drifted: bool
+    drifted_share: float
+    features: tuple[FeatureDrift, ...]
+    rows_baseline: int
+    rows_current: int
+    rows_skipped: int
+    thresholds: dict[str, Any]
+    baseline_fingerprint: str
+
+    @property
+    def drifted_features(self) -> list[str]:
+        """Names of the features whose verdict is drift."""
+        return [feature.name for feature in self.features if feature.drifted]
+
+    def feature(self, name: str) -> FeatureDrift:
+        """The result of the feature called `name`; KeyError if there is none."""
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report document (format mlops-kit/drift-report, version 1) as plain values."""
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_FORMAT_VERSION,
+            "drifted": self.drifted,
+            "drifted_share": self.drifted_share,
+            "drifted_features": self.drifted_features,
+            "rows_baseline": self.rows_baseline,
+            "rows_current": self.rows_current,
+            "rows_skipped": self.rows_skipped,
+            "baseline_fingerprint": self.baseline_fingerprint,
+            "thresholds": self.thresholds,
+            "features": [feature.to_dict() for feature in self.features],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report document as strict JSON (no NaN or Infinity)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
+def _json_number(value: float | int | None) -> float | int | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,193 @@
+"""Start, stop and inspect the local emulator process.
+
+The emulator runs as its own process (`python -m mlops_kit.emulator.serve`), with a pid file and a
+log file under the state folder (`.kit/emulator/` by default), so `kit local up` returns and any later
+command, test or Terraform run reaches it through `AWS_ENDPOINT_URL`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_kit.errors import BadInput, EndpointUnreachable, OperationFailed
+
+DEFAULT_PORT = 4580
+HOST = "127.0.0.1"
+STATE_DIR_VARIABLE = "KIT_STATE_DIR"
+# Credentials the emulator accepts; they reach nothing but 127.0.0.1.
+TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def state_dir() -> Path:
+    """Where the kit keeps local state (emulator pid and log, Terraform state for the emulator)."""
+    return Path(os.environ.get(STATE_DIR_VARIABLE, ".kit")).resolve()
+
+
+def _files(port: int) -> tuple[Path, Path]:
+    folder = state_dir() / "emulator"
+    return folder / f"{port}.pid", folder / f"{port}.log"
+
+
+def endpoint_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def local_aws_environment(port: int = DEFAULT_PORT, region: str = "us-east-1") -> dict[str, str]:
+    """The variables that point boto3, the CLI and Terraform at the emulator: local mode, nothing more."""
+    return {"AWS_ENDPOINT_URL": endpoint_url(port), "AWS_DEFAULT_REGION": region, **TEST_CREDENTIALS}
+
+
+@dataclass(frozen=True)
+class EmulatorStatus:
+    port: int
+    running: bool
+    healthy: bool
+    pid: int | None
+    endpoint_url: str
+    log_file: Path
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "port": self.port,
+            "running": self.running,
+            "healthy": self.healthy,
+            "pid": self.pid,
+            "endpoint_url": self.endpoint_url,
+            "log_file": str(self.log_file),
+        }
+
+
+def _check_port(port: int) -> None:
+    if not 1024 <= port <= 65535:
+        raise BadInput(f"--port: {port} is not a usable port (1024-65535)")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def is_healthy(port: int, timeout: float = 1.0) -> bool:
+    """True when the emulator on `port` answers its health route."""
+    try:
+        with urllib.request.urlopen(f"{endpoint_url(port)}/mlops-kit/health", timeout=timeout) as response:
+            return bool(json.loads(response.read()).get("healthy"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def emulator_status(port: int = DEFAULT_PORT) -> EmulatorStatus:
+    _check_port(port)
+    pid_file, log_file = _files(port)
+    pid = _read_pid(pid_file)
+    running = pid is not None and _pid_alive(pid)
+    return EmulatorStatus(
+        port=port,
+        running=running,
+        healthy=running and is_healthy(port),
+        pid=pid if running else None,
+        endpoint_url=endpoint_url(port),
+        log_file=log_file,
+    )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: float = 60.0) -> EmulatorStatus:
+    """Start the emulator on 127.0.0.1:`port` and wait until healthy; reuse one already running."""
+    status = emulator_status(port)
+    if status.healthy:
+        if reset:
+            reset_emulator(port)
+        return status
+    pid_file, log_file = _files(port)
+    if not _port_free(port):
+        raise OperationFailed(
+            f"port {port} on {HOST} is taken by another program",
+            hint="choose another with --port or KIT_EMULATOR_PORT",
+        )
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "mlops_kit.emulator.serve", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    pid_file.write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise OperationFailed(
+                f"the emulator exited at start (code {process.returncode})", hint=f"see {log_file}"
+            )
+        if is_healthy(port):
+            return emulator_status(port)
+        time.sleep(0.2)
+    stop_emulator(port)
+    raise OperationFailed(f"the emulator did not become healthy within {timeout:.0f} s", hint=f"see {log_file}")
+
+
+def stop_emulator(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
+    """Stop the emulator on `port`; False when none was running."""
+    _check_port(port)
+    pid_file, _ = _files(port)
+    pid = _read_pid(pid_file)
+    if pid is None or not _pid_alive(pid):
+        pid_file.unlink(missing_ok=True)
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _pid_alive(pid):
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def reset_emulator(port: int = DEFAULT_PORT) -> None:
+    """Forget every resource in every emulated account (moto's reset API)."""
+    request = urllib.request.Request(f"{endpoint_url(port)}/moto-api/reset", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+    except (urllib.error.URLError, OSError) as exc:
+        raise EndpointUnreachable(f"cannot reset the emulator on port {port}: {exc}") from None

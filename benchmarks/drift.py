@@ -26,6 +26,7 @@ Evidently 0.7 does not import with pandas 3, so it may need its own interpreter
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import json
@@ -75,7 +76,7 @@ def _frame(rows: int, seed: int, *, drifted: bool) -> pd.DataFrame:
     for name, labels in zip(CATEGORICAL_COLUMNS, categories, strict=True):
         shares = np.arange(len(labels), 0, -1, dtype=np.float64)
         codes = rng.choice(len(labels), size=rows, p=shares / shares.sum()).astype(np.int8)
-        columns[name] = pd.Categorical.from_codes(codes, categories=labels)
+        columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(labels))
     if drifted:
         columns["num_00"] = columns["num_00"] + 0.75  # mean shift of 0.75 standard deviations
         columns["num_05"] = columns["num_05"] * 1.5  # a lognormal's scale grows by half
@@ -84,7 +85,7 @@ def _frame(rows: int, seed: int, *, drifted: bool) -> pd.DataFrame:
         reversed_shares = np.arange(1, 7, dtype=np.float64)  # category mix reversed
         columns["cat_1"] = pd.Categorical.from_codes(
             rng.choice(6, size=rows, p=reversed_shares / reversed_shares.sum()).astype(np.int8),
-            categories=list("pqrstu"),
+            categories=pd.Index(list("pqrstu")),
         )
         new_value = rng.random(rows) < 0.25  # a quarter of requests bring a category never seen
         cat_3 = np.asarray(columns["cat_3"]).astype(object)
@@ -109,10 +110,8 @@ def _rss_kib(field: str) -> int:
 
 def _return_free_memory() -> None:
     """Give freed heap pages back to the kernel, so resident memory is what is alive."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _reset_peak_rss() -> bool:
@@ -153,9 +152,7 @@ def _evidently(reference: pd.DataFrame, current: pd.DataFrame) -> Callable[[], A
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
-    definition = DataDefinition(
-        numerical_columns=NUMERIC_COLUMNS, categorical_columns=CATEGORICAL_COLUMNS
-    )
+    definition = DataDefinition(numerical_columns=NUMERIC_COLUMNS, categorical_columns=CATEGORICAL_COLUMNS)
 
     def run() -> list[str]:
         snapshot = Report([DataDriftPreset()]).run(
@@ -284,11 +281,15 @@ def _print_table(
     rows: int, evidently_rows: int, results: dict[str, dict[str, Any]], evidently_note: str | None
 ) -> None:
     data_bytes = results["engine-full"].get("data_bytes", 0)
-    print(f"rows per frame: {rows:,}; 20 numeric + 5 categorical columns; drift injected in "
-          f"{', '.join(DRIFTED_COLUMNS)}; {os.cpu_count()} CPUs")
+    print(
+        f"rows per frame: {rows:,}; 20 numeric + 5 categorical columns; drift injected in "
+        f"{', '.join(DRIFTED_COLUMNS)}; {os.cpu_count()} CPUs"
+    )
     print(f"data size (reference + current): {_mib(data_bytes)}")
-    print(f"{'method':<16}{'rows':>11}{'median s':>10}{'runs':>5}{'allocated':>11}"
-          f"{'RSS growth':>12}{'RSS peak':>11}  found exactly the 5 drifted columns")
+    print(
+        f"{'method':<16}{'rows':>11}{'median s':>10}{'runs':>5}{'allocated':>11}"
+        f"{'RSS growth':>12}{'RSS peak':>11}  found exactly the 5 drifted columns"
+    )
     for name, result in results.items():
         if "error" in result:
             print(f"{name:<16} failed: {result['error']}")
@@ -296,12 +297,12 @@ def _print_table(
         growth = result["peak_rss_bytes"] - result["rss_before_bytes"]
         traced = result.get("traced_peak_bytes")
         found = result["found"]
-        verdict = "n/a" if found is None else (
-            "yes" if found == sorted(DRIFTED_COLUMNS) else f"no: {found}"
+        verdict = "n/a" if found is None else ("yes" if found == sorted(DRIFTED_COLUMNS) else f"no: {found}")
+        print(
+            f"{name:<16}{result['rows']:>11,}{result['median_seconds']:>10.3f}"
+            f"{len(result['seconds']):>5}{'-' if traced is None else _mib(traced):>11}"
+            f"{_mib(growth):>12}{_mib(result['peak_rss_bytes']):>11}  {verdict}"
         )
-        print(f"{name:<16}{result['rows']:>11,}{result['median_seconds']:>10.3f}"
-              f"{len(result['seconds']):>5}{'-' if traced is None else _mib(traced):>11}"
-              f"{_mib(growth):>12}{_mib(result['peak_rss_bytes']):>11}  {verdict}")
     print("  allocated: peak of tracemalloc over one extra run (every numpy and Python allocation)")
     print("  RSS growth / RSS peak: resident-set high-water mark during the timed runs, above the")
     print("  resident size once the frames existed / in total (interpreter and libraries included)")
@@ -331,15 +332,21 @@ def _print_ratios(
         label = "evidently / engine-full" + ("" if scale == 1 else " (per row)")
         print(f"  {label:<35}{evidently * scale / full:8.1f}x   (goal >= 20x)")
         if scale != 1:
-            print(f"  (Evidently ran on {evidently_rows:,} rows, the engine on {rows:,}: the ratio "
-                  "compares time per row, assuming Evidently scales linearly)")
+            print(
+                f"  (Evidently ran on {evidently_rows:,} rows, the engine on {rows:,}: the ratio "
+                "compares time per row, assuming Evidently scales linearly)"
+            )
     engine = results.get("engine-full", {})
     if "error" not in engine and data_bytes:
         traced = engine.get("traced_peak_bytes") or 0
-        print(f"  (data + engine-full allocated) / data {(data_bytes + traced) / data_bytes:5.2f}x"
-              "   (goal <= 2x)")
-        print(f"  engine-full RSS peak / data        {engine['peak_rss_bytes'] / data_bytes:8.2f}x"
-              "   (interpreter and libraries included)")
+        print(
+            f"  (data + engine-full allocated) / data {(data_bytes + traced) / data_bytes:5.2f}x"
+            "   (goal <= 2x)"
+        )
+        print(
+            f"  engine-full RSS peak / data        {engine['peak_rss_bytes'] / data_bytes:8.2f}x"
+            "   (interpreter and libraries included)"
+        )
 
 
 if __name__ == "__main__":

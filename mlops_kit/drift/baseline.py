@@ -212,9 +212,7 @@ def build_baseline(
 
 def is_numeric_series(series: pd.Series) -> bool:
     """Whether a column is binned by quantiles (ints and floats; bools are categories)."""
-    return bool(pd.api.types.is_numeric_dtype(series.dtype)) and not pd.api.types.is_bool_dtype(
-        series.dtype
-    )
+    return bool(pd.api.types.is_numeric_dtype(series.dtype)) and not pd.api.types.is_bool_dtype(series.dtype)
 
 
 def numeric_values(series: pd.Series) -> npt.NDArray[Any]:
@@ -286,9 +284,7 @@ def count_categorical(series: pd.Series, categories: Sequence[str]) -> tuple[Cou
     distinct, distinct_counts, missing = _distinct_counts(series)
     position = {label: index for index, label in enumerate(categories)}
     unseen = len(categories)
-    targets = np.array(
-        [position.get(category_label(value), unseen) for value in distinct], dtype=np.intp
-    )
+    targets = np.array([position.get(category_label(value), unseen) for value in distinct], dtype=np.intp)
     counts = np.zeros(len(categories) + 1, dtype=np.int64)
     np.add.at(counts, targets, distinct_counts)
     return counts, missing
@@ -303,14 +299,15 @@ def _distinct_counts(series: pd.Series) -> tuple[list[object], Counts, int]:
             # Missing is code -1; viewed unsigned it becomes the last slot, so one bincount
             # counts categories and missing values in a single pass without copying the codes.
             unsigned = codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16)
-            slots = np.bincount(unsigned, minlength=256**codes.dtype.itemsize)
-            return values, slots[: len(values)].astype(np.int64), int(slots[-1])
+            slots: Counts = np.bincount(unsigned, minlength=256**codes.dtype.itemsize).astype(np.int64)
+            return values, slots[: len(values)], int(slots[-1])
         present = codes[codes >= 0]
-        counts = np.bincount(present, minlength=len(values)).astype(np.int64)
+        counts: Counts = np.bincount(present, minlength=len(values)).astype(np.int64)
         return values, counts, int(len(codes) - len(present))
     value_counts = series.value_counts(dropna=True, sort=False)
     missing = int(len(series) - value_counts.sum())
-    return list(value_counts.index), value_counts.to_numpy(dtype=np.int64), missing
+    distinct_counts: Counts = np.asarray(value_counts.to_numpy(), dtype=np.int64)
+    return list(value_counts.index), distinct_counts, missing
 
 
 def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericFeature:

@@ -21,7 +21,7 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,9 +55,7 @@ class TimeWindow:
     def contains(self, moment: datetime) -> bool:
         """Whether `moment` falls in the window."""
         moment = _as_utc(moment) or moment
-        return (self.start is None or moment >= self.start) and (
-            self.end is None or moment < self.end
-        )
+        return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
 
 
 def histogram_of_capture(
@@ -67,10 +65,7 @@ def histogram_of_capture(
     keys = sorted(store.list_keys(prefix))
     return merge_histograms(
         baseline,
-        (
-            histogram_of_capture_lines(_lines(store.read_bytes(key)), baseline, window)
-            for key in keys
-        ),
+        (histogram_of_capture_lines(_lines(store.read_bytes(key)), baseline, window) for key in keys),
     )
 
 
@@ -126,11 +121,11 @@ def _request_rows(text: str, names: list[str], window: TimeWindow | None) -> lis
         raise _CorruptLine(str(error)) from error
 
 
-def _csv_records(text: str) -> Iterator[list[str]]:
+def _csv_records(text: str) -> Iterator[list[str | None]]:
     for record in csv.reader(io.StringIO(text)):
         if record:
             # An empty field is a missing value, as it would be in a CSV file read by pandas.
-            yield [field if field.strip() else None for field in record]  # type: ignore[misc]
+            yield [field if field.strip() else None for field in record]
 
 
 def _json_rows(payload: object, names: list[str]) -> Iterator[Row]:
@@ -152,13 +147,13 @@ def _json_rows(payload: object, names: list[str]) -> Iterator[Row]:
         raise _CorruptLine("payload is not a JSON object or list")
 
 
-def _positional_row(values: list[object], names: list[str]) -> Row:
+def _positional_row(values: Sequence[object], names: list[str]) -> Row:
     if len(values) != len(names):
         raise BadInput(
             f"captured request has {len(values)} values; the baseline has {len(names)} features",
             hint=f"expected, in order: {', '.join(names)}",
         )
-    return values
+    return list(values)
 
 
 def _named_row(record: dict[str, object], names: list[str]) -> Row:

@@ -47,9 +47,7 @@ def chi_square_homogeneity(
     return statistic, float(chdtrc(degrees_of_freedom, statistic))
 
 
-def jensen_shannon_distance(
-    baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]
-) -> float:
+def jensen_shannon_distance(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -> float:
     """Square root of the base-2 Jensen-Shannon divergence of the two shares: 0 same, 1 disjoint."""
     p = baseline / baseline.sum()
     q = current / current.sum()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,7 @@ def evaluate_drift(
     if unknown:
         raise BadInput(f"critical feature(s) not in the baseline: {', '.join(unknown)}")
     results = [
-        _feature_drift(feature, current.features[feature.name], thresholds)
-        for feature in baseline.features
+        _feature_drift(feature, current.features[feature.name], thresholds) for feature in baseline.features
     ]
     judged = [result for result in results if result.verdict is not Verdict.INSUFFICIENT_DATA]
     drifted = [result for result in judged if result.drifted]
@@ -69,9 +70,7 @@ def check_frame(
     return evaluate_drift(baseline, histogram_of_frame(frame, baseline, threads=threads), thresholds)
 
 
-def _feature_drift(
-    feature: Feature, current: FeatureCounts, thresholds: DriftThresholds
-) -> FeatureDrift:
+def _feature_drift(feature: Feature, current: FeatureCounts, thresholds: DriftThresholds) -> FeatureDrift:
     if len(current.counts) != len(feature.counts):
         raise BadInput(f"feature {feature.name!r}: histogram does not have the baseline's bins")
     rows_baseline, rows_current = int(feature.counts.sum()), int(current.counts.sum())
@@ -82,10 +81,9 @@ def _feature_drift(
     else:
         statistics, threshold, drifted = _categorical_verdict(feature, current, thresholds)
         labels = (*feature.categories, "unseen")
+    verdict = Verdict.DRIFT if drifted else Verdict.NO_DRIFT
     if not enough:
         verdict = Verdict.INSUFFICIENT_DATA
-    else:
-        verdict = Verdict.DRIFT if drifted else Verdict.NO_DRIFT
     return FeatureDrift(
         name=feature.name,
         kind=feature.kind,
@@ -125,9 +123,9 @@ def _categorical_verdict(
 ) -> tuple[dict[str, float | int | None], dict[str, float], bool]:
     threshold = {"js_distance": thresholds.js_distance, "chi2_pvalue": thresholds.chi2_pvalue}
     if not (feature.counts.sum() and current.counts.sum()):
-        statistics = dict.fromkeys(_CATEGORICAL_STATISTICS)
-        statistics["unseen"] = int(current.counts[-1])
-        return statistics, threshold, False
+        empty: dict[str, float | int | None] = dict.fromkeys(_CATEGORICAL_STATISTICS)
+        empty["unseen"] = int(current.counts[-1])
+        return empty, threshold, False
     result = categorical_statistics(feature.counts, current.counts)
     statistics: dict[str, float | int | None] = {
         "chi2_statistic": result.chi2_statistic,
@@ -135,9 +133,7 @@ def _categorical_verdict(
         "js_distance": result.js_distance,
         "unseen": result.unseen,
     }
-    drifted = (
-        result.chi2_pvalue < thresholds.chi2_pvalue and result.js_distance >= thresholds.js_distance
-    )
+    drifted = result.chi2_pvalue < thresholds.chi2_pvalue and result.js_distance >= thresholds.js_distance
     return statistics, threshold, drifted
 
 
@@ -145,5 +141,5 @@ def _numeric_bin_labels(edges: np.ndarray) -> tuple[str, ...]:
     cuts = [f"{edge:.4g}" for edge in edges.tolist()]
     if not cuts:
         return ("all values",)
-    inner = [f"({low}, {high}]" for low, high in zip(cuts, cuts[1:], strict=False)]
+    inner = [f"({low}, {high}]" for low, high in itertools.pairwise(cuts)]
     return (f"<= {cuts[0]}", *inner, f"> {cuts[-1]}")

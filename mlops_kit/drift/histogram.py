@@ -121,9 +121,7 @@ def empty_histogram(baseline: Baseline) -> CurrentHistogram:
     return CurrentHistogram(
         baseline_fingerprint=baseline.fingerprint,
         features={
-            feature.name: FeatureCounts(
-                counts=np.zeros(len(feature.counts), dtype=np.int64), missing=0
-            )
+            feature.name: FeatureCounts(counts=np.zeros(len(feature.counts), dtype=np.int64), missing=0)
             for feature in baseline.features
         },
         rows=0,
@@ -173,9 +171,7 @@ def histogram_of_frame(
     frame, skipped = _drop_unparseable_rows(frame, baseline)
     # Columns are taken out of the frame here, in one thread, so the workers never touch it.
     columns = [(feature, frame[feature.name]) for feature in baseline.features]
-    counted = map_concurrently(
-        _feature_counts, columns, threads=column_threads(len(frame), threads)
-    )
+    counted = map_concurrently(_feature_counts, columns, threads=column_threads(len(frame), threads))
     features = {feature.name: counts for feature, counts in zip(baseline.features, counted, strict=True)}
     return CurrentHistogram(
         baseline_fingerprint=baseline.fingerprint,

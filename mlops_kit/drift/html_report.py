@@ -57,10 +57,7 @@ def _summary_table(report: DriftReport) -> str:
         f"<td>{escape(_statistics_text(feature))}</td></tr>"
         for feature in report.features
     )
-    return (
-        "<table><tr><th>feature</th><th>kind</th><th>verdict</th><th>statistics</th></tr>"
-        f"{rows}</table>"
-    )
+    return f"<table><tr><th>feature</th><th>kind</th><th>verdict</th><th>statistics</th></tr>{rows}</table>"
 
 
 def _statistics_text(feature: FeatureDrift) -> str:
@@ -71,9 +68,7 @@ def _statistics_text(feature: FeatureDrift) -> str:
 
 
 def _feature_section(feature: FeatureDrift) -> str:
-    heading = (
-        f"<h2>{escape(feature.name)} <small class='{feature.verdict}'>{feature.verdict}</small></h2>"
-    )
+    heading = f"<h2>{escape(feature.name)} <small class='{feature.verdict}'>{feature.verdict}</small></h2>"
     detail = (
         f"<p>{feature.kind}; rows baseline {feature.rows_baseline:,}, current "
         f"{feature.rows_current:,} (missing {feature.missing_current:,}); thresholds "
@@ -108,9 +103,7 @@ def _histogram_svg(feature: FeatureDrift) -> str:
                 f"{share:.1%}</title></rect>"
             )
         x, y = left + _BAR_WIDTH, _BAR_HEIGHT + 8
-        parts.append(
-            f"<text x='{x}' y='{y}' transform='rotate(45 {x} {y})'>{escape(label[:18])}</text>"
-        )
+        parts.append(f"<text x='{x}' y='{y}' transform='rotate(45 {x} {y})'>{escape(label[:18])}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -25,18 +25,14 @@ class NumericStatistics:
     wasserstein_normed: float | None
 
 
-def population_stability_index(
-    baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]
-) -> float:
+def population_stability_index(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -> float:
     """Sum over bins of (q - p) * ln(q / p), p and q the smoothed baseline and current shares."""
     expected = _smoothed_shares(baseline)
     actual = _smoothed_shares(current)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
 
 
-def binned_ks(
-    baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]
-) -> tuple[float, float]:
+def binned_ks(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -> tuple[float, float]:
     """Kolmogorov-Smirnov statistic between the binned CDFs and its two-sided p-value.
 
     The statistic is the exact two-sample statistic restricted to the bin edges, so it never
@@ -90,4 +86,5 @@ def numeric_statistics(
 
 def _smoothed_shares(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
     smoothed = counts.astype(np.float64) + _PSI_PSEUDOCOUNT
-    return smoothed / smoothed.sum()
+    shares: npt.NDArray[np.float64] = smoothed / smoothed.sum()
+    return shares

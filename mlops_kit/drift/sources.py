@@ -68,8 +68,11 @@ def read_table(name: str, data: bytes, baseline: Baseline) -> pd.DataFrame:
             return pd.read_parquet(io.BytesIO(data))
         if lowered.endswith((".csv", ".csv.gz")):
             categorical = {f.name: str for f in baseline.features if f.kind == "categorical"}
-            compression = "gzip" if lowered.endswith(".gz") else None
-            return pd.read_csv(io.BytesIO(data), dtype=categorical, compression=compression)
+            return pd.read_csv(
+                io.BytesIO(data),
+                dtype=categorical,
+                compression="gzip" if lowered.endswith(".gz") else None,
+            )
     except Exception as error:
         # pandas and pyarrow raise a wide range of parser errors; each means this file is unusable.
         raise BadInput(f"cannot read {name}: {error}") from error
@@ -100,16 +103,11 @@ def histogram_of_prefix(store: ObjectStore, prefix: str, baseline: Baseline) -> 
     return histogram_of_keys(store, keys, baseline)
 
 
-def histogram_of_keys(
-    store: ObjectStore, keys: Iterable[str], baseline: Baseline
-) -> CurrentHistogram:
+def histogram_of_keys(store: ObjectStore, keys: Iterable[str], baseline: Baseline) -> CurrentHistogram:
     """The merged histogram of the given CSV/Parquet objects, read one at a time."""
     return merge_histograms(
         baseline,
-        (
-            _histogram_naming(key, read_table(key, store.read_bytes(key), baseline), baseline)
-            for key in keys
-        ),
+        (_histogram_naming(key, read_table(key, store.read_bytes(key), baseline), baseline) for key in keys),
     )
 
 

@@ -37,9 +37,11 @@ ECR_UNTAGGED_EXPIRY_DAYS = 14
 class _PrivateBucket(Construct):
     """A bucket with versioning, public access blocked, TLS-only access and the given encryption."""
 
-    def __init__(self, scope: Construct, id_: str, *, name: str, kms_key_arn: str | None) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, name: str, kms_key_arn: str | None, force_destroy: bool
+    ) -> None:
         super().__init__(scope, id_)
-        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=False)
+        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=force_destroy)
         S3BucketVersioningA(
             self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}
         )
@@ -94,7 +96,9 @@ class Registry(Construct):
         retention = env.registry
 
         # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
-        self.access_logs = _PrivateBucket(self, "access-logs", name=names.access_log_bucket, kms_key_arn=None)
+        self.access_logs = _PrivateBucket(
+            self, "access-logs", name=names.access_log_bucket, kms_key_arn=None, force_destroy=retention.force_destroy_buckets
+        )
         self.access_logs.policy_statements.append(
             {
                 "Sid": "S3ServerAccessLogsDelivery",
@@ -111,7 +115,13 @@ class Registry(Construct):
         skip_check(log_bucket, "CKV_AWS_145", "S3 server access logs can only be written to an SSE-S3 bucket")
         self._skip_replication_and_events(log_bucket)
 
-        self.artifacts = _PrivateBucket(self, "artifacts", name=names.artifact_bucket, kms_key_arn=key.key.arn)
+        self.artifacts = _PrivateBucket(
+            self,
+            "artifacts",
+            name=names.artifact_bucket,
+            kms_key_arn=key.key.arn,
+            force_destroy=retention.force_destroy_buckets,
+        )
         self.artifacts.attach_policy()
         S3BucketLoggingA(
             self,

@@ -188,6 +188,8 @@ class Registry(Strict):
     )
     artifact_retention_days: int = Field(default=365, ge=1)
     noncurrent_version_retention_days: int = Field(default=90, ge=1)
+    # Let `terraform destroy` empty the buckets. Only for disposable environments.
+    force_destroy_buckets: bool = False
 
     @field_validator("models")
     @classmethod

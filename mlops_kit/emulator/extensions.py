@@ -62,6 +62,25 @@ def _sagemaker_model_network_isolation() -> None:
     _wrap(SageMakerResponse, "create_model", make)
 
 
+def _sagemaker_delete_model_package_group() -> None:
+    """moto lacks DeleteModelPackageGroup, so `terraform destroy` of a registry fails."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def delete_model_package_group(self: Any) -> str:
+        backend = self.sagemaker_backend
+        name = self._get_param("ModelPackageGroupName").split("/")[-1]
+        if name not in backend.model_package_groups:
+            raise ValidationError(message=f"Model Package Group {name} does not exist.")
+        # Like AWS, refuse while versions remain in the group.
+        if any(p.model_package_group_name == name for p in backend.model_packages.values()):
+            raise ValidationError(message=f"Model Package Group {name} still contains model packages.")
+        del backend.model_package_groups[name]
+        return "{}"
+
+    SageMakerResponse.delete_model_package_group = delete_model_package_group  # type: ignore[attr-defined]
+
+
 def _eks_access_config() -> None:
     """moto ignores CreateCluster's accessConfig and never returns it, so every plan shows a diff."""
     from moto.eks.responses import EKSResponse
@@ -247,6 +266,7 @@ def install_extensions() -> None:
         return
     _sagemaker_instance_types()
     _sagemaker_model_network_isolation()
+    _sagemaker_delete_model_package_group()
     _eks_access_config()
     _eks_nodegroup_remote_access()
     _eks_nodegroup_update_config()

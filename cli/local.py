@@ -1,0 +1,65 @@
+"""`kit local`: the local AWS emulator (moto server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from cli.output import console, print_json
+
+app = typer.Typer(help="The local AWS emulator: up, down, status, env.", no_args_is_help=True)
+
+PORT_OPTION = typer.Option(
+    int(os.environ.get("KIT_EMULATOR_PORT", "4580")), "--port", help="Port on 127.0.0.1 (KIT_EMULATOR_PORT)."
+)
+
+
+@app.command("up")
+def up(
+    port: int = PORT_OPTION,
+    reset: bool = typer.Option(False, "--reset", help="Forget every emulated resource if already running."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Start the emulator (or reuse the running one) and wait until it is healthy."""
+    from mlops_kit.emulator import start_emulator
+
+    status = start_emulator(port, reset=reset)
+    if as_json:
+        print_json(status.as_dict())
+        return
+    console.print(f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file})", highlight=False)
+    console.print(f"use it with: eval \"$(kit local env --port {port})\"", highlight=False)
+
+
+@app.command("down")
+def down(port: int = PORT_OPTION) -> None:
+    """Stop the emulator."""
+    from mlops_kit.emulator import stop_emulator
+
+    stopped = stop_emulator(port)
+    console.print(f"emulator on port {port} {'stopped' if stopped else 'was not running'}", highlight=False)
+
+
+@app.command("status")
+def status(port: int = PORT_OPTION, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Whether the emulator runs and answers its health check (exit 1 when not)."""
+    from mlops_kit.emulator import emulator_status
+
+    current = emulator_status(port)
+    if as_json:
+        print_json(current.as_dict())
+    else:
+        state = "healthy" if current.healthy else ("running, not healthy" if current.running else "not running")
+        console.print(f"emulator on {current.endpoint_url}: {state}", highlight=False)
+    if not current.healthy:
+        raise typer.Exit(1)
+
+
+@app.command("env")
+def env(port: int = PORT_OPTION) -> None:
+    """Print the shell exports of local mode (AWS_ENDPOINT_URL and test credentials)."""
+    from mlops_kit.emulator import local_aws_environment
+
+    for key, value in local_aws_environment(port).items():
+        print(f"export {key}={value}")

@@ -1,0 +1,70 @@
+"""`kit`: the entry point. Subcommand groups live in their own modules and import the core lazily,
+so `kit --help` never loads boto3, sagemaker or cdktf."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+import typer.main
+
+from cli import env as env_commands
+from cli import local as local_commands
+from cli.output import print_error
+
+app = typer.Typer(
+    name="kit",
+    help="mlops-kit: environments, pipelines, promotion and drift for ML on AWS (or its local emulator).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would print credentials and session tokens
+    add_completion=False,
+)
+app.add_typer(env_commands.app, name="env")
+app.add_typer(local_commands.app, name="local")
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for failures.", envvar="KIT_DEBUG"),
+) -> None:
+    if debug:
+        os.environ["KIT_DEBUG"] = "1"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `kit` with `argv`; return the exit code (2 bad input, 1 failed operation, 3 drift found)."""
+    from mlops_kit.errors import KitError
+
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="kit",
+                              standalone_mode=False)
+    except KitError as exc:
+        if os.environ.get("KIT_DEBUG"):
+            raise
+        print_error(exc)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print_error("aborted")
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry (`kit`)."""
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

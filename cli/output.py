@@ -1,0 +1,37 @@
+"""Rendering shared by the commands: JSON to stdout, one-line errors to stderr, rich tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def print_error(error: Exception | str) -> None:
+    """Print an error without traceback: `error: message` (multi-line messages keep their lines)."""
+    text = str(error)
+    lines = text.splitlines() or [text]
+    if len(lines) == 1:
+        err_console.print(f"[bold red]error:[/] {lines[0]}", highlight=False, markup=True, soft_wrap=True)
+    else:
+        for line in lines:
+            err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for column in columns:
+        t.add_column(column)
+    for row in rows:
+        t.add_row(*[str(c) for c in row])
+    return t

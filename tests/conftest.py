@@ -1,0 +1,90 @@
+"""Shared fixtures: the environments, the stacks synthesized once per session, and the emulator.
+
+The emulator fixture starts moto (with the kit's extensions) on a free 127.0.0.1 port for the test
+session and stops it at the end; local mode is the standard AWS_ENDPOINT_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mlops_kit.config import Environment, load_all_environments
+
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def environments() -> dict[str, Environment]:
+    return load_all_environments(REPO / "environments")
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """Terraform JSON of every environment, for real AWS (`cloud`) and for the emulator (`local`)."""
+
+    cloud_dir: Path
+    local_dir: Path
+
+    def stack(self, env: str, *, local: bool = False) -> dict:  # type: ignore[type-arg]
+        return json.loads(self.stack_file(env, local=local).read_text())
+
+    def stack_file(self, env: str, *, local: bool = False) -> Path:
+        return (self.local_dir if local else self.cloud_dir) / "stacks" / env / "cdk.tf.json"
+
+
+@pytest.fixture(scope="session")
+def synthesized(environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """Synthesize all stacks once per session (the AWS bindings import dominates the cost)."""
+    from stacks.app import build_app
+
+    root = tmp_path_factory.mktemp("synth")
+    state_dir = str(root / "state")
+    build_app(environments, outdir=str(root / "cloud"), emulator=False, state_dir=state_dir).synth()
+    build_app(environments, outdir=str(root / "local"), emulator=True, state_dir=state_dir).synth()
+    return Synthesized(cloud_dir=root / "cloud", local_dir=root / "local")
+
+
+@dataclass(frozen=True)
+class Emulator:
+    port: int
+    endpoint_url: str
+    aws_env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """A fresh emulator for the session, on a free port; AWS_* variables point at it meanwhile."""
+    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+
+    state = tmp_path_factory.mktemp("kit-state")
+    previous = {k: os.environ.get(k) for k in ("KIT_STATE_DIR", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                                               "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
+    os.environ["KIT_STATE_DIR"] = str(state)
+    port = free_port()
+    start_emulator(port)
+    aws_env = local_aws_environment(port)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(aws_env)
+    try:
+        yield Emulator(port=port, endpoint_url=aws_env["AWS_ENDPOINT_URL"], aws_env=aws_env)
+    finally:
+        stop_emulator(port)
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

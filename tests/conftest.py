@@ -88,3 +88,27 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def deploy_stack(stack_dir: Path, extra_env: dict[str, str]) -> dict[str, object]:
+    """`terraform init` + `apply` of one synthesized stack; returns its outputs."""
+    from mlops_kit.terraform import run_terraform
+
+    run_terraform(stack_dir, "init", "-input=false", env=extra_env)
+    run_terraform(stack_dir, "apply", "-auto-approve", "-input=false", "-parallelism=20", env=extra_env)
+    outputs = run_terraform(stack_dir, "output", "-json", env=extra_env).stdout
+    return {k: v["value"] for k, v in json.loads(outputs).items()}
+
+
+@pytest.fixture(scope="session")
+def platform(emulator: Emulator, synthesized: Synthesized) -> dict[str, dict[str, object]]:
+    """dev, staging and prod deployed into the session's emulator (each in its own account), applied
+    in parallel; maps each environment to its Terraform outputs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    envs = ["dev", "staging", "prod"]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = pool.map(
+            lambda name: deploy_stack(synthesized.stack_file(name, local=True).parent, emulator.aws_env), envs
+        )
+        return dict(zip(envs, results, strict=True))

@@ -1,15 +1,12 @@
-"""The kit's extensions to moto: every API or behaviour the kit needs that moto lacks, in one place.
-
-Nothing else in the kit branches on "local"; the stacks, the CLI and the services talk to this
-emulator exactly as they talk to AWS. Each patch below names the moto gap it closes (moto 5.2.5).
-Patches wrap moto's own classes in this process only, and `install_extensions` is idempotent.
-"""
+"""Gaps the platform stacks hit: what `terraform apply`, `plan` and `destroy` of an environment need."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from typing import Any
+
+from mlops_kit.emulator.extensions.patching import wrap as _wrap
 
 # Current SageMaker hosting instance families missing from moto's (older) enum of valid types.
 EXTRA_SAGEMAKER_INSTANCE_FAMILIES = (
@@ -22,14 +19,6 @@ EXTRA_SAGEMAKER_INSTANCE_SIZES = (
 EXTRA_SAGEMAKER_INSTANCE_TYPES = frozenset(
     f"ml.{family}.{size}" for family in EXTRA_SAGEMAKER_INSTANCE_FAMILIES for size in EXTRA_SAGEMAKER_INSTANCE_SIZES
 )
-
-_installed = False
-
-
-def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    original = getattr(cls, name)
-    setattr(cls, name, make(original))
-
 
 def _sagemaker_instance_types() -> None:
     """moto's SageMaker enum of instance types predates ml.g5 and newer families; accept those too."""
@@ -237,33 +226,8 @@ def _s3_log_delivery_policy_principal() -> None:
     _wrap(FakeBucket, "_log_permissions_enabled_policy", make)
 
 
-def _s3_lifecycle_minimum_object_size() -> None:
-    """moto omits the `x-amz-transition-default-minimum-object-size` header of lifecycle calls, so the
-    Terraform provider waits a minute for a value that never comes."""
-    from moto.s3.responses import S3Response
-
-    header = "x-amz-transition-default-minimum-object-size"
-
-    def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        def _bucket_response(self: Any, request: Any, full_url: str) -> Any:
-            result = original(self, request, full_url)
-            if "lifecycle" in (getattr(self, "querystring", None) or {}) and isinstance(result, tuple):
-                status, headers, body = result
-                headers = dict(headers or {})
-                headers.setdefault(header, "all_storage_classes_128K")
-                return status, headers, body
-            return result
-
-        return _bucket_response
-
-    _wrap(S3Response, "_bucket_response", make)
-
-
-def install_extensions() -> None:
-    """Patch moto in this process (idempotent). Call before serving any request."""
-    global _installed
-    if _installed:
-        return
+def install() -> None:
+    """Apply this module's patches."""
     _sagemaker_instance_types()
     _sagemaker_model_network_isolation()
     _sagemaker_delete_model_package_group()
@@ -273,5 +237,3 @@ def install_extensions() -> None:
     _application_autoscaling_tags()
     _policy_conditions_scope_statements()
     _s3_log_delivery_policy_principal()
-    _s3_lifecycle_minimum_object_size()
-    _installed = True

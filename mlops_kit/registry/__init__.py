@@ -1,0 +1,1 @@
+"""Model registry: the metadata contract of model package versions, and registry operations."""

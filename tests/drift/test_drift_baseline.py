@@ -1,0 +1,173 @@
+"""The baseline: quantile bins, category lists, and a versioned JSON document."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops_kit.drift import (
+    BASELINE_FORMAT_VERSION,
+    Baseline,
+    BaselineError,
+    CategoricalFeature,
+    NumericFeature,
+    build_baseline,
+    load_baseline,
+)
+from mlops_kit.drift.baseline import category_label, count_numeric
+from mlops_kit.errors import BadInput
+
+
+def test_numeric_columns_get_quantile_bins_with_open_outer_bins(rng: np.random.Generator) -> None:
+    frame = pd.DataFrame({"x": rng.normal(size=10_000)})
+
+    feature = build_baseline(frame, bins=10).feature("x")
+
+    assert isinstance(feature, NumericFeature)
+    assert len(feature.edges) == 9
+    np.testing.assert_allclose(feature.edges, np.quantile(frame["x"], np.arange(1, 10) / 10))
+    assert len(feature.counts) == 10
+    assert feature.counts.sum() == 10_000
+    assert all(abs(count - 1_000) <= 1 for count in feature.counts)
+
+
+def test_bins_can_be_chosen_between_two_and_a_hundred(rng: np.random.Generator) -> None:
+    frame = pd.DataFrame({"x": rng.normal(size=1_000)})
+
+    assert len(build_baseline(frame, bins=20).feature("x").counts) == 20
+    with pytest.raises(BaselineError, match="bins"):
+        build_baseline(frame, bins=1)
+
+
+def test_text_columns_and_named_columns_are_categorical(mixed_frame: pd.DataFrame) -> None:
+    baseline = build_baseline(mixed_frame, categorical=["age"])
+
+    kinds = {feature.name: feature.kind for feature in baseline.features}
+
+    assert kinds == {"income": "numeric", "age": "categorical", "colour": "categorical", "member": "categorical"}
+
+
+def test_categories_are_listed_most_frequent_first_with_an_empty_unseen_bucket(
+    mixed_baseline: Baseline,
+) -> None:
+    colour = mixed_baseline.feature("colour")
+
+    assert isinstance(colour, CategoricalFeature)
+    assert colour.categories == ("red", "green", "blue", "violet")
+    assert colour.counts[-1] == 0
+    assert colour.missing == (colour.counts.sum() + colour.missing) - colour.counts.sum() > 0
+
+
+def test_categories_beyond_the_cap_count_as_unseen(mixed_frame: pd.DataFrame) -> None:
+    colour = build_baseline(mixed_frame, max_categories=2).feature("colour")
+
+    assert isinstance(colour, CategoricalFeature)
+    assert colour.categories == ("red", "green")
+    assert colour.counts[-1] == (mixed_frame["colour"].isin(["blue", "violet"])).sum()
+
+
+def test_missing_and_infinite_values_are_counted_apart_and_in_the_outer_bins(mixed_baseline: Baseline) -> None:
+    income = mixed_baseline.feature("income")
+
+    assert isinstance(income, NumericFeature)
+    assert income.counts.sum() + income.missing == 3_000
+    assert np.isfinite(income.edges).all()
+    assert np.isfinite(income.mean) and np.isfinite(income.std)
+
+
+def test_a_constant_column_gets_one_edge_and_an_empty_column_none() -> None:
+    frame = pd.DataFrame({"constant": [4.0] * 50, "empty": [np.nan] * 50})
+
+    baseline = build_baseline(frame)
+
+    constant, empty = baseline.feature("constant"), baseline.feature("empty")
+    assert isinstance(constant, NumericFeature) and isinstance(empty, NumericFeature)
+    assert constant.edges.tolist() == [4.0]
+    assert constant.counts.tolist() == [50, 0]
+    assert empty.edges.tolist() == [] and empty.missing == 50
+
+
+def test_bins_are_closed_on_the_right() -> None:
+    counts, missing = count_numeric(np.array([0.5, 1.0, 1.5, 2.0, 2.5, np.nan]), np.array([1.0, 2.0]))
+
+    assert counts.tolist() == [2, 2, 1]
+    assert missing == 1
+
+
+def test_a_category_is_known_by_the_same_label_whatever_its_type() -> None:
+    assert category_label(3) == category_label(3.0) == category_label(np.int64(3)) == "3"
+    assert category_label(2.5) == "2.5"
+    assert category_label("red") == "red"
+    assert category_label(True) == "True"
+
+
+def test_json_round_trip_is_exact(mixed_baseline: Baseline) -> None:
+    restored = Baseline.from_json(mixed_baseline.to_json())
+
+    assert restored.to_json() == mixed_baseline.to_json()
+    assert restored.fingerprint == mixed_baseline.fingerprint
+    income = restored.feature("income")
+    original = mixed_baseline.feature("income")
+    assert isinstance(income, NumericFeature) and isinstance(original, NumericFeature)
+    assert income.edges.tobytes() == original.edges.tobytes()
+
+
+def test_json_document_is_versioned_and_keeps_column_order(mixed_baseline: Baseline) -> None:
+    document = json.loads(mixed_baseline.to_json())
+
+    assert document["format"] == "mlops-kit/drift-baseline"
+    assert document["version"] == BASELINE_FORMAT_VERSION == 1
+    assert [feature["name"] for feature in document["features"]] == ["income", "age", "colour", "member"]
+    assert document["rows"] == 3_000
+
+
+def test_metadata_is_kept_in_the_document(mixed_frame: pd.DataFrame) -> None:
+    baseline = build_baseline(mixed_frame, metadata={"data_uri": "s3://bucket/train.csv"})
+
+    assert Baseline.from_json(baseline.to_json()).metadata == {"data_uri": "s3://bucket/train.csv"}
+
+
+def test_a_newer_format_version_is_refused(mixed_baseline: Baseline) -> None:
+    document = mixed_baseline.to_dict() | {"version": 2}
+
+    with pytest.raises(BaselineError, match="version 2 is not supported"):
+        Baseline.from_json(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("features"), "invalid baseline"),
+        (lambda d: d["features"][0].update(edges=[3.0, 1.0]), "not strictly increasing"),
+        (lambda d: d["features"][0].update(counts=[1, 2]), "len\\(edges\\) \\+ 1"),
+        (lambda d: d["features"][2].update(kind="ordinal"), "unknown kind"),
+        (lambda d: d.update(format="something-else"), "not a baseline document"),
+    ],
+)
+def test_an_invalid_document_is_refused_with_the_reason(mixed_baseline: Baseline, change, message) -> None:  # type: ignore[no-untyped-def]
+    document = mixed_baseline.to_dict()
+    change(document)
+
+    with pytest.raises(BaselineError, match=message):
+        Baseline.from_json(json.dumps(document))
+
+
+def test_loading_a_bad_document_is_bad_input_naming_its_source() -> None:
+    with pytest.raises(BadInput, match="s3://models/baseline.json: baseline is not JSON"):
+        load_baseline("{not json", source="s3://models/baseline.json")
+
+
+def test_baseline_module_imports_only_numpy_pandas_and_the_standard_library() -> None:
+    import mlops_kit.drift.baseline as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+
+    assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"numpy", "pandas"}

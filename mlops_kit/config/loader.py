@@ -46,7 +46,8 @@ def render_validation_error(path: Path | str, error: ValidationError) -> list[st
     for item in error.errors(include_url=False):
         loc = tuple(str(p) if not isinstance(p, int) else p for p in item["loc"])
         # Discriminator and wrapper locations pydantic adds are noise for the reader.
-        loc = tuple(p for p in loc if p not in ("function-after[_ordered(), Scaling]",))
+        # "[key]" marks a problem with a mapping's key; the key itself is already in the path.
+        loc = tuple(p for p in loc if p != "[key]")
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (not allowed here; check the spelling)"

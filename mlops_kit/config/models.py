@@ -177,7 +177,7 @@ class TrainingCluster(Strict):
 class ModelSpec(Strict):
     """One model the environment registers and serves."""
 
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
     description: str = ""
 
 
@@ -336,7 +336,7 @@ class Environment(Strict):
     training: Training = Training()
     serving: Serving = Serving()
     gates: Gates = Gates()
-    approvals: Approvals = Approvals()
+    approvals: Approvals = Field(default_factory=Approvals, validate_default=True)
     drift: DriftSettings = DriftSettings()
 
     @field_validator("tags")
@@ -345,6 +345,26 @@ class Environment(Strict):
         bad = [k for k in value if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", k) or k.startswith("aws:")]
         if bad:
             raise ValueError(f"invalid tag key(s): {', '.join(bad)}")
+        return value
+
+    @field_validator("registry")
+    @classmethod
+    def _names_fit_aws_limits(cls, value: Registry, info: ValidationInfo) -> Registry:
+        from mlops_kit.config.names import name_limit_violations
+
+        data = info.data
+        if not {"name", "account_id", "name_prefix"} <= set(data):
+            return value  # those fields have their own errors
+        pools = [p.name for p in (data.get("training_cluster") or TrainingCluster()).gpu_node_pools]
+        problems = name_limit_violations(
+            prefix=data["name_prefix"],
+            env=data["name"],
+            account_id=data["account_id"],
+            models=[m.name for m in value.models],
+            pools=pools,
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("network")
@@ -364,14 +384,6 @@ class Environment(Strict):
             raise ValueError("prod requires at least one approver rule")
         return value
 
-    @model_validator(mode="after")
-    def _names_fit_aws_limits(self) -> Environment:
-        from mlops_kit.config.names import ResourceNames
-
-        problems = ResourceNames(self).limit_violations()
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
     @property
     def availability_zones(self) -> list[str]:

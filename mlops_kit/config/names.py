@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlops_kit.config.models import Environment
 
+# Endpoint configurations that promotion creates are named `<endpoint>-<suffix>` with a suffix of at
+# most this many characters (e.g. `-v12-1a2b3c4d`).
+ENDPOINT_CONFIG_SUFFIX_LENGTH = 14
+
 # AWS name length limits for the resources named below.
 _LIMITS = {
     "bucket": 63,
@@ -142,26 +146,44 @@ class ResourceNames:
 
     def limit_violations(self) -> list[str]:
         """Names longer than AWS allows, each described so the user knows what to shorten."""
-        checks: list[tuple[str, str]] = [
-            ("bucket", self.artifact_bucket),
-            ("access_log_bucket", self.access_log_bucket),
-            ("eks_cluster", self.eks_cluster),
-            ("dynamodb_table", self.promotion_lock_table),
+        return name_limit_violations(
+            prefix=self.env.name_prefix,
+            env=self.env.name,
+            account_id=self.env.account_id,
+            models=self.env.models,
+            pools=[p.name for p in self.env.training_cluster.gpu_node_pools],
+        )
+
+
+def name_limit_violations(
+    *, prefix: str, env: str, account_id: str, models: list[str], pools: list[str]
+) -> list[str]:
+    """Derived names over AWS's length limits (a pure function of the inputs the names derive from)."""
+    base = f"{prefix}-{env}"
+    # (kind, name, characters reserved for a suffix the kit appends later)
+    checks: list[tuple[str, str, int]] = [
+        ("bucket", f"{base}-artifacts-{account_id}", 0),
+        ("access_log_bucket", f"{base}-access-logs-{account_id}", 0),
+        ("eks_cluster", f"{base}-training", 0),
+        ("dynamodb_table", f"{base}-promotion-locks", 0),
+    ]
+    for purpose in ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler", "flow-logs"):
+        checks.append(("iam_role", f"{base}-{purpose}", 0))
+    checks += [("node_group", f"{base}-{pool}", 0) for pool in [*pools, "system"]]
+    for model in models:
+        checks += [
+            ("model_package_group", f"{base}-{model}", 0),
+            # Promotion names endpoint configurations `<endpoint>-<suffix>`.
+            ("endpoint", f"{base}-{model}", ENDPOINT_CONFIG_SUFFIX_LENGTH),
+            ("pipeline", f"{base}-{model}-training", 0),
+            ("schedule", f"{base}-{model}-drift", 0),
         ]
-        for purpose in ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler"):
-            checks.append(("iam_role", self.role(purpose)))
-        for pool in self.env.training_cluster.gpu_node_pools:
-            checks.append(("node_group", self.node_group(pool.name)))
-        for model in self.env.models:
-            checks += [
-                ("model_package_group", self.model_package_group(model)),
-                ("endpoint", self.endpoint(model)),
-                ("pipeline", self.training_pipeline(model)),
-                ("schedule", self.drift_schedule(model)),
-            ]
-        return [
-            f"derived {kind.replace('_', ' ')} name '{name}' is {len(name)} characters, "
-            f"over the AWS limit of {_LIMITS[kind]}: shorten name_prefix or the model name"
-            for kind, name in checks
-            if len(name) > _LIMITS[kind]
-        ]
+    problems = []
+    for kind, name, reserved in checks:
+        if len(name) + reserved > _LIMITS[kind]:
+            reserve_note = f" plus {reserved} for the suffix promotion adds" if reserved else ""
+            problems.append(
+                f"derived {kind.replace('_', ' ')} name '{name}' is too long ({len(name)}{reserve_note}, "
+                f"limit {_LIMITS[kind]}): shorten name_prefix or the model name"
+            )
+    return problems

@@ -1,0 +1,184 @@
+"""SageMaker data capture as current data: CSV and JSON payloads, a time window, corrupt lines."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops_kit.drift import (
+    Baseline,
+    LocalDirectoryStore,
+    TimeWindow,
+    build_baseline,
+    capture_frame,
+    histogram_of_capture,
+    histogram_of_capture_lines,
+    histogram_of_frame,
+)
+from mlops_kit.errors import BadInput
+
+
+def _line(data: str, encoding: str, *, at: str = "2026-11-25T09:00:00Z", content_type: str = "text/csv") -> str:
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": content_type,
+                    "mode": "INPUT",
+                    "data": data,
+                    "encoding": encoding,
+                },
+                "endpointOutput": {
+                    "observedContentType": "text/csv",
+                    "mode": "OUTPUT",
+                    "data": "0.93",
+                    "encoding": "CSV",
+                },
+            },
+            "eventMetadata": {"eventId": "6e0f8a1c", "inferenceTime": at},
+            "eventVersion": "0",
+        }
+    )
+
+
+@pytest.fixture
+def baseline() -> Baseline:
+    """A baseline of two numeric features and one categorical, in that column order."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, 1_000),
+            "income": rng.normal(50.0, 10.0, 1_000),
+            "plan": rng.choice(["basic", "pro"], 1_000),
+        }
+    )
+    return build_baseline(frame)
+
+
+def test_csv_payloads_are_mapped_to_features_in_the_baselines_order(baseline: Baseline) -> None:
+    lines = [_line("34,51.5,pro", "CSV"), _line("61,40.25,basic\n45,60,pro", "CSV")]
+
+    frame, corrupt = capture_frame(lines, baseline)
+
+    assert corrupt == 0
+    assert frame.to_dict("list") == {"age": ["34", "61", "45"], "income": ["51.5", "40.25", "60"], "plan": ["pro", "basic", "pro"]}
+
+
+def test_json_payloads_of_the_usual_shapes_are_read(baseline: Baseline) -> None:
+    lines = [
+        _line(json.dumps({"age": 34, "income": 51.5, "plan": "pro"}), "JSON", content_type="application/json"),
+        _line(json.dumps({"instances": [[61, 40.25, "basic"], {"age": 45, "income": 60, "plan": "pro"}]}), "JSON"),
+        _line(json.dumps({"features": [20, 30.0, "basic"]}), "JSON"),
+        _line(json.dumps([70, 80.0, "pro"]), "JSON"),
+    ]
+
+    frame, corrupt = capture_frame(lines, baseline)
+
+    assert corrupt == 0
+    assert frame["age"].tolist() == [34, 61, 45, 20, 70]
+    assert frame["plan"].tolist() == ["pro", "basic", "pro", "basic", "pro"]
+
+
+def test_base64_payloads_are_decoded_by_their_content_type(baseline: Baseline) -> None:
+    csv_line = _line(base64.b64encode(b"34,51.5,pro").decode(), "BASE64", content_type="text/csv")
+    json_payload = base64.b64encode(json.dumps([61, 40.25, "basic"]).encode()).decode()
+    json_line = _line(json_payload, "BASE64", content_type="application/json")
+
+    frame, corrupt = capture_frame([csv_line, json_line], baseline)
+
+    assert corrupt == 0
+    assert frame["plan"].tolist() == ["pro", "basic"]
+
+
+def test_only_requests_inside_the_time_window_are_used(baseline: Baseline) -> None:
+    lines = [
+        _line("1,1,pro", "CSV", at="2026-11-25T08:59:59Z"),
+        _line("2,2,pro", "CSV", at="2026-11-25T09:00:00Z"),
+        _line("3,3,pro", "CSV", at="2026-11-25T09:59:59.500000+00:00"),
+        _line("4,4,pro", "CSV", at="2026-11-25T10:00:00Z"),
+    ]
+    window = TimeWindow(start=datetime(2026, 11, 25, 9), end=datetime(2026, 11, 25, 10))
+
+    frame, corrupt = capture_frame(lines, baseline, window)
+
+    assert frame["age"].tolist() == ["2", "3"]
+    assert corrupt == 0
+
+
+def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
+    lines = [
+        _line("34,51.5,pro", "CSV"),
+        '{"captureData": {"endpointInput": ',  # cut short
+        json.dumps({"eventMetadata": {}}),  # no captureData
+        _line("!!not base64!!", "BASE64"),
+        _line("34,51.5,pro", "PROTOBUF"),
+        _line(base64.b64encode(b"[1, 2").decode(), "BASE64", content_type="application/json"),
+        "",  # blank lines are not corrupt, just empty
+    ]
+
+    histogram = histogram_of_capture_lines(lines, baseline)
+
+    assert histogram.rows == 1
+    assert histogram.rows_skipped == 5
+
+
+def test_a_line_without_a_readable_time_is_corrupt_when_a_window_is_set(baseline: Baseline) -> None:
+    lines = [_line("34,51.5,pro", "CSV", at="yesterday"), _line("35,51.5,pro", "CSV")]
+
+    histogram = histogram_of_capture_lines(lines, baseline, TimeWindow(start=datetime(2026, 1, 1)))
+
+    assert (histogram.rows, histogram.rows_skipped) == (1, 1)
+
+
+def test_a_request_with_text_where_a_number_belongs_is_skipped_and_counted(baseline: Baseline) -> None:
+    lines = [_line("34,51.5,pro", "CSV"), _line("thirty,51.5,pro", "CSV")]
+
+    histogram = histogram_of_capture_lines(lines, baseline)
+
+    assert (histogram.rows, histogram.rows_skipped) == (1, 1)
+
+
+def test_csv_rows_of_another_width_are_bad_input(baseline: Baseline) -> None:
+    with pytest.raises(BadInput, match="has 4 values; the baseline has 3 features") as raised:
+        capture_frame([_line("34,51.5,pro,extra", "CSV")], baseline)
+
+    assert raised.value.hint == "expected, in order: age, income, plan"
+
+
+def test_json_records_with_other_fields_are_bad_input_naming_them(baseline: Baseline) -> None:
+    line = _line(json.dumps({"age": 34, "plan": "pro", "region": "eu"}), "JSON")
+
+    with pytest.raises(BadInput, match="missing field\\(s\\): income; extra field\\(s\\): region"):
+        capture_frame([line], baseline)
+
+
+def test_capture_counts_match_the_same_rows_given_as_a_frame(baseline: Baseline) -> None:
+    rng = np.random.default_rng(9)
+    rows = pd.DataFrame(
+        {"age": rng.integers(18, 90, 300), "income": rng.normal(55.0, 10.0, 300), "plan": rng.choice(["basic", "pro", "team"], 300)}
+    )
+    lines = [_line(f"{age},{income!r},{plan}", "CSV") for age, income, plan in rows.itertuples(index=False)]
+
+    assert histogram_of_capture_lines(lines, baseline).to_json() == histogram_of_frame(rows, baseline).to_json()
+
+
+def test_capture_objects_under_a_prefix_are_read_and_merged(tmp_path: Path, baseline: Baseline) -> None:
+    hour = tmp_path / "endpoint" / "AllTraffic" / "2026" / "11" / "25" / "09"
+    hour.mkdir(parents=True)
+    (hour / "a.jsonl").write_text("\n".join([_line("34,51.5,pro", "CSV"), "garbage"]) + "\n")
+    (hour / "b.jsonl").write_text(_line("61,40.25,basic", "CSV") + "\n")
+
+    histogram = histogram_of_capture(LocalDirectoryStore(tmp_path), "endpoint/AllTraffic/2026/11/25", baseline)
+
+    assert (histogram.rows, histogram.rows_skipped) == (2, 1)
+
+
+def test_a_time_window_that_ends_before_it_starts_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="at or after it ends"):
+        TimeWindow(start=datetime(2026, 11, 25, 10), end=datetime(2026, 11, 25, 9))

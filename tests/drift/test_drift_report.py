@@ -1,0 +1,82 @@
+"""The report: the JSON document the CLI prints, and the self-contained HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops_kit.drift import DriftReport, build_baseline, check_frame, render_html_report
+
+
+@pytest.fixture
+def report(rng: np.random.Generator) -> DriftReport:
+    """A report on four features: one shifted, one fine, one with no current values, one text."""
+    reference = pd.DataFrame(
+        {
+            "steady": rng.normal(size=2_000),
+            "<shifted>": rng.normal(size=2_000),
+            "vanished": rng.normal(size=2_000),
+            "plan": rng.choice(["basic", "pro"], 2_000),
+        }
+    )
+    current = reference.sample(frac=1.0, random_state=rng).reset_index(drop=True)
+    current["<shifted>"] += 2.0
+    current["vanished"] = np.nan
+    return check_frame(build_baseline(reference), current)
+
+
+def test_the_json_document_has_the_dataset_verdict_counts_and_every_feature(report: DriftReport) -> None:
+    document = json.loads(report.to_json())
+
+    assert document["drifted"] is True  # 1 of the 3 features with a verdict: at least 30%
+    assert document["drifted_features"] == ["<shifted>"]
+    assert (document["rows_baseline"], document["rows_current"], document["rows_skipped"]) == (2_000, 2_000, 0)
+    assert [feature["name"] for feature in document["features"]][0] == "<shifted>"
+    for feature in document["features"]:
+        assert {"name", "kind", "statistics", "threshold", "drifted", "verdict"} <= set(feature)
+
+
+def test_each_feature_carries_its_statistics_thresholds_and_verdict(report: DriftReport) -> None:
+    shifted = json.loads(report.to_json())["features"][0]
+
+    assert shifted["kind"] == "numeric"
+    assert shifted["verdict"] == "drift" and shifted["drifted"] is True
+    assert set(shifted["statistics"]) == {"psi", "ks_statistic", "ks_pvalue", "wasserstein", "wasserstein_normed"}
+    assert shifted["threshold"] == {"psi": 0.2, "ks_pvalue": 0.001}
+    assert len(shifted["histogram"]["baseline"]) == len(shifted["histogram"]["labels"]) == 10
+
+
+def test_a_feature_without_current_values_has_null_statistics_not_nan(report: DriftReport) -> None:
+    text = report.to_json()
+    vanished = next(feature for feature in json.loads(text)["features"] if feature["name"] == "vanished")
+
+    assert "NaN" not in text
+    assert vanished["verdict"] == "insufficient_data"
+    assert set(vanished["statistics"].values()) == {None}
+
+
+def test_categorical_features_report_chi_square_js_distance_and_unseen(report: DriftReport) -> None:
+    plan = json.loads(report.to_json())["features"][-1]
+
+    assert plan["kind"] == "categorical"
+    assert set(plan["statistics"]) == {"chi2_statistic", "chi2_pvalue", "js_distance", "unseen"}
+    assert plan["histogram"]["labels"] == ["basic", "pro", "unseen"]
+
+
+def test_the_html_page_is_self_contained(report: DriftReport) -> None:
+    page = render_html_report(report)
+
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script|<link|<img|src=|url\(|https?://(?!www\.w3\.org/2000/svg)", page)
+    assert page.count("<svg") == len(report.features)
+
+
+def test_the_html_page_shows_drifted_features_first_and_escapes_names(report: DriftReport) -> None:
+    page = render_html_report(report)
+
+    assert "&lt;shifted&gt;" in page and "<shifted>" not in page
+    assert page.index("<h2>&lt;shifted&gt;") < page.index("<h2>steady")

@@ -15,7 +15,7 @@ def breast_cancer() -> pd.DataFrame:
     """scikit-learn's bundled Wisconsin breast cancer data (569 rows, 30 numeric features) with
     the diagnosis as a categorical feature."""
     data = load_breast_cancer(as_frame=True)
-    frame = data.frame.drop(columns="target")
+    frame: pd.DataFrame = data.frame.drop(columns="target")
     frame["diagnosis"] = np.where(data.target == 0, "malignant", "benign")
     return frame
 
@@ -33,7 +33,9 @@ def mixed_frame(rng: np.random.Generator) -> pd.DataFrame:
     floats = rng.normal(50.0, 10.0, rows)
     floats[rng.random(rows) < 0.02] = np.nan
     floats[:3] = [np.inf, -np.inf, np.nan]
-    colour = rng.choice(np.array(["red", "green", "blue", "violet"], dtype=object), rows, p=[0.5, 0.3, 0.15, 0.05])
+    colour = rng.choice(
+        np.array(["red", "green", "blue", "violet"], dtype=object), rows, p=[0.5, 0.3, 0.15, 0.05]
+    )
     colour[rng.random(rows) < 0.01] = None
     return pd.DataFrame(
         {

@@ -52,7 +52,12 @@ def test_text_columns_and_named_columns_are_categorical(mixed_frame: pd.DataFram
 
     kinds = {feature.name: feature.kind for feature in baseline.features}
 
-    assert kinds == {"income": "numeric", "age": "categorical", "colour": "categorical", "member": "categorical"}
+    assert kinds == {
+        "income": "numeric",
+        "age": "categorical",
+        "colour": "categorical",
+        "member": "categorical",
+    }
 
 
 def test_categories_are_listed_most_frequent_first_with_an_empty_unseen_bucket(
@@ -74,7 +79,9 @@ def test_categories_beyond_the_cap_count_as_unseen(mixed_frame: pd.DataFrame) ->
     assert colour.counts[-1] == (mixed_frame["colour"].isin(["blue", "violet"])).sum()
 
 
-def test_missing_and_infinite_values_are_counted_apart_and_in_the_outer_bins(mixed_baseline: Baseline) -> None:
+def test_missing_and_infinite_values_are_counted_apart_and_in_the_outer_bins(
+    mixed_baseline: Baseline,
+) -> None:
     income = mixed_baseline.feature("income")
 
     assert isinstance(income, NumericFeature)
@@ -163,7 +170,7 @@ def test_an_invalid_document_is_refused_with_the_reason(
 
 
 def test_loading_a_bad_document_is_bad_input_naming_its_source() -> None:
-    with pytest.raises(BadInput, match="s3://models/baseline.json: baseline is not JSON"):
+    with pytest.raises(BadInput, match=r"s3://models/baseline\.json: baseline is not JSON"):
         load_baseline("{not json", source="s3://models/baseline.json")
 
 
@@ -171,7 +178,16 @@ def test_baseline_module_imports_only_numpy_pandas_and_the_standard_library() ->
     import mlops_kit.drift.baseline as module
 
     tree = ast.parse(Path(module.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
 
     assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"numpy", "pandas"}

@@ -24,7 +24,9 @@ from mlops_kit.drift import (
 from mlops_kit.errors import BadInput
 
 
-def _line(data: str, encoding: str, *, at: str = "2026-11-25T09:00:00Z", content_type: str = "text/csv") -> str:
+def _line(
+    data: str, encoding: str, *, at: str = "2026-11-25T09:00:00Z", content_type: str = "text/csv"
+) -> str:
     return json.dumps(
         {
             "captureData": {
@@ -67,13 +69,22 @@ def test_csv_payloads_are_mapped_to_features_in_the_baselines_order(baseline: Ba
     frame, corrupt = capture_frame(lines, baseline)
 
     assert corrupt == 0
-    assert frame.to_dict("list") == {"age": ["34", "61", "45"], "income": ["51.5", "40.25", "60"], "plan": ["pro", "basic", "pro"]}
+    assert frame.to_dict("list") == {
+        "age": ["34", "61", "45"],
+        "income": ["51.5", "40.25", "60"],
+        "plan": ["pro", "basic", "pro"],
+    }
 
 
 def test_json_payloads_of_the_usual_shapes_are_read(baseline: Baseline) -> None:
     lines = [
-        _line(json.dumps({"age": 34, "income": 51.5, "plan": "pro"}), "JSON", content_type="application/json"),
-        _line(json.dumps({"instances": [[61, 40.25, "basic"], {"age": 45, "income": 60, "plan": "pro"}]}), "JSON"),
+        _line(
+            json.dumps({"age": 34, "income": 51.5, "plan": "pro"}), "JSON", content_type="application/json"
+        ),
+        _line(
+            json.dumps({"instances": [[61, 40.25, "basic"], {"age": 45, "income": 60, "plan": "pro"}]}),
+            "JSON",
+        ),
         _line(json.dumps({"features": [20, 30.0, "basic"]}), "JSON"),
         _line(json.dumps([70, 80.0, "pro"]), "JSON"),
     ]
@@ -161,11 +172,17 @@ def test_json_records_with_other_fields_are_bad_input_naming_them(baseline: Base
 def test_capture_counts_match_the_same_rows_given_as_a_frame(baseline: Baseline) -> None:
     rng = np.random.default_rng(9)
     rows = pd.DataFrame(
-        {"age": rng.integers(18, 90, 300), "income": rng.normal(55.0, 10.0, 300), "plan": rng.choice(["basic", "pro", "team"], 300)}
+        {
+            "age": rng.integers(18, 90, 300),
+            "income": rng.normal(55.0, 10.0, 300),
+            "plan": rng.choice(["basic", "pro", "team"], 300),
+        }
     )
     lines = [_line(f"{age},{income!r},{plan}", "CSV") for age, income, plan in rows.itertuples(index=False)]
 
-    assert histogram_of_capture_lines(lines, baseline).to_json() == histogram_of_frame(rows, baseline).to_json()
+    assert (
+        histogram_of_capture_lines(lines, baseline).to_json() == histogram_of_frame(rows, baseline).to_json()
+    )
 
 
 def test_capture_objects_under_a_prefix_are_read_and_merged(tmp_path: Path, baseline: Baseline) -> None:
@@ -174,7 +191,9 @@ def test_capture_objects_under_a_prefix_are_read_and_merged(tmp_path: Path, base
     (hour / "a.jsonl").write_text("\n".join([_line("34,51.5,pro", "CSV"), "garbage"]) + "\n")
     (hour / "b.jsonl").write_text(_line("61,40.25,basic", "CSV") + "\n")
 
-    histogram = histogram_of_capture(LocalDirectoryStore(tmp_path), "endpoint/AllTraffic/2026/11/25", baseline)
+    histogram = histogram_of_capture(
+        LocalDirectoryStore(tmp_path), "endpoint/AllTraffic/2026/11/25", baseline
+    )
 
     assert (histogram.rows, histogram.rows_skipped) == (2, 1)
 

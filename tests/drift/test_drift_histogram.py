@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +32,7 @@ def test_shard_then_merge_gives_exactly_the_whole_run_answer(
 ) -> None:
     current = _shifted(mixed_frame, rng)
     cuts = [0, 7, 1_000, 1_001, 2_500, len(current)]
-    shards = [histogram_of_frame(current.iloc[a:b], mixed_baseline) for a, b in zip(cuts, cuts[1:], strict=False)]
+    shards = [histogram_of_frame(current.iloc[a:b], mixed_baseline) for a, b in itertools.pairwise(cuts)]
 
     merged = merge_histograms(mixed_baseline, reversed(shards))
     whole = histogram_of_frame(current, mixed_baseline)
@@ -80,7 +82,9 @@ def test_categories_never_seen_in_training_land_in_the_unseen_bucket(
     assert colour.counts[-1] == 10
 
 
-def test_category_dtype_and_text_columns_count_the_same(mixed_frame: pd.DataFrame, mixed_baseline: Baseline) -> None:
+def test_category_dtype_and_text_columns_count_the_same(
+    mixed_frame: pd.DataFrame, mixed_baseline: Baseline
+) -> None:
     as_category = mixed_frame.assign(colour=mixed_frame["colour"].astype("category"))
 
     assert (
@@ -89,7 +93,9 @@ def test_category_dtype_and_text_columns_count_the_same(mixed_frame: pd.DataFram
     )
 
 
-def test_histograms_of_different_baselines_do_not_merge(mixed_frame: pd.DataFrame, mixed_baseline: Baseline) -> None:
+def test_histograms_of_different_baselines_do_not_merge(
+    mixed_frame: pd.DataFrame, mixed_baseline: Baseline
+) -> None:
     other = build_baseline(mixed_frame, bins=12)
 
     with pytest.raises(BadInput, match="different baselines"):

@@ -34,8 +34,12 @@ def test_the_json_document_has_the_dataset_verdict_counts_and_every_feature(repo
 
     assert document["drifted"] is True  # 1 of the 3 features with a verdict: at least 30%
     assert document["drifted_features"] == ["<shifted>"]
-    assert (document["rows_baseline"], document["rows_current"], document["rows_skipped"]) == (2_000, 2_000, 0)
-    assert [feature["name"] for feature in document["features"]][0] == "<shifted>"
+    assert (document["rows_baseline"], document["rows_current"], document["rows_skipped"]) == (
+        2_000,
+        2_000,
+        0,
+    )
+    assert next(feature["name"] for feature in document["features"]) == "<shifted>"
     for feature in document["features"]:
         assert {"name", "kind", "statistics", "threshold", "drifted", "verdict"} <= set(feature)
 
@@ -45,7 +49,13 @@ def test_each_feature_carries_its_statistics_thresholds_and_verdict(report: Drif
 
     assert shifted["kind"] == "numeric"
     assert shifted["verdict"] == "drift" and shifted["drifted"] is True
-    assert set(shifted["statistics"]) == {"psi", "ks_statistic", "ks_pvalue", "wasserstein", "wasserstein_normed"}
+    assert set(shifted["statistics"]) == {
+        "psi",
+        "ks_statistic",
+        "ks_pvalue",
+        "wasserstein",
+        "wasserstein_normed",
+    }
     assert shifted["threshold"] == {"psi": 0.2, "ks_pvalue": 0.001}
     assert len(shifted["histogram"]["baseline"]) == len(shifted["histogram"]["labels"]) == 10
 

@@ -66,7 +66,9 @@ def test_shards_of_the_keys_cover_each_key_once_and_merge_to_the_whole(
     keys = [key for key in store.list_keys("current/") if not key.endswith("_SUCCESS")]
     shards = [keys_for_shard(keys, index, 2) for index in range(2)]
 
-    merged = merge_histograms(mixed_baseline, (histogram_of_keys(store, shard, mixed_baseline) for shard in shards))
+    merged = merge_histograms(
+        mixed_baseline, (histogram_of_keys(store, shard, mixed_baseline) for shard in shards)
+    )
 
     assert sorted(shards[0] + shards[1]) == sorted(keys)
     assert merged.to_json() == histogram_of_prefix(store, "current/", mixed_baseline).to_json()
@@ -78,7 +80,7 @@ def test_a_file_with_a_different_schema_is_bad_input_naming_file_and_columns(
     path = tmp_path / "extra.csv"
     mixed_frame.assign(label=1).to_csv(path, index=False)
 
-    with pytest.raises(BadInput, match="extra.csv: .*extra column\\(s\\): label"):
+    with pytest.raises(BadInput, match=r"extra\.csv: .*extra column\(s\): label"):
         histogram_of_files([path], mixed_baseline)
 
 
@@ -86,7 +88,7 @@ def test_an_unreadable_file_is_bad_input_naming_it(tmp_path: Path, mixed_baselin
     path = tmp_path / "broken.parquet"
     path.write_bytes(b"not parquet at all")
 
-    with pytest.raises(BadInput, match="cannot read broken.parquet"):
+    with pytest.raises(BadInput, match=r"cannot read broken\.parquet"):
         histogram_of_files([path], mixed_baseline)
 
 
@@ -94,5 +96,5 @@ def test_a_file_of_another_format_is_bad_input(tmp_path: Path, mixed_baseline: B
     path = tmp_path / "data.xlsx"
     path.write_bytes(b"")
 
-    with pytest.raises(BadInput, match="expected one of .csv"):
+    with pytest.raises(BadInput, match=r"expected one of \.csv"):
         histogram_of_files([path], mixed_baseline)

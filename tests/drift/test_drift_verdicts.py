@@ -87,7 +87,9 @@ def test_category_frequency_change_is_found(breast_cancer: pd.DataFrame, rng: np
     assert diagnosis.statistics["js_distance"] >= 0.1  # type: ignore[operator]
 
 
-def test_unseen_categories_are_counted_and_reported(breast_cancer: pd.DataFrame, rng: np.random.Generator) -> None:
+def test_unseen_categories_are_counted_and_reported(
+    breast_cancer: pd.DataFrame, rng: np.random.Generator
+) -> None:
     baseline = build_baseline(_draw(breast_cancer, ROWS, rng))
     current = _draw(breast_cancer, ROWS, rng)
     current.loc[current.index[:1_500], "diagnosis"] = "inconclusive"
@@ -114,7 +116,9 @@ def test_below_the_minimum_sample_size_a_feature_gets_no_verdict_and_never_alarm
     assert report.drifted is False
 
 
-def test_a_feature_mostly_missing_gets_no_verdict(breast_cancer: pd.DataFrame, rng: np.random.Generator) -> None:
+def test_a_feature_mostly_missing_gets_no_verdict(
+    breast_cancer: pd.DataFrame, rng: np.random.Generator
+) -> None:
     baseline = build_baseline(_draw(breast_cancer, ROWS, rng))
     current = _draw(breast_cancer, ROWS, rng)
     current.loc[current.index[50:], "mean area"] = np.nan
@@ -171,7 +175,7 @@ def test_thresholds_have_the_documented_defaults() -> None:
 
 
 def test_invalid_thresholds_are_bad_input_listing_each_problem() -> None:
-    with pytest.raises(BadInput, match="psi must be > 0.*drifted_share must be in"):
+    with pytest.raises(BadInput, match=r"psi must be > 0.*drifted_share must be in"):
         DriftThresholds(psi=0, drifted_share=1.5)
 
 
@@ -181,4 +185,6 @@ def test_a_critical_feature_unknown_to_the_baseline_is_bad_input(
     baseline = build_baseline(_draw(breast_cancer, 500, rng))
 
     with pytest.raises(BadInput, match="critical feature\\(s\\) not in the baseline: tumour size"):
-        check_frame(baseline, _draw(breast_cancer, 500, rng), DriftThresholds().with_critical(["tumour size"]))
+        check_frame(
+            baseline, _draw(breast_cancer, 500, rng), DriftThresholds().with_critical(["tumour size"])
+        )

@@ -166,7 +166,7 @@ class Baseline:
             features = tuple(_feature_from_dict(item) for item in document["features"])
             metadata = {str(k): str(v) for k, v in document.get("metadata", {}).items()}
             baseline = cls(features=features, rows=int(document["rows"]), metadata=metadata)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise BaselineError(f"invalid baseline document: {error!r}") from error
         names = baseline.feature_names
         if len(set(names)) != len(names):

@@ -61,8 +61,14 @@ class TimeWindow:
 def histogram_of_capture(
     store: ObjectStore, prefix: str, baseline: Baseline, window: TimeWindow | None = None
 ) -> CurrentHistogram:
-    """The merged histogram of every capture object under `prefix`, one object at a time."""
+    """The merged histogram of every capture object under `prefix`, one object at a time.
+
+    BadInput if there is no object under the prefix (most likely a wrong prefix); objects whose
+    requests all fall outside the window simply count nothing.
+    """
     keys = sorted(store.list_keys(prefix))
+    if not keys:
+        raise BadInput(f"no capture objects under {prefix!r}")
     return merge_histograms(
         baseline,
         (histogram_of_capture_lines(_lines(store.read_bytes(key)), baseline, window) for key in keys),
@@ -157,6 +163,8 @@ def _positional_row(values: Sequence[object], names: list[str]) -> Row:
 
 
 def _named_row(record: dict[str, object], names: list[str]) -> Row:
+    if len(record) == len(names) and all(name in record for name in names):
+        return [record[name] for name in names]
     missing = [name for name in names if name not in record]
     extra = [str(key) for key in record if key not in set(names)]
     if missing or extra:

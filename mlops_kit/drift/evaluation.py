@@ -36,6 +36,9 @@ def evaluate_drift(
     unknown = sorted(thresholds.critical_features - set(baseline.feature_names))
     if unknown:
         raise BadInput(f"critical feature(s) not in the baseline: {', '.join(unknown)}")
+    uncounted = [name for name in baseline.feature_names if name not in current.features]
+    if uncounted:
+        raise BadInput(f"the histogram has no counts for feature(s): {', '.join(uncounted)}")
     results = [
         _feature_drift(feature, current.features[feature.name], thresholds) for feature in baseline.features
     ]

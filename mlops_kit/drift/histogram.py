@@ -59,6 +59,8 @@ class CurrentHistogram:
                 "cannot merge histograms made against different baselines "
                 f"({self.baseline_fingerprint} and {other.baseline_fingerprint})"
             )
+        if set(other.features) != set(self.features):
+            raise BadInput("cannot merge histograms of different features")
         return CurrentHistogram(
             baseline_fingerprint=self.baseline_fingerprint,
             features={name: counts + other.features[name] for name, counts in self.features.items()},
@@ -141,8 +143,9 @@ def check_columns(columns: Iterable[object], baseline: Baseline) -> None:
     """BadInput naming the missing and extra columns unless `columns` are the baseline's features."""
     present = [str(column) for column in columns]
     expected = baseline.feature_names
-    missing = [name for name in expected if name not in set(present)]
-    extra = [name for name in present if name not in set(expected)]
+    present_set, expected_set = set(present), set(expected)
+    missing = [name for name in expected if name not in present_set]
+    extra = [name for name in present if name not in expected_set]
     if missing or extra:
         parts = []
         if missing:

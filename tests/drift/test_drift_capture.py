@@ -15,8 +15,10 @@ from mlops_kit.drift import (
     Baseline,
     LocalDirectoryStore,
     TimeWindow,
+    Verdict,
     build_baseline,
     capture_frame,
+    evaluate_drift,
     histogram_of_capture,
     histogram_of_capture_lines,
     histogram_of_frame,
@@ -201,3 +203,23 @@ def test_capture_objects_under_a_prefix_are_read_and_merged(tmp_path: Path, base
 def test_a_time_window_that_ends_before_it_starts_is_bad_input() -> None:
     with pytest.raises(BadInput, match="at or after it ends"):
         TimeWindow(start=datetime(2026, 11, 25, 10), end=datetime(2026, 11, 25, 9))
+
+
+def test_a_prefix_without_capture_objects_is_bad_input(tmp_path: Path, baseline: Baseline) -> None:
+    with pytest.raises(BadInput, match="no capture objects under 'endpoint/'"):
+        histogram_of_capture(LocalDirectoryStore(tmp_path), "endpoint/", baseline)
+
+
+def test_a_window_with_no_requests_leaves_every_feature_without_a_verdict(
+    tmp_path: Path, baseline: Baseline
+) -> None:
+    (tmp_path / "a.jsonl").write_text(_line("34,51.5,pro", "CSV", at="2026-11-24T09:00:00Z") + "\n")
+    window = TimeWindow(start=datetime(2026, 11, 25, 9), end=datetime(2026, 11, 25, 10))
+
+    report = evaluate_drift(
+        baseline, histogram_of_capture(LocalDirectoryStore(tmp_path), "", baseline, window)
+    )
+
+    assert report.drifted is False
+    assert report.rows_current == 0
+    assert {feature.verdict for feature in report.features} == {Verdict.INSUFFICIENT_DATA}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -137,3 +138,13 @@ def test_rows_with_text_in_a_numeric_column_are_skipped_and_counted(
 def test_a_histogram_document_of_another_kind_is_bad_input() -> None:
     with pytest.raises(BadInput, match="not a drift histogram"):
         CurrentHistogram.from_json('{"format": "mlops-kit/drift-baseline"}')
+
+
+def test_a_histogram_missing_a_feature_is_bad_input(
+    mixed_frame: pd.DataFrame, mixed_baseline: Baseline
+) -> None:
+    document = json.loads(histogram_of_frame(mixed_frame, mixed_baseline).to_json())
+    del document["features"]["age"]
+
+    with pytest.raises(BadInput, match="no counts for feature\\(s\\): age"):
+        evaluate_drift(mixed_baseline, CurrentHistogram.from_json(json.dumps(document)))

@@ -19,6 +19,7 @@ from mlops_kit.drift.capture import (
     TimeWindow,
     capture_frame,
     histogram_of_capture,
+    histogram_of_capture_keys,
     histogram_of_capture_lines,
 )
 from mlops_kit.drift.evaluation import check_frame, evaluate_drift
@@ -64,6 +65,7 @@ __all__ = [
     "empty_histogram",
     "evaluate_drift",
     "histogram_of_capture",
+    "histogram_of_capture_keys",
     "histogram_of_capture_lines",
     "histogram_of_files",
     "histogram_of_frame",

@@ -61,7 +61,7 @@ class TimeWindow:
 def histogram_of_capture(
     store: ObjectStore, prefix: str, baseline: Baseline, window: TimeWindow | None = None
 ) -> CurrentHistogram:
-    """The merged histogram of every capture object under `prefix`, one object at a time.
+    """The merged histogram of every capture object under `prefix`.
 
     BadInput if there is no object under the prefix (most likely a wrong prefix); objects whose
     requests all fall outside the window simply count nothing.
@@ -69,6 +69,13 @@ def histogram_of_capture(
     keys = sorted(store.list_keys(prefix))
     if not keys:
         raise BadInput(f"no capture objects under {prefix!r}")
+    return histogram_of_capture_keys(store, keys, baseline, window)
+
+
+def histogram_of_capture_keys(
+    store: ObjectStore, keys: Iterable[str], baseline: Baseline, window: TimeWindow | None = None
+) -> CurrentHistogram:
+    """The merged histogram of the given capture objects (a shard's keys), one object at a time."""
     return merge_histograms(
         baseline,
         (histogram_of_capture_lines(_lines(store.read_bytes(key)), baseline, window) for key in keys),

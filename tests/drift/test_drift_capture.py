@@ -20,8 +20,10 @@ from mlops_kit.drift import (
     capture_frame,
     evaluate_drift,
     histogram_of_capture,
+    histogram_of_capture_keys,
     histogram_of_capture_lines,
     histogram_of_frame,
+    keys_for_shard,
 )
 from mlops_kit.errors import BadInput
 
@@ -223,3 +225,20 @@ def test_a_window_with_no_requests_leaves_every_feature_without_a_verdict(
     assert report.drifted is False
     assert report.rows_current == 0
     assert {feature.verdict for feature in report.features} == {Verdict.INSUFFICIENT_DATA}
+
+
+def test_capture_shards_merge_to_exactly_the_whole_prefix(tmp_path: Path, baseline: Baseline) -> None:
+    rng = np.random.default_rng(3)
+    for index in range(5):
+        requests = [f"{rng.integers(18, 90)},{rng.normal(50.0, 10.0)!r},pro" for _ in range(40)]
+        (tmp_path / f"{index}.jsonl").write_text(
+            "\n".join(_line(request, "CSV") for request in requests) + "\n"
+        )
+    store = LocalDirectoryStore(tmp_path)
+    keys = store.list_keys("")
+
+    shards = [
+        histogram_of_capture_keys(store, keys_for_shard(keys, index, 3), baseline) for index in range(3)
+    ]
+
+    assert sum(shards[1:], shards[0]).to_json() == histogram_of_capture(store, "", baseline).to_json()

@@ -41,8 +41,7 @@ BOOTSTRAP_KEY = "bootstrap/model.tar.gz"
 
 def alarm_names(env: Environment, model: str) -> dict[str, str]:
     """The rollback alarms of one endpoint, by purpose."""
-    endpoint = ResourceNames(env).endpoint(model)
-    return {"errors": f"{endpoint}-5xx", "latency": f"{endpoint}-p99-latency"}
+    return ResourceNames(env).rollback_alarms(model)
 
 
 class ModelEndpoint(Construct):

@@ -44,6 +44,8 @@ class AwsClients:
 
     env: Environment | None
     session: boto3.session.Session
+    # Who is acting: the caller's own identity (before any assume-role), for audit and approvals.
+    principal_arn: str = ""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -78,7 +80,7 @@ def clients_for(env: Environment, *, role: str = "promotion", session_name: str 
     with client_error(f"identify the caller for {env.name}"):
         caller = base.client("sts", config=RETRY_CONFIG).get_caller_identity()
     if caller["Account"] == env.account_id:
-        return AwsClients(env=env, session=base)
+        return AwsClients(env=env, session=base, principal_arn=str(caller["Arn"]))
     names = ResourceNames(env)
     role_arn = names.promotion_role_arn if role == "promotion" else names.deploy_role_arn
     with client_error(f"assume {role_arn}"):
@@ -91,4 +93,4 @@ def clients_for(env: Environment, *, role: str = "promotion", session_name: str 
         aws_session_token=credentials["SessionToken"],
         region_name=env.region,
     )
-    return AwsClients(env=env, session=session)
+    return AwsClients(env=env, session=session, principal_arn=str(caller["Arn"]))

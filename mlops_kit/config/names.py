@@ -105,6 +105,11 @@ class ResourceNames:
     def endpoint(self, model: str) -> str:
         return f"{self.base}-{model}"
 
+    def rollback_alarms(self, model: str) -> dict[str, str]:
+        """The CloudWatch alarms that roll back a rollout of `model`'s endpoint, by purpose."""
+        endpoint = self.endpoint(model)
+        return {"errors": f"{endpoint}-5xx", "latency": f"{endpoint}-p99-latency"}
+
     def training_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-training"
 

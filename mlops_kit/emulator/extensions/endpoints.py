@@ -57,7 +57,9 @@ def _run_rollout(
     endpoint: Any, new_config: Any, deployment: dict[str, Any], account_id: str, region: str
 ) -> None:
     """Background: bake while watching the alarms, then switch to `new_config` or roll back."""
-    alarm_names = [a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])]
+    alarm_names = [
+        a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+    ]
     deadline = time.monotonic() + _watch_seconds(deployment) / time_scale() + 0.05
     while True:
         firing = _alarms_firing(account_id, region, alarm_names) if alarm_names else []
@@ -99,7 +101,7 @@ def _update_endpoint() -> None:
             arn = FakeEndpointConfig.arn_formatter(config_name, backend.account_id, backend.region_name)
             raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
         if endpoint.endpoint_status != "InService":
-            raise ValidationError(message=f"Cannot update in-progress endpoint \"{endpoint.arn}\".")
+            raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
         if config_name == endpoint.endpoint_config_name:
             raise ValidationError(message=f"The endpoint already uses endpoint configuration {config_name}.")
         deployment = self._get_param("DeploymentConfig") or {}

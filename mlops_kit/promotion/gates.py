@@ -1,0 +1,107 @@
+"""Gate evaluation: pure functions of metrics, the serving version, the drift status and approvals.
+
+Each gate yields one `GateResult`; promotion proceeds only when all pass. Nothing here reaches AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mlops_kit.config.models import Gates
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate's verdict: `name` (e.g. `min auc`), pass/fail, and what was compared."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GateResult:
+        return cls(name=str(data["name"]), passed=bool(data["passed"]), detail=str(data.get("detail", "")))
+
+
+@dataclass(frozen=True)
+class DriftStatus:
+    """The latest drift report of the source environment (`None` when there is none)."""
+
+    drifted: bool
+    generated_at: str
+    key: str
+
+
+def threshold_gates(metrics: Mapping[str, float], gates: Gates) -> list[GateResult]:
+    """Each `min_metrics` threshold: the candidate's metric must reach it."""
+    results = []
+    for metric, minimum in sorted(gates.min_metrics.items()):
+        value = metrics.get(metric)
+        if value is None:
+            results.append(GateResult(f"min {metric}", False, f"{metric} missing from the version's metrics"))
+        else:
+            verdict = ">=" if value >= minimum else "<"
+            results.append(
+                GateResult(f"min {metric}", value >= minimum, f"{value:.4f} {verdict} {minimum:.4f}")
+            )
+    return results
+
+
+def regression_gates(
+    metrics: Mapping[str, float],
+    serving_metrics: Mapping[str, float] | None,
+    serving_label: str,
+    gates: Gates,
+) -> list[GateResult]:
+    """No gated metric may fall more than `max_regression` below the version serving in the target."""
+    if serving_metrics is None:
+        return [GateResult("no regression", True, f"nothing to compare: {serving_label}")]
+    results = []
+    for metric in sorted(gates.min_metrics):
+        value, current = metrics.get(metric), serving_metrics.get(metric)
+        if value is None or current is None:
+            results.append(
+                GateResult(
+                    f"no regression {metric}",
+                    value is not None,
+                    f"{metric} not recorded for {serving_label}"
+                    if value is not None
+                    else f"{metric} missing from the version's metrics",
+                )
+            )
+            continue
+        floor = current - gates.max_regression
+        results.append(
+            GateResult(
+                f"no regression {metric}",
+                value >= floor,
+                f"{value:.4f} vs {current:.4f} serving ({serving_label}), tolerance {gates.max_regression:g}",
+            )
+        )
+    return results
+
+
+def drift_gate(status: DriftStatus | None, source_env: str, gates: Gates) -> GateResult:
+    """The source's latest drift check must not have found drift; a missing check passes only when
+    the target does not require one."""
+    if status is None:
+        if gates.require_drift_check:
+            return GateResult("drift check", False, f"no drift check yet in {source_env} (required)")
+        return GateResult("drift check", True, f"no drift check yet in {source_env}")
+    if status.drifted:
+        return GateResult("drift check", False, f"drift found in {source_env} at {status.generated_at}")
+    return GateResult("drift check", True, f"no drift in {source_env} at {status.generated_at}")
+
+
+def source_status_gate(status: str, label: str) -> GateResult:
+    """A version rejected in its environment cannot move on."""
+    return GateResult("source not rejected", status != "Rejected", f"{label} is {status}")
+
+
+def all_passed(results: Sequence[GateResult]) -> bool:
+    return all(r.passed for r in results)

@@ -1,0 +1,419 @@
+"""`promote_model_version`: move one model version to the next environment on the path.
+
+Steps, each idempotent so that a re-run after a crash anywhere converges on the same end state:
+  lock   one promotion per model and target environment (lock.py)
+  gates  thresholds, no regression against what serves, the source's drift check, approvals
+  copy   the artifact into the target's bucket, sha256 verified (artifact_copy.py)
+  register  a version in the target's group with lineage to the source (found again by that lineage)
+  approve   the target version
+  rollout   blue/green canary with alarm rollback (rollout.py), waited for
+  audit     one record of the outcome in the target's append-only log (audit.py)
+
+What "approved in the source" means: a dev version is PendingManualApproval until promoted; it may
+move to staging unless it was Rejected, because staging's gates are the approval. Promotion
+registers and approves the copy in the target. For prod the staging version must not be Rejected
+and prod's approver rules must be met (approvals.py). A version that fails its gates, its checksum
+or its rollout leaves the target serving what it served before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mlops_kit.aws import AwsClients
+from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.errors import BadInput, EndpointUnreachable, GateFailed, KitError, NotFound, OperationFailed
+from mlops_kit.promotion import rollout as rollouts
+from mlops_kit.promotion.approvals import approval_gates, approvers_of
+from mlops_kit.promotion.artifact_copy import copy_artifact, target_key
+from mlops_kit.promotion.audit import AuditEvent, append_event, read_events
+from mlops_kit.promotion.drift_status import latest_drift_status
+from mlops_kit.promotion.gates import (
+    GateResult,
+    all_passed,
+    drift_gate,
+    regression_gates,
+    source_status_gate,
+    threshold_gates,
+)
+from mlops_kit.promotion.lock import PromotionLock
+from mlops_kit.promotion.path import source_of
+from mlops_kit.registry.versions import (
+    APPROVED,
+    REJECTED,
+    ModelVersion,
+    get_version,
+    latest_version,
+    list_versions,
+    register_version,
+    require_model,
+    set_approval,
+)
+
+
+class RolloutRolledBack(OperationFailed):
+    """The endpoint rolled back to what it served before (an alarm fired during the canary)."""
+
+
+STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "audit")
+
+
+@dataclass(frozen=True)
+class PromotionEvent:
+    """Progress for the caller to render: a step started or finished, gate results, rollout status."""
+
+    step: str
+    message: str
+    gates: tuple[GateResult, ...] = ()
+    rollout: rollouts.RolloutProgress | None = None
+
+
+Listener = Callable[[PromotionEvent], None]
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    model: str
+    source_env: str
+    target_env: str
+    source_version: int
+    source_version_arn: str
+    outcome: str  # promoted | already promoted | dry run
+    gates: tuple[GateResult, ...]
+    plan: tuple[str, ...]
+    serving_before: str
+    serving_after: str
+    target_version: int | None = None
+    target_version_arn: str = ""
+    rollout_wait_seconds: float = 0.0
+    audit_event_id: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "from": {"env": self.source_env, "version": self.source_version, "arn": self.source_version_arn},
+            "to": {"env": self.target_env, "version": self.target_version, "arn": self.target_version_arn},
+            "outcome": self.outcome,
+            "gates": [g.as_dict() for g in self.gates],
+            "plan": list(self.plan),
+            "serving_before": self.serving_before,
+            "serving_after": self.serving_after,
+            "rollout_wait_seconds": round(self.rollout_wait_seconds, 3),
+            "audit_event_id": self.audit_event_id,
+        }
+
+
+@dataclass
+class _Run:
+    model: str
+    source_env: Environment
+    target_env: Environment
+    source_clients: AwsClients
+    target_clients: AwsClients
+    candidate: ModelVersion
+    promoter: str
+    listener: Listener
+    step: str = "lock"
+    serving_before: str = ""
+    target_versions: list[ModelVersion] = field(default_factory=list)
+
+    def emit(self, message: str, **kwargs: Any) -> None:
+        self.listener(PromotionEvent(self.step, message, **kwargs))
+
+    @property
+    def where(self) -> str:
+        return f"{self.model} in {self.target_env.name}"
+
+    def existing_copy(self) -> ModelVersion | None:
+        """The target version an earlier run registered from this candidate, if any."""
+        copies = [v for v in self.target_versions if v.lineage.source_version_arn == self.candidate.arn]
+        return copies[-1] if copies else None
+
+
+def _default_candidate(clients: AwsClients, env: Environment, model: str) -> ModelVersion:
+    versions = list_versions(clients, env, model)
+    if env.name != "dev":
+        # What serves in staging is what baked there; fall back to its newest approved version.
+        state = rollouts.serving_state(clients, env, model)
+        serving = [v for v in versions if v.version == state.version]
+        if serving:
+            return serving[0]
+        chosen = latest_version(versions, statuses=(APPROVED,))
+    else:
+        chosen = next((v for v in reversed(versions) if v.status != REJECTED), None)
+    if chosen is None:
+        raise NotFound(f"MODEL: {model} has no version in {env.name} to promote", hint="pass --version")
+    return chosen
+
+
+def _gates(run: _Run, state: rollouts.ServingState) -> list[GateResult]:
+    target, model, candidate = run.target_env, run.model, run.candidate
+    results = [source_status_gate(candidate.status, f"{candidate.label}")]
+    results += threshold_gates(candidate.lineage.metrics, target.gates)
+    serving = next((v for v in run.target_versions if v.version == state.version), None)
+    label = f"{target.name} {state.label}"
+    if state.version is None:
+        label = f"{target.name} serves the bootstrap model"
+    results += regression_gates(
+        candidate.lineage.metrics, serving.lineage.metrics if serving else None, label, target.gates
+    )
+    status = latest_drift_status(run.source_clients, run.source_env, model)
+    results.append(drift_gate(status, run.source_env.name, target.gates))
+    approvers = approvers_of(read_events(run.target_clients, target, model), candidate.arn)
+    results += approval_gates(target.approvals.rules, approvers, run.promoter)
+    return results
+
+
+def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
+    target, names = run.target_env, ResourceNames(run.target_env)
+    existing = run.existing_copy()
+    sha = run.candidate.lineage.artifact_sha256 or "<sha256>"
+    rollout = target.serving.rollout
+    alarms = ", ".join(sorted(names.rollback_alarms(run.model).values()))
+    register = (
+        f"reuse {existing.label} (registered from {run.candidate.label} earlier) and approve it"
+        if existing
+        else f"register {run.candidate.label} in {names.model_package_group(run.model)} with lineage, "
+        "then approve it"
+    )
+    return (
+        f"copy {run.candidate.artifact_uri} -> s3://{names.artifact_bucket}/{target_key(run.model, sha)}, "
+        "verify sha256",
+        register,
+        f"roll out to {state.endpoint} (serving {state.label}): canary {rollout.canary_percent}% for "
+        f"{rollout.bake_minutes} min, then all; blue fleet kept {rollout.termination_wait_minutes} min; "
+        f"rolls back on {alarms}",
+        f"append an audit record to {names.audit_table}",
+    )
+
+
+def _audit(
+    run: _Run, outcome: str, gates: list[GateResult], *, target: ModelVersion | None = None, detail: str = ""
+) -> AuditEvent:
+    event = AuditEvent(
+        model=run.model,
+        kind="promotion",
+        actor=run.promoter,
+        outcome=outcome,
+        target_env=run.target_env.name,
+        source_env=run.source_env.name,
+        source_version=run.candidate.version,
+        source_version_arn=run.candidate.arn,
+        target_version=target.version if target else None,
+        target_version_arn=target.arn if target else "",
+        gates=tuple(gates),
+        detail=detail,
+    )
+    return append_event(run.target_clients, run.target_env, event)
+
+
+def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
+    target_env, model, candidate = run.target_env, run.model, run.candidate
+    run.step = "gates"
+    state = rollouts.serving_state(run.target_clients, target_env, model)
+    run.serving_before = state.label
+    run.target_versions = list_versions(run.target_clients, target_env, model)
+    gates = _gates(run, state)
+    run.emit("gates evaluated", gates=tuple(gates))
+    plan = _plan(run, state)
+    if not all_passed(gates):
+        failed = "; ".join(f"{g.name} ({g.detail})" for g in gates if not g.passed)
+        _audit(run, "blocked", gates, detail=failed)
+        raise GateFailed(
+            f"{run.where}: gates failed: {failed}; {target_env.name} unchanged, still serving {state.label}"
+        )
+
+    run.step = "copy"
+    copied = copy_artifact(
+        run.source_clients,
+        run.target_clients,
+        target_env,
+        model=model,
+        source_uri=candidate.artifact_uri,
+        expected_sha256=candidate.lineage.artifact_sha256,
+    )
+    run.emit(
+        f"{'copied' if copied.copied else 'already copied'} {copied.uri} "
+        f"(sha256 {copied.sha256[:12]}, verified)"
+    )
+
+    run.step = "register"
+    version = run.existing_copy()
+    if version is None:
+        lineage = replace(
+            candidate.lineage,
+            source_env=run.source_env.name,
+            source_version_arn=candidate.arn,
+            artifact_sha256=copied.sha256,
+        )
+        version = register_version(
+            run.target_clients,
+            target_env,
+            model,
+            artifact_uri=copied.uri,
+            image=candidate.image,
+            container_environment=candidate.container_environment,
+            lineage=lineage,
+            description=f"{model} promoted from {candidate.label} by {run.promoter}",
+        )
+        run.emit(f"registered {version.label} from {candidate.label}")
+    else:
+        run.emit(f"{version.label} already registered from {candidate.label}")
+
+    run.step = "approve"
+    if version.status != APPROVED:
+        set_approval(
+            run.target_clients, version, APPROVED, f"promoted from {candidate.label} by {run.promoter}"
+        )
+        version = replace(version, status=APPROVED)
+    run.emit(f"{version.label} approved")
+
+    run.step = "rollout"
+    config = rollouts.prepare_config(run.target_clients, target_env, model, version)
+    started = rollouts.start_rollout(run.target_clients, target_env, model, config)
+    run.emit(f"rollout of {config}: {started}")
+    outcome = rollouts.wait_for_rollout(
+        run.target_clients,
+        target_env,
+        model,
+        config,
+        on_progress=lambda p: run.emit(p.status, rollout=p),
+        heartbeat=lock.renew,
+    )
+    if not outcome.succeeded:
+        set_approval(run.target_clients, version, REJECTED, f"rollout rolled back: {outcome.reason}")
+        rollouts.discard_config(run.target_clients, target_env, model, config)
+        run.step = "audit"
+        _audit(run, "rolled back", gates, target=version, detail=outcome.reason)
+        raise RolloutRolledBack(
+            f"{run.where}: rollout of {version.label} rolled back ({outcome.reason}); "
+            f"{target_env.name} still serves {state.label} as before; "
+            f"{version.label} marked Rejected"
+        )
+
+    run.step = "audit"
+    done = [
+        e
+        for e in read_events(run.target_clients, target_env, model)
+        if e.kind == "promotion" and e.outcome == "promoted" and e.target_version_arn == version.arn
+    ]
+    event = done[-1] if done else _audit(run, "promoted", gates, target=version, detail=outcome.reason)
+    run.emit(f"audit record {event.event_id}")
+    return PromotionResult(
+        model=model,
+        source_env=run.source_env.name,
+        target_env=target_env.name,
+        source_version=candidate.version,
+        source_version_arn=candidate.arn,
+        outcome="promoted" if started != "serving" or not done else "already promoted",
+        gates=tuple(gates),
+        plan=plan,
+        serving_before=state.label,
+        serving_after=f"v{version.version}",
+        target_version=version.version,
+        target_version_arn=version.arn,
+        rollout_wait_seconds=outcome.wait_seconds,
+        audit_event_id=event.event_id,
+    )
+
+
+def promote_model_version(
+    model: str,
+    target: str,
+    *,
+    version: int | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    environments: dict[str, Environment] | None = None,
+    on_event: Listener | None = None,
+    source_clients: AwsClients | None = None,
+    target_clients: AwsClients | None = None,
+) -> PromotionResult:
+    """Promote `model` (version `version` of the source, default: the natural candidate) to `target`.
+
+    Raises `BadInput`/`NotFound` (exit 2) for a wrong argument, `LockHeld` when another promotion
+    runs, `GateFailed` when a gate fails, `OperationFailed` when a step fails (re-run to resume).
+    """
+    from mlops_kit.aws import clients_for
+    from mlops_kit.config import load_all_environments
+
+    source_name = source_of(target, source)
+    envs = environments or load_all_environments()
+    for name, option in ((target, "--to"), (source_name, "--from")):
+        if name not in envs:
+            raise BadInput(f"{option}: environment {name} has no file in environments/")
+    target_env, source_env = envs[target], envs[source_name]
+    require_model(source_env, model)
+    require_model(target_env, model)
+    if version is not None and version < 1:
+        raise BadInput(f"--version: {version} is not a version number (1, 2, ...)")
+    source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-promote")
+    target_clients = target_clients or clients_for(target_env, session_name="mlops-kit-promote")
+    candidate = (
+        _default_candidate(source_clients, source_env, model)
+        if version is None
+        else _version_arg(source_clients, source_env, model, version)
+    )
+    run = _Run(
+        model=model,
+        source_env=source_env,
+        target_env=target_env,
+        source_clients=source_clients,
+        target_clients=target_clients,
+        candidate=candidate,
+        promoter=target_clients.principal_arn,
+        listener=on_event or (lambda _: None),
+    )
+    if dry_run:
+        run.step = "gates"
+        state = rollouts.serving_state(target_clients, target_env, model)
+        run.target_versions = list_versions(target_clients, target_env, model)
+        gates = _gates(run, state)
+        run.emit("gates evaluated", gates=tuple(gates))
+        return PromotionResult(
+            model=model,
+            source_env=source_env.name,
+            target_env=target_env.name,
+            source_version=candidate.version,
+            source_version_arn=candidate.arn,
+            outcome="dry run",
+            gates=tuple(gates),
+            plan=_plan(run, state),
+            serving_before=state.label,
+            serving_after=state.label,
+        )
+    lock = PromotionLock(target_clients, target_env, model, owner=run.promoter)
+    with lock:
+        run.emit(f"lock taken on {run.where}")
+        try:
+            return _promote_locked(run, lock)
+        except (GateFailed, RolloutRolledBack):
+            raise
+        except KitError as exc:
+            if not isinstance(exc, EndpointUnreachable):
+                _audit_failure(run, exc)
+            unchanged = (
+                f"; {target} still serves {run.serving_before}"
+                if run.step in ("gates", "copy", "register", "approve") and run.serving_before
+                else ""
+            )
+            raise OperationFailed(
+                f"{run.where}: promotion of {candidate.label} stopped at step {run.step}: {exc}{unchanged}",
+                hint=f"re-run `kit promote {model} --to {target} --version {candidate.version}` to resume",
+            ) from exc
+
+
+def _audit_failure(run: _Run, exc: KitError) -> None:
+    """Best effort: the failure itself may make the log unreachable."""
+    with contextlib.suppress(KitError):
+        _audit(run, "failed", [], detail=f"step {run.step}: {exc}"[:1000])
+
+
+def _version_arg(clients: AwsClients, env: Environment, model: str, version: int) -> ModelVersion:
+    try:
+        return get_version(clients, env, model, version)
+    except NotFound:
+        raise NotFound(f"--version: {model} has no version {version} in {env.name}") from None

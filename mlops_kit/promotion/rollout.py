@@ -1,0 +1,267 @@
+"""Roll a registered version out to its endpoint: blue/green with a canary, automatic rollback on the
+environment's CloudWatch alarms, and a wait that reports progress.
+
+Every model and endpoint configuration promotion creates is named after the target version
+(`<endpoint>-v<N>`), so a re-run finds what an interrupted run created instead of adding another,
+and what an endpoint serves can be read back from its configuration's name. Hosting settings the
+kit does not own here (execution role, network, data capture, encryption) are carried over from
+what the endpoint serves now, which Terraform created.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_kit.aws import AwsClients
+from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.errors import NotFound, OperationFailed
+from mlops_kit.registry.versions import ModelVersion
+
+VARIANT_NAME = "primary"  # the autoscaling target and the alarms of stacks/serving.py point at it
+MAX_POLL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """What an endpoint serves now, and what it is moving to."""
+
+    endpoint: str
+    status: str
+    config_name: str
+    version: int | None  # None: the bootstrap model (nothing promoted yet)
+    pending_config: str | None
+    failure_reason: str
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}" if self.version is not None else "the bootstrap model"
+
+
+@dataclass(frozen=True)
+class RolloutProgress:
+    status: str
+    elapsed_seconds: float
+    serving_config: str
+    pending_config: str | None
+
+
+@dataclass(frozen=True)
+class RolloutOutcome:
+    succeeded: bool
+    reason: str
+    wait_seconds: float
+
+
+def config_name(env: Environment, model: str, version: int) -> str:
+    return f"{ResourceNames(env).endpoint(model)}-v{version}"
+
+
+def version_of_config(env: Environment, model: str, name: str) -> int | None:
+    match = re.fullmatch(re.escape(ResourceNames(env).endpoint(model)) + r"-v(\d+)", name)
+    return int(match.group(1)) if match else None
+
+
+def serving_state(clients: AwsClients, env: Environment, model: str) -> ServingState:
+    endpoint = ResourceNames(env).endpoint(model)
+    sagemaker = clients.client("sagemaker")
+    described = clients.call(
+        f"describe endpoint {endpoint}", sagemaker.describe_endpoint, EndpointName=endpoint
+    )
+    name = described["EndpointConfigName"]
+    pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
+    return ServingState(
+        endpoint=endpoint,
+        status=described["EndpointStatus"],
+        config_name=name,
+        version=version_of_config(env, model, name),
+        pending_config=pending,
+        failure_reason=described.get("FailureReason") or "",
+    )
+
+
+def deployment_config(env: Environment, model: str, *, canary: bool = True) -> dict[str, Any]:
+    """Blue/green: `canary_percent` of capacity first, bake, then all; roll back on the env's alarms.
+    A rollback (canary=False) shifts all at once and watches no alarm: they are why it runs."""
+    rollout = env.serving.rollout
+    bake = rollout.bake_minutes * 60
+    termination = rollout.termination_wait_minutes * 60
+    routing: dict[str, Any]
+    if canary:
+        routing = {
+            "Type": "CANARY",
+            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": rollout.canary_percent},
+            "WaitIntervalInSeconds": bake,
+        }
+    else:
+        routing = {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}
+    config: dict[str, Any] = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": routing,
+            "TerminationWaitInSeconds": termination if canary else 0,
+            "MaximumExecutionTimeoutInSeconds": max(600, min(28800, bake + termination + 1800)),
+        }
+    }
+    if canary:
+        alarms = ResourceNames(env).rollback_alarms(model).values()
+        config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in sorted(alarms)]}
+    return config
+
+
+def _exists(clients: AwsClients, action: str, fn: Callable[..., Any], **kwargs: Any) -> dict[str, Any] | None:
+    try:
+        return clients.call(action, fn, **kwargs)  # type: ignore[no-any-return]
+    except NotFound:
+        return None
+    except OperationFailed as exc:
+        # SageMaker answers a missing model or configuration with ValidationException "Could not find".
+        if "Could not find" in str(exc):
+            return None
+        raise
+
+
+def prepare_config(clients: AwsClients, env: Environment, model: str, version: ModelVersion) -> str:
+    """The model and endpoint configuration serving `version` (created if missing); returns its name."""
+    sagemaker = clients.client("sagemaker")
+    name = config_name(env, model, version.version)
+    if _exists(
+        clients,
+        f"describe endpoint configuration {name}",
+        sagemaker.describe_endpoint_config,
+        EndpointConfigName=name,
+    ):
+        return name
+    current = serving_state(clients, env, model)
+    current_config = clients.call(
+        f"describe endpoint configuration {current.config_name}",
+        sagemaker.describe_endpoint_config,
+        EndpointConfigName=current.config_name,
+    )
+    current_model_name = current_config["ProductionVariants"][0]["ModelName"]
+    current_model = clients.call(
+        f"describe model {current_model_name}", sagemaker.describe_model, ModelName=current_model_name
+    )
+    if not _exists(clients, f"describe model {name}", sagemaker.describe_model, ModelName=name):
+        container: dict[str, Any] = {
+            "Image": version.image or current_model["PrimaryContainer"]["Image"],
+            "ModelDataUrl": version.artifact_uri,
+            "Environment": version.container_environment
+            or dict(current_model["PrimaryContainer"].get("Environment") or {}),
+        }
+        model_args: dict[str, Any] = {
+            "ModelName": name,
+            "ExecutionRoleArn": current_model["ExecutionRoleArn"],
+            "PrimaryContainer": container,
+            "EnableNetworkIsolation": bool(current_model.get("EnableNetworkIsolation", False)),
+            "Tags": [{"Key": "mlops-kit:model-package", "Value": version.arn}],
+        }
+        if current_model.get("VpcConfig"):
+            model_args["VpcConfig"] = current_model["VpcConfig"]
+        clients.call(f"create model {name}", sagemaker.create_model, **model_args)
+    config_args: dict[str, Any] = {
+        "EndpointConfigName": name,
+        "ProductionVariants": [
+            {
+                "VariantName": VARIANT_NAME,
+                "ModelName": name,
+                "InstanceType": env.serving.instance_type,
+                "InitialInstanceCount": env.serving.initial_instance_count,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+        "Tags": [{"Key": "mlops-kit:model-package", "Value": version.arn}],
+    }
+    if current_config.get("DataCaptureConfig"):
+        config_args["DataCaptureConfig"] = current_config["DataCaptureConfig"]
+    if current_config.get("KmsKeyId"):
+        config_args["KmsKeyId"] = current_config["KmsKeyId"]
+    clients.call(f"create endpoint configuration {name}", sagemaker.create_endpoint_config, **config_args)
+    return name
+
+
+def start_rollout(
+    clients: AwsClients, env: Environment, model: str, config: str, *, canary: bool = True
+) -> str:
+    """Point the endpoint at `config` (idempotent): `started`, `in progress` (an earlier run started
+    it) or `serving` (done already)."""
+    state = serving_state(clients, env, model)
+    if state.config_name == config and state.status == "InService":
+        return "serving"
+    if state.status in ("Updating", "SystemUpdating", "Creating", "RollingBack"):
+        if state.pending_config == config:
+            return "in progress"
+        raise OperationFailed(
+            f"endpoint {state.endpoint} is {state.status} "
+            f"toward {state.pending_config or 'another configuration'}",
+            hint="wait for it to finish, then re-run",
+        )
+    if state.status != "InService":
+        raise OperationFailed(
+            f"endpoint {state.endpoint} is {state.status}: {state.failure_reason or 'no reason given'}"
+        )
+    sagemaker = clients.client("sagemaker")
+    clients.call(
+        f"update endpoint {state.endpoint} to {config}",
+        sagemaker.update_endpoint,
+        EndpointName=state.endpoint,
+        EndpointConfigName=config,
+        DeploymentConfig=deployment_config(env, model, canary=canary),
+    )
+    return "started"
+
+
+def wait_for_rollout(
+    clients: AwsClients,
+    env: Environment,
+    model: str,
+    config: str,
+    *,
+    on_progress: Callable[[RolloutProgress], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    timeout_seconds: float | None = None,
+) -> RolloutOutcome:
+    """Wait until the endpoint settles: succeeded when it serves `config`, else rolled back (why)."""
+    rollout = env.serving.rollout
+    timeout = timeout_seconds or (rollout.bake_minutes + rollout.termination_wait_minutes) * 60 + 1800
+    started = time.monotonic()
+    delay = 0.05
+    while True:
+        state = serving_state(clients, env, model)
+        elapsed = time.monotonic() - started
+        if on_progress:
+            on_progress(RolloutProgress(state.status, elapsed, state.config_name, state.pending_config))
+        if state.status == "InService" and state.pending_config is None:
+            if state.config_name == config:
+                return RolloutOutcome(True, f"{state.endpoint} serves {config}", elapsed)
+            return RolloutOutcome(
+                False, state.failure_reason or f"{state.endpoint} still serves {state.config_name}", elapsed
+            )
+        if state.status in ("Failed", "UpdateRollbackFailed", "OutOfService"):
+            raise OperationFailed(f"endpoint {state.endpoint} is {state.status}: {state.failure_reason}")
+        if elapsed > timeout:
+            raise OperationFailed(
+                f"endpoint {state.endpoint} still {state.status} after {elapsed:.0f} s",
+                hint="re-run to keep waiting; the rollout continues in SageMaker",
+            )
+        if heartbeat:
+            heartbeat()
+        time.sleep(delay)
+        delay = min(delay * 1.5, MAX_POLL_SECONDS)
+
+
+def discard_config(clients: AwsClients, env: Environment, model: str, config: str) -> None:
+    """Delete a configuration (and its model) that does not serve, e.g. after a rolled-back rollout."""
+    state = serving_state(clients, env, model)
+    if config in (state.config_name, state.pending_config):
+        return
+    sagemaker = clients.client("sagemaker")
+    _exists(
+        clients,
+        f"delete endpoint configuration {config}",
+        sagemaker.delete_endpoint_config,
+        EndpointConfigName=config,
+    )
+    _exists(clients, f"delete model {config}", sagemaker.delete_model, ModelName=config)

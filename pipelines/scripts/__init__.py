@@ -1,0 +1,1 @@
+"""Step scripts: run inside SageMaker containers (or the local runner) under the container contract."""

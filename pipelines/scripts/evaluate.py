@@ -1,0 +1,101 @@
+"""Evaluate step: score the trained model on the test split; write evaluation.json and lineage.json.
+
+Runs in a SageMaker Processing container (scikit-learn image); paths and facts are arguments:
+
+    evaluate.py --model-dir ... --test-dir ... --data-dir ... --lib-dir ... --output-dir ...
+                --model-uri s3://.../model.tar.gz --baseline-uri s3://.../baseline.json
+                --data-uri s3://... --git-commit SHA --execution-arn ARN
+                --image training=URI --image inference=URI
+
+evaluation.json follows SageMaker's model quality format
+(`{"binary_classification_metrics": {"auc": {"value": ..., "standard_deviation": "NaN"}, ...}}`);
+lineage.json is the model version's `CustomerMetadataProperties` (mlops_kit.registry.lineage.Lineage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import joblib
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
+
+TARGET = "target"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def metrics_of(model_dir: Path, test: pd.DataFrame) -> dict[str, float]:
+    model = joblib.load(model_dir / "model.joblib")
+    features = json.loads((model_dir / "features.json").read_text())["features"]
+    truth = test[TARGET]
+    probability = model.predict_proba(test[features])[:, 1]
+    predicted = (probability >= 0.5).astype(int)
+    return {
+        "auc": float(roc_auc_score(truth, probability)),
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "f1": float(f1_score(truth, predicted, zero_division=0)),
+        "precision": float(precision_score(truth, predicted, zero_division=0)),
+        "recall": float(recall_score(truth, predicted, zero_division=0)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    for name in ("--model-dir", "--test-dir", "--data-dir", "--lib-dir", "--output-dir"):
+        parser.add_argument(name, type=Path, required=True)
+    for name in ("--model-uri", "--baseline-uri", "--data-uri", "--git-commit", "--execution-arn"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--image", action="append", default=[], help="ROLE=URI")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(args.lib_dir))
+    from lineage import Lineage  # shipped from mlops_kit/registry/lineage.py
+
+    archive = args.model_dir / "model.tar.gz"
+    with tempfile.TemporaryDirectory() as unpacked:
+        with tarfile.open(archive) as tar:
+            tar.extractall(unpacked)  # noqa: S202 - our own training output
+        hyperparameters = json.loads((Path(unpacked) / "hyperparameters.json").read_text())
+        test = pd.concat([pd.read_csv(f) for f in sorted(args.test_dir.glob("*.csv"))], ignore_index=True)
+        metrics = metrics_of(Path(unpacked), test)
+    data = json.loads((args.data_dir / "data.json").read_text())
+
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    report = {
+        "binary_classification_metrics": {
+            name: {"value": round(value, 6), "standard_deviation": "NaN"} for name, value in metrics.items()
+        },
+        "test_rows": len(test),
+    }
+    (args.output_dir / "evaluation.json").write_text(json.dumps(report, indent=1, sort_keys=True))
+    lineage = Lineage(
+        git_commit=args.git_commit,
+        data_uri=args.data_uri,
+        data_sha256=str(data["sha256"]),
+        hyperparameters={str(k): str(v) for k, v in hyperparameters.items()},
+        image_uris=dict(item.split("=", 1) for item in args.image),
+        metrics=metrics,
+        execution_arn=args.execution_arn,
+        drift_baseline_uri=args.baseline_uri,
+        artifact_sha256=sha256_of(archive),
+        extra={"model_data_uri": args.model_uri},
+    )
+    (args.output_dir / "lineage.json").write_text(json.dumps(lineage.to_metadata(), indent=1, sort_keys=True))
+    print(json.dumps(metrics, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,8 @@ import typer.main
 
 from cli import env as env_commands
 from cli import local as local_commands
+from cli import models as models_commands
+from cli import promote as promote_commands
 from cli.output import print_error
 
 app = typer.Typer(
@@ -24,6 +26,11 @@ app = typer.Typer(
 )
 app.add_typer(env_commands.app, name="env")
 app.add_typer(local_commands.app, name="local")
+app.add_typer(models_commands.app, name="models")
+app.command("promote")(promote_commands.promote)
+app.command("approve")(promote_commands.approve)
+app.command("rollback")(promote_commands.rollback)
+app.command("audit")(promote_commands.audit)
 
 
 @app.callback()

@@ -31,6 +31,4 @@ def source_of(target: str, source: str | None = None) -> str:
             f"promotion goes {' -> '.join(PROMOTION_PATH)}"
         )
     skipped = ", ".join(PROMOTION_PATH[PROMOTION_PATH.index(source) + 1 : index])
-    raise BadInput(
-        f"--from: {source} -> {target} skips {skipped}; promote to {target} from {expected}"
-    )
+    raise BadInput(f"--from: {source} -> {target} skips {skipped}; promote to {target} from {expected}")

@@ -1,0 +1,84 @@
+"""`kit models`: versions of each environment, what serves, and one version's full story."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.output import console, print_json, table
+
+app = typer.Typer(help="Model versions: list, show.", no_args_is_help=True)
+
+
+def _metrics(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in sorted(metrics.items()))
+
+
+@app.command("list")
+def list_versions(
+    env: str = typer.Option(..., "--env", help="Environment"),
+    model: str | None = typer.Option(None, "--model", help="Only this model"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Versions with status, key metrics, source, and which one serves."""
+    from mlops_kit.config import load_environment
+    from mlops_kit.promotion.catalog import list_model_versions
+
+    rows = list_model_versions(load_environment(env), model)
+    if as_json:
+        print_json([r.as_dict() for r in rows])
+        return
+    console.print(
+        table(
+            f"Model versions: {env}",
+            ["model", "version", "status", "metrics", "source", "serving"],
+            [
+                [
+                    r.version.model,
+                    r.version.version,
+                    r.version.status,
+                    _metrics(r.version.lineage.metrics),
+                    r.version.source_label,
+                    "[bold green]● serving[/]" if r.serving else "",
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@app.command("show")
+def show(
+    model: str = typer.Argument(..., help="Model name"),
+    version: int = typer.Argument(..., help="Version number in ENV"),
+    env: str = typer.Option(..., "--env", help="Environment"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Metrics, lineage, gate results and audit history of one version."""
+    from cli.promote import gate_table
+    from mlops_kit.config import load_environment
+    from mlops_kit.promotion.catalog import show_model_version
+
+    details = show_model_version(load_environment(env), model, version)
+    if as_json:
+        print_json(details.as_dict())
+        return
+    v = details.version
+    console.print(
+        f"{model} {v.label}: {v.status}{' (serving)' if details.serving else ''}, source {v.source_label}",
+        highlight=False,
+    )
+    console.print(
+        table("Metrics", ["metric", "value"], [[k, f"{m:.4f}"] for k, m in sorted(v.lineage.metrics.items())])
+    )
+    lineage = {"arn": v.arn, "artifact": v.artifact_uri, "image": v.image, **v.lineage.to_metadata()}
+    lineage.pop("metrics", None)
+    console.print(table("Lineage", ["field", "value"], [[k, val] for k, val in lineage.items()]))
+    if details.gates:
+        console.print(gate_table("Gates passed on promotion", details.gates))
+    console.print(
+        table(
+            "Audit history",
+            ["time", "kind", "outcome", "who", "detail"],
+            [[e.at, e.kind, e.outcome, e.actor, e.comment or e.detail] for e in details.history],
+        )
+    )

@@ -1,0 +1,197 @@
+"""`kit promote`, `kit approve`, `kit rollback`, `kit audit`: moving model versions between
+environments. Thin: parse, call one core function, render (gate table, progress, --json)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cli.output import console, err_console, print_json, table
+
+if TYPE_CHECKING:
+    from mlops_kit.promotion.gates import GateResult
+    from mlops_kit.promotion.promote import PromotionEvent
+
+
+def _confirm(action: str, yes: bool) -> None:
+    from mlops_kit.errors import BadInput
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput(f"--yes: {action} changes an environment; confirm interactively or pass --yes")
+    if not typer.confirm(f"{action}?"):
+        raise typer.Abort()
+
+
+def gate_table(title: str, gates: tuple[GateResult, ...] | list[GateResult]) -> Any:
+    return table(
+        title,
+        ["gate", "result", "detail"],
+        [[g.name, "[green]pass[/]" if g.passed else "[bold red]FAIL[/]", g.detail] for g in gates],
+    )
+
+
+class _Progress:
+    """Renders promotion events: the gate table, one line per step, a live rollout status."""
+
+    def __init__(self, title: str, quiet: bool) -> None:
+        self.title = title
+        self.quiet = quiet
+        self.status: Any = None
+        self.out = err_console if quiet else console
+
+    def __call__(self, event: PromotionEvent) -> None:
+        if event.gates:
+            self.out.print(gate_table(self.title, event.gates))
+            return
+        if event.rollout is not None:
+            text = f"rollout: {event.rollout.status} ({event.rollout.elapsed_seconds:.0f} s)"
+            if self.status is None:
+                self.status = self.out.status(text)
+                self.status.start()
+            else:
+                self.status.update(text)
+            return
+        self.stop()
+        self.out.print(f"[green]✓[/] {event.step}: {event.message}", highlight=False)
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def promote(
+    model: str = typer.Argument(..., help="Model name, e.g. tumor-classifier"),
+    to: str = typer.Option(..., "--to", help="Target environment: staging or prod"),
+    version: int | None = typer.Option(
+        None, "--version", help="Version in the source environment (default: dev's newest, staging's serving)"
+    ),
+    source: str | None = typer.Option(None, "--from", help="Source environment (must be the previous one)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the gates and the plan; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (progress goes to stderr)."),
+) -> None:
+    """Promote a model version to the next environment: gates, copy, register, canary rollout, audit."""
+    from mlops_kit.promotion.path import source_of
+
+    source_name = source_of(to, source)
+    if not dry_run:
+        _confirm(f"Promote {model} from {source_name} to {to}", yes)
+    from mlops_kit.promotion.promote import promote_model_version
+
+    progress = _Progress(f"Gates: {model} {source_name} -> {to}", quiet=as_json)
+    try:
+        result = promote_model_version(
+            model, to, version=version, source=source_name, dry_run=dry_run, on_event=progress
+        )
+    finally:
+        progress.stop()
+    if as_json:
+        print_json(result.as_dict())
+        return
+    if dry_run:
+        console.print(
+            f"plan for {model} {result.source_env} v{result.source_version} -> {to} "
+            f"(serving {result.serving_before}); dry run, nothing changed:",
+            highlight=False,
+        )
+        for number, step in enumerate(result.plan, 1):
+            console.print(f"  {number}. {step}", highlight=False)
+        if not all(g.passed for g in result.gates):
+            console.print("[bold red]the gates would block this promotion[/]")
+            raise typer.Exit(1)
+        return
+    console.print(
+        f"{result.outcome}: {model} {result.source_env} v{result.source_version} -> "
+        f"{to} v{result.target_version} (was serving {result.serving_before})",
+        highlight=False,
+    )
+
+
+def approve(
+    model: str = typer.Argument(..., help="Model name"),
+    version: int = typer.Argument(..., help="Version in the source environment (staging for --env prod)"),
+    env: str = typer.Option(..., "--env", help="The environment the approval is for (prod)"),
+    comment: str = typer.Option(..., "--comment", help="Why the version is fit for the environment"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Record your approval of a version for promotion into ENV (your STS identity is the approver)."""
+    from mlops_kit.config import load_all_environments
+    from mlops_kit.errors import BadInput
+    from mlops_kit.promotion.approvals import approve_model_version
+
+    envs = load_all_environments()
+    if env not in envs:
+        raise BadInput(f"--env: unknown environment '{env}' (expected one of {', '.join(envs)})")
+    event = approve_model_version(model, version, envs[env], comment=comment, environments=envs)
+    if as_json:
+        print_json(event.as_dict())
+        return
+    console.print(
+        f"approved {model} {event.source_env} v{event.source_version} for {env} as {event.actor} "
+        f"({event.detail}); recorded as {event.event_id}",
+        highlight=False,
+    )
+
+
+def rollback(
+    env: str = typer.Option(..., "--env", help="Environment whose endpoint rolls back"),
+    to: int | None = typer.Option(None, "--to", help="Version to serve (default: the previous approved one)"),
+    model: str | None = typer.Option(None, "--model", help="Model (default: the environment's only model)"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Serve the previous approved version again (all traffic at once), audited."""
+    from mlops_kit.config import load_environment
+
+    environment = load_environment(env)
+    _confirm(f"Roll back {model or ', '.join(environment.models)} in {env}", yes)
+    from mlops_kit.promotion.rollback import rollback_endpoint
+
+    result = rollback_endpoint(environment, model, to_version=to)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    console.print(
+        f"{result.outcome}: {result.model} in {env} v{result.from_version} -> v{result.to_version}",
+        highlight=False,
+    )
+
+
+def audit(
+    env: str = typer.Option(..., "--env", help="Environment"),
+    model: str | None = typer.Option(None, "--model", help="Only this model"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The append-only audit log: promotions, rollbacks and approvals, oldest first."""
+    from mlops_kit.config import load_environment
+    from mlops_kit.promotion.audit import read_audit
+
+    events = read_audit(load_environment(env), model)
+    if as_json:
+        print_json([e.as_dict() for e in events])
+        return
+
+    def version(env_name: str, number: int | None) -> str:
+        return f"{env_name} v{number}" if number is not None else env_name
+
+    rows = [
+        [
+            e.at,
+            e.model,
+            e.kind,
+            e.outcome,
+            e.actor,
+            version(e.source_env, e.source_version),
+            version(e.target_env, e.target_version),
+            e.comment or e.detail,
+        ]
+        for e in events
+    ]
+    console.print(
+        table(f"Audit log: {env}", ["time", "model", "kind", "outcome", "who", "from", "to", "detail"], rows)
+    )

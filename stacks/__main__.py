@@ -22,7 +22,8 @@ def main() -> int:
     from stacks.app import build_app
 
     outdir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
-    state_dir = str(Path(os.environ.get("KIT_STATE_DIR", ".kit/terraform-state")).resolve())
+    # Local Terraform state (emulator deployments) lives beside the emulator's files.
+    state_dir = str((Path(os.environ.get("KIT_STATE_DIR", ".kit")) / "terraform-state").resolve())
     emulator = bool(os.environ.get("AWS_ENDPOINT_URL"))
     build_app(environments, outdir=outdir, emulator=emulator, state_dir=state_dir).synth()
     return 0

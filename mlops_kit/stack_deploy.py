@@ -1,0 +1,91 @@
+"""Deploy the environments' stacks with the real cdktf CLI (`cdktf deploy`), e.g. into the emulator.
+
+`cdktf deploy` runs `terraform providers lock` when a stack has no lock file, which needs the public
+registry. Initialising each synthesized stack with terraform first (through the CLI config that points
+at the local provider mirror) writes the lock file, so the deploy works offline too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_kit.errors import OperationFailed
+from mlops_kit.terraform import repository_root, run_terraform, terraform_environment
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    environments: list[str]
+    outputs: dict[str, dict[str, object]]
+    log_file: Path
+
+
+def _cdktf(root: Path) -> list[str]:
+    local = root / "node_modules" / ".bin" / "cdktf"
+    if local.is_file():
+        return [str(local)]
+    found = shutil.which("cdktf")
+    if found is None:
+        raise OperationFailed("the cdktf CLI is not installed", hint="run `make setup` (npm install)")
+    return [found]
+
+
+def _run(args: list[str], *, cwd: Path, env: dict[str, str], log: Path, what: str) -> None:
+    with log.open("a") as out:
+        out.write(f"\n$ {' '.join(args)}\n")
+        out.flush()
+        completed = subprocess.run(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-12:])
+        raise OperationFailed(f"{what} failed (exit {completed.returncode}); see {log}:\n{tail}")
+
+
+def deploy_stacks(
+    environments: list[str],
+    *,
+    aws_env: dict[str, str],
+    state_dir: Path,
+    progress: Progress | None = None,
+) -> DeployResult:
+    """`cdktf synth` then `cdktf deploy` of `environments`, with `aws_env` (e.g. the emulator's) set."""
+    root = repository_root()
+    note = progress or (lambda _message: None)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = state_dir / "cdktf-deploy.log"
+    log.write_text("")
+    outdir = root / "cdktf.out"
+    env = terraform_environment(
+        {
+            **aws_env,
+            "KIT_STATE_DIR": str(state_dir),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            "CDKTF_DISABLE_PLUGIN_CACHE_ENV": "false",
+            "CI": os.environ.get("CI", "true"),
+        }
+    )
+    note("synthesizing the stacks (cdktf synth)")
+    _run([*_cdktf(root), "synth", "--output", str(outdir)], cwd=root, env=env, log=log, what="cdktf synth")
+    for name in environments:
+        note(f"initialising {name} (terraform init)")
+        run_terraform(outdir / "stacks" / name, "init", "-input=false", env=env)
+    outputs_file = state_dir / "stack-outputs.json"
+    note(f"deploying {', '.join(environments)} (cdktf deploy)")
+    _run(
+        [*_cdktf(root), "deploy", *environments, "--skip-synth", "--output", str(outdir), "--auto-approve",
+         "--parallelism", str(len(environments)), "--outputs-file", str(outputs_file),
+         "--outputs-file-include-sensitive-outputs"],
+        cwd=root,
+        env=env,
+        log=log,
+        what="cdktf deploy",
+    )
+    outputs = json.loads(outputs_file.read_text()) if outputs_file.is_file() else {}
+    return DeployResult(environments=environments, outputs=outputs, log_file=log)

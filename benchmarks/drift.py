@@ -232,13 +232,14 @@ def _spawn(python: str, name: str, rows: int, seed: int, repeats: int) -> dict[s
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
 
-def _evidently_problem(python: str) -> str | None:
+def _evidently_version(python: str) -> tuple[str | None, str | None]:
+    """Evidently's version in that interpreter, or why it cannot be used there."""
     probe = "import evidently; from evidently.presets import DataDriftPreset; print(evidently.__version__)"
     completed = subprocess.run([python, "-c", probe], capture_output=True, text=True)
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines() or ["(no output)"]
-        return f"evidently cannot be imported by {python}: {lines[-1]}"
-    return None
+        return None, f"evidently cannot be imported by {python}: {lines[-1]}"
+    return completed.stdout.strip(), None
 
 
 def _mib(size: float) -> str:
@@ -268,8 +269,10 @@ def main() -> None:
     evidently_rows = args.evidently_rows or min(args.rows, 1_000_000)
     evidently_note = "skipped (--skip-evidently)" if args.skip_evidently else None
     if evidently_note is None:
-        evidently_note = _evidently_problem(args.evidently_python)
+        version, evidently_note = _evidently_version(args.evidently_python)
+        print(f"evidently {version} in {args.evidently_python}" if version else "", end="")
     if evidently_note is None:
+        print(f", on {evidently_rows:,} rows")
         results["evidently"] = _spawn(
             args.evidently_python, "evidently", evidently_rows, args.seed, args.evidently_repeats
         )
@@ -287,7 +290,7 @@ def _print_table(
     )
     print(f"data size (reference + current): {_mib(data_bytes)}")
     print(
-        f"{'method':<16}{'rows':>11}{'median s':>10}{'runs':>5}{'allocated':>11}"
+        f"{'method':<16}{'rows':>11}{'median s':>10}{'best s':>9}{'runs':>5}{'allocated':>11}"
         f"{'RSS growth':>12}{'RSS peak':>11}  found exactly the 5 drifted columns"
     )
     for name, result in results.items():
@@ -299,7 +302,7 @@ def _print_table(
         found = result["found"]
         verdict = "n/a" if found is None else ("yes" if found == sorted(DRIFTED_COLUMNS) else f"no: {found}")
         print(
-            f"{name:<16}{result['rows']:>11,}{result['median_seconds']:>10.3f}"
+            f"{name:<16}{result['rows']:>11,}{result['median_seconds']:>10.3f}{min(result['seconds']):>9.3f}"
             f"{len(result['seconds']):>5}{'-' if traced is None else _mib(traced):>11}"
             f"{_mib(growth):>12}{_mib(result['peak_rss_bytes']):>11}  {verdict}"
         )

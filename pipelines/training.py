@@ -8,17 +8,15 @@ import, so they are imported inside `build_training_pipeline` only.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput
-from mlops_kit.pipeline.bundle import CodeBundle, code_bundle
+from mlops_kit.pipeline.bundle import BuiltPipeline, code_bundle
 from mlops_kit.pipeline.dataset import dataset_uri
 from mlops_kit.pipeline.platform import PlatformFacts
 from mlops_kit.registry.lineage import METRIC_NAMES, Lineage
@@ -62,22 +60,6 @@ def lineage_keys() -> list[str]:
     return sorted(sample.to_metadata())
 
 
-@dataclass(frozen=True)
-class TrainingPipeline:
-    """A built definition and what must be in S3 before it runs."""
-
-    name: str
-    model: str
-    definition: str
-    role_arn: str
-    code: CodeBundle
-    parameters: dict[str, dict[str, Any]]  # name -> {"Type": ..., "DefaultValue": ...}
-
-    @property
-    def definition_dict(self) -> dict[str, Any]:
-        return dict(json.loads(self.definition))
-
-
 @contextmanager
 def _validated_once() -> Iterator[None]:
     """Validate the SDK config against its JSON schema with one compiled validator.
@@ -116,7 +98,7 @@ def _sdk_environment(region: str) -> None:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "offline")
 
 
-def build_training_pipeline(env: Environment, platform: PlatformFacts, model: str | None = None) -> TrainingPipeline:
+def build_training_pipeline(env: Environment, platform: PlatformFacts, model: str | None = None) -> BuiltPipeline:
     """The training pipeline of `model` (default: the environment's first) in `env`. Pure and offline."""
     model = model or env.models[0]
     if model not in env.models:
@@ -126,7 +108,7 @@ def build_training_pipeline(env: Environment, platform: PlatformFacts, model: st
         return _build(env, platform, model)
 
 
-def _build(env: Environment, platform: PlatformFacts, model: str) -> TrainingPipeline:
+def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeline:
     import logging
 
     import boto3
@@ -300,10 +282,5 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> TrainingPip
         steps=[preprocess, train, evaluate, *next_steps], sagemaker_session=session,
         pipeline_experiment_config=None,
     )
-    definition = pipeline.definition()
-    document = json.loads(definition)
-    return TrainingPipeline(
-        name=names.training_pipeline(model), model=model, definition=definition,
-        role_arn=platform.pipeline_role_arn, code=code,
-        parameters={p["Name"]: {k: v for k, v in p.items() if k != "Name"} for p in document["Parameters"]},
-    )
+    return BuiltPipeline(name=names.training_pipeline(model), model=model, definition=pipeline.definition(),
+                         role_arn=platform.pipeline_role_arn, code=code)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import mlops_kit.drift.baseline
 import mlops_kit.registry.lineage
@@ -73,3 +75,23 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
         prefix=prefix,
         uploads=tuple(Upload(f"{prefix}/{name}", body) for name, body in sorted(objects.items())),
     )
+
+
+@dataclass(frozen=True)
+class BuiltPipeline:
+    """A built pipeline definition and the code it needs in S3 before it runs."""
+
+    name: str
+    model: str
+    definition: str
+    role_arn: str
+    code: CodeBundle
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return dict(json.loads(self.definition))
+
+    @property
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        """Parameter name -> its declaration (`Type`, `DefaultValue`)."""
+        return {p["Name"]: {k: v for k, v in p.items() if k != "Name"} for p in self.document["Parameters"]}

@@ -7,7 +7,7 @@ gap it closes (moto 5.2.5). Patches apply inside the emulator process only.
 
 from __future__ import annotations
 
-from mlops_kit.emulator.extensions import endpoints, platform
+from mlops_kit.emulator.extensions import endpoints, pipelines, platform
 
 _installed = False
 
@@ -18,5 +18,6 @@ def install_extensions() -> None:
     if _installed:
         return
     platform.install()
+    pipelines.install()
     endpoints.install()
     _installed = True

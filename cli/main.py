@@ -14,6 +14,7 @@ import typer.main
 from cli import env as env_commands
 from cli import local as local_commands
 from cli import models as models_commands
+from cli import pipeline as pipeline_commands
 from cli import promote as promote_commands
 from cli.output import print_error
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(env_commands.app, name="env")
 app.add_typer(local_commands.app, name="local")
 app.add_typer(models_commands.app, name="models")
+app.add_typer(pipeline_commands.app, name="pipeline")
 app.command("promote")(promote_commands.promote)
 app.command("approve")(promote_commands.approve)
 app.command("rollback")(promote_commands.rollback)

@@ -350,24 +350,13 @@ def promote_model_version(
     require_model(target_env, model)
     if version is not None and version < 1:
         raise BadInput(f"--version: {version} is not a version number (1, 2, ...)")
-    source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-promote")
     target_clients = target_clients or clients_for(target_env, session_name="mlops-kit-promote")
-    candidate = (
-        _default_candidate(source_clients, source_env, model)
-        if version is None
-        else _version_arg(source_clients, source_env, model, version)
-    )
-    run = _Run(
-        model=model,
-        source_env=source_env,
-        target_env=target_env,
-        source_clients=source_clients,
-        target_clients=target_clients,
-        candidate=candidate,
-        promoter=target_clients.principal_arn,
-        listener=on_event or (lambda _: None),
-    )
+    source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-promote")
+    promoter = target_clients.principal_arn
     if dry_run:
+        run = _new_run(
+            model, source_env, target_env, source_clients, target_clients, version, promoter, on_event
+        )
         run.step = "gates"
         state = rollouts.serving_state(target_clients, target_env, model)
         run.target_versions = list_versions(target_clients, target_env, model)
@@ -377,16 +366,19 @@ def promote_model_version(
             model=model,
             source_env=source_env.name,
             target_env=target_env.name,
-            source_version=candidate.version,
-            source_version_arn=candidate.arn,
+            source_version=run.candidate.version,
+            source_version_arn=run.candidate.arn,
             outcome="dry run",
             gates=tuple(gates),
             plan=_plan(run, state),
             serving_before=state.label,
             serving_after=state.label,
         )
-    lock = PromotionLock(target_clients, target_env, model, owner=run.promoter)
-    with lock:
+    # The lock comes first: everything after it, the choice of candidate included, sees one state.
+    with PromotionLock(target_clients, target_env, model, owner=promoter) as lock:
+        run = _new_run(
+            model, source_env, target_env, source_clients, target_clients, version, promoter, on_event
+        )
         run.emit(f"lock taken on {run.where}")
         try:
             return _promote_locked(run, lock)
@@ -400,10 +392,38 @@ def promote_model_version(
                 if run.step in ("gates", "copy", "register", "approve") and run.serving_before
                 else ""
             )
+            label, number = run.candidate.label, run.candidate.version
             raise OperationFailed(
-                f"{run.where}: promotion of {candidate.label} stopped at step {run.step}: {exc}{unchanged}",
-                hint=f"re-run `kit promote {model} --to {target} --version {candidate.version}` to resume",
+                f"{run.where}: promotion of {label} stopped at step {run.step}: {exc}{unchanged}",
+                hint=f"re-run `kit promote {model} --to {target} --version {number}` to resume",
             ) from exc
+
+
+def _new_run(
+    model: str,
+    source_env: Environment,
+    target_env: Environment,
+    source_clients: AwsClients,
+    target_clients: AwsClients,
+    version: int | None,
+    promoter: str,
+    on_event: Listener | None,
+) -> _Run:
+    candidate = (
+        _default_candidate(source_clients, source_env, model)
+        if version is None
+        else _version_arg(source_clients, source_env, model, version)
+    )
+    return _Run(
+        model=model,
+        source_env=source_env,
+        target_env=target_env,
+        source_clients=source_clients,
+        target_clients=target_clients,
+        candidate=candidate,
+        promoter=promoter,
+        listener=on_event or (lambda _: None),
+    )
 
 
 def _audit_failure(run: _Run, exc: KitError) -> None:

@@ -5,9 +5,12 @@
     python benchmarks/drift.py --evidently-python /path/to/venv/bin/python
 
 Both frames have 20 numeric and 5 categorical (pandas category dtype) columns; the current frame
-has drift injected in 5 of them. Every measurement runs in a fresh subprocess that generates the
-same frames from the same seed, so peak memory is that method's own: the kernel's resident-set
-high-water mark is reset after the frames exist, and read after the method ran.
+has drift injected in 5 of them. The kit's methods run in one subprocess, Evidently in another
+(possibly another interpreter); each generates the same frames from the same seed. The kit's
+methods are timed round-robin, so load from other processes on a shared machine hits them alike.
+Memory: the kernel's resident-set high-water mark is reset once the frames exist and read after a
+method ran (freed heap pages are returned first), and tracemalloc's peak over one more run counts
+every numpy and Python allocation the method makes.
 
 Measured, side by side:
   floor          one numpy sum over every column of the current frame (each value read once)
@@ -16,6 +19,7 @@ Measured, side by side:
                  baseline, then the statistics and verdicts
   engine-full    building the baseline from the reference frame as well, then the check
                  (what Evidently does on every run)
+  engine-check-1t  the same on one thread (the floor uses one)
   evidently      Report([DataDriftPreset()]) on the same frames (evidently 0.7.x)
 
 Evidently 0.7 does not import with pandas 3, so it may need its own interpreter
@@ -48,7 +52,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NUMERIC_COLUMNS = [f"num_{index:02d}" for index in range(20)]
 CATEGORICAL_COLUMNS = [f"cat_{index}" for index in range(5)]
 DRIFTED_COLUMNS = ["num_00", "num_05", "num_10", "cat_1", "cat_3"]
-WORKERS = ("floor", "floor-both", "engine-check", "engine-check-1t", "engine-full", "evidently")
+WORKER_GROUPS = ("kit", "evidently")
 
 
 def make_frames(rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,62 +178,89 @@ def _evidently(reference: pd.DataFrame, current: pd.DataFrame) -> Callable[[], A
     return run
 
 
-def run_worker(name: str, rows: int, seed: int, repeats: int, *, traced: bool) -> dict[str, Any]:
-    """Generate the frames, then time `name` `repeats` times and measure its peak memory."""
+def run_worker(group: str, rows: int, seed: int, repeats: int) -> list[dict[str, Any]]:
+    """Generate the frames once, then time each method of the group and measure its memory.
+
+    The kit's methods are timed round-robin, one run of each per round, so that a change of load
+    on a shared machine falls on all of them alike and their ratios stay fair; each then runs once
+    more for its resident-set peak and once under tracemalloc. Evidently's peak is taken over its
+    timed runs, which are too slow to repeat.
+    """
     reference, current = make_frames(rows, seed)
-    methods: dict[str, Callable[[], Callable[[], Any]]] = {
-        "floor": lambda: lambda: _floor(current),
-        "floor-both": lambda: lambda: _floor(reference, current),
-        "engine-check": lambda: _engine(reference, current, full=False),
-        "engine-check-1t": lambda: _engine(reference, current, full=False, threads=1),
-        "engine-full": lambda: _engine(reference, current, full=True),
-        "evidently": lambda: _evidently(reference, current),
-    }
-    method = methods[name]()
+    if group == "evidently":
+        methods = {"evidently": _evidently(reference, current)}
+    else:
+        methods = {
+            "floor": lambda: _floor(current),
+            "floor-both": lambda: _floor(reference, current),
+            "engine-check": _engine(reference, current, full=False),
+            "engine-check-1t": _engine(reference, current, full=False, threads=1),
+            "engine-full": _engine(reference, current, full=True),
+        }
+    seconds: dict[str, list[float]] = {name: [] for name in methods}
+    found: dict[str, Any] = {}
+    rss_before = _settle()
+    for _ in range(repeats):
+        for name, method in methods.items():
+            started = time.perf_counter()
+            found[name] = method()
+            seconds[name].append(time.perf_counter() - started)
+    timed_peak = _rss_kib("VmHWM") * 1024
+    results = []
+    for name, method in methods.items():
+        memory: dict[str, int | None]
+        if group == "evidently":
+            memory = {"rss_before_bytes": rss_before, "peak_rss_bytes": timed_peak, "traced_peak_bytes": None}
+        else:
+            memory = dict(_memory_of(method))
+        results.append(
+            {
+                "worker": name,
+                "rows": rows,
+                "seconds": seconds[name],
+                "median_seconds": statistics.median(seconds[name]),
+                "data_bytes": frame_bytes(reference, current),
+                "found": sorted(found[name]) if isinstance(found[name], list) else None,
+                **memory,
+            }
+        )
+    return results
+
+
+def _settle() -> int:
+    """Collect garbage, return freed pages and reset the resident-set peak; the resident bytes."""
     gc.collect()
     _return_free_memory()
-    rss_before = _rss_kib("VmRSS")
-    peak_reset = _reset_peak_rss()
-    seconds, found = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        found = method()
-        seconds.append(time.perf_counter() - started)
-    peak = _rss_kib("VmHWM")
-    traced_peak = None
-    if traced:
-        # One more, untimed run under tracemalloc: it sees every numpy and Python allocation.
-        tracemalloc.start()
-        method()
-        traced_peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return {
-        "worker": name,
-        "rows": rows,
-        "seconds": seconds,
-        "median_seconds": statistics.median(seconds),
-        "data_bytes": frame_bytes(reference, current),
-        "current_bytes": frame_bytes(current),
-        "rss_before_bytes": rss_before * 1024,
-        "peak_rss_bytes": peak * 1024,
-        "peak_reset": peak_reset,
-        "traced_peak_bytes": traced_peak,
-        "found": sorted(found) if isinstance(found, list) else None,
-    }
+    if not _reset_peak_rss():
+        raise SystemExit("cannot reset the resident-set peak (/proc/self/clear_refs)")
+    return _rss_kib("VmRSS") * 1024
+
+
+def _memory_of(method: Callable[[], Any]) -> dict[str, int]:
+    """Resident-set growth over one run, and the tracemalloc peak of another."""
+    rss_before = _settle()
+    method()
+    peak = _rss_kib("VmHWM") * 1024
+    # tracemalloc sees every numpy and Python allocation, whatever memory was free before.
+    tracemalloc.start()
+    method()
+    traced_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"rss_before_bytes": rss_before, "peak_rss_bytes": peak, "traced_peak_bytes": traced_peak}
 
 
 # ---- the driver -----------------------------------------------------------------------------------
 
 
-def _spawn(python: str, name: str, rows: int, seed: int, repeats: int) -> dict[str, Any]:
-    command = [python, str(Path(__file__).resolve()), "--worker", name, "--rows", str(rows)]
+def _spawn(python: str, group: str, rows: int, seed: int, repeats: int) -> dict[str, dict[str, Any]]:
+    command = [python, str(Path(__file__).resolve()), "--worker", group, "--rows", str(rows)]
     command += ["--seed", str(seed), "--repeats", str(repeats)]
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     completed = subprocess.run(command, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
         tail = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"worker": name, "error": f"exit {completed.returncode}: {tail}"}
-    return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+        return {group: {"worker": group, "error": f"exit {completed.returncode}: {tail}"}}
+    return {result["worker"]: result for result in json.loads(completed.stdout.strip().splitlines()[-1])}
 
 
 def _evidently_version(python: str) -> tuple[str | None, str | None]:
@@ -255,17 +286,13 @@ def main() -> None:
     parser.add_argument("--evidently-rows", type=int, default=None, help="default: min(rows, 1M)")
     parser.add_argument("--evidently-repeats", type=int, default=1)
     parser.add_argument("--skip-evidently", action="store_true")
-    parser.add_argument("--worker", choices=WORKERS, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=WORKER_GROUPS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        traced = args.worker != "evidently"  # tracemalloc would slow Evidently's hours-long run
-        print(json.dumps(run_worker(args.worker, args.rows, args.seed, args.repeats, traced=traced)))
+        print(json.dumps(run_worker(args.worker, args.rows, args.seed, args.repeats)))
         return
 
-    results = {
-        name: _spawn(sys.executable, name, args.rows, args.seed, args.repeats)
-        for name in ("floor", "floor-both", "engine-check", "engine-check-1t", "engine-full")
-    }
+    results = _spawn(sys.executable, "kit", args.rows, args.seed, args.repeats)
     evidently_rows = args.evidently_rows or min(args.rows, 1_000_000)
     evidently_note = "skipped (--skip-evidently)" if args.skip_evidently else None
     if evidently_note is None:
@@ -273,7 +300,7 @@ def main() -> None:
         print(f"evidently {version} in {args.evidently_python}" if version else "", end="")
     if evidently_note is None:
         print(f", on {evidently_rows:,} rows")
-        results["evidently"] = _spawn(
+        results |= _spawn(
             args.evidently_python, "evidently", evidently_rows, args.seed, args.evidently_repeats
         )
         evidently_note = results["evidently"].get("error")
@@ -283,7 +310,7 @@ def main() -> None:
 def _print_table(
     rows: int, evidently_rows: int, results: dict[str, dict[str, Any]], evidently_note: str | None
 ) -> None:
-    data_bytes = results["engine-full"].get("data_bytes", 0)
+    data_bytes = results.get("engine-full", {}).get("data_bytes", 0)
     print(
         f"rows per frame: {rows:,}; 20 numeric + 5 categorical columns; drift injected in "
         f"{', '.join(DRIFTED_COLUMNS)}; {os.cpu_count()} CPUs"
@@ -306,9 +333,9 @@ def _print_table(
             f"{len(result['seconds']):>5}{'-' if traced is None else _mib(traced):>11}"
             f"{_mib(growth):>12}{_mib(result['peak_rss_bytes']):>11}  {verdict}"
         )
-    print("  allocated: peak of tracemalloc over one extra run (every numpy and Python allocation)")
-    print("  RSS growth / RSS peak: resident-set high-water mark during the timed runs, above the")
-    print("  resident size once the frames existed / in total (interpreter and libraries included)")
+    print("  allocated: tracemalloc peak over one run (every numpy and Python allocation)")
+    print("  RSS growth: resident-set high-water mark over one run (Evidently: its timed run) above")
+    print("  the resident size before it; RSS peak: the high-water mark itself, interpreter included")
     if evidently_note:
         print(f"evidently: NOT MEASURED: {evidently_note}")
     _print_ratios(rows, evidently_rows, results, data_bytes)

@@ -45,9 +45,11 @@ def identity(role_arn: str, session_name: str) -> Iterator[str]:
     """Act as another identity (assumed role) inside the block; yields its ARN."""
     import boto3
 
-    credentials = boto3.session.Session().client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
-        "Credentials"
-    ]
+    credentials = (
+        boto3.session.Session()
+        .client("sts")
+        .assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    )
     keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
     previous = {k: os.environ.get(k) for k in keys}
     os.environ["AWS_ACCESS_KEY_ID"] = credentials["AccessKeyId"]

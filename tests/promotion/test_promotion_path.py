@@ -24,14 +24,18 @@ def served_config(env: Environment) -> str:
     from mlops_kit.aws import clients_for
 
     endpoint = ResourceNames(env).endpoint(MODEL)
-    return str(clients_for(env).client("sagemaker").describe_endpoint(EndpointName=endpoint)["EndpointConfigName"])
+    return str(
+        clients_for(env).client("sagemaker").describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    )
 
 
 def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     promotion_platform: dict[str, Environment], register_dev_version, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dev = register_dev_version()
-    code, out, err = kit(capsys, "promote", MODEL, "--to", "staging", "--version", str(dev.version), "--yes", "--json")
+    code, out, err = kit(
+        capsys, "promote", MODEL, "--to", "staging", "--version", str(dev.version), "--yes", "--json"
+    )
     assert code == 0, err
     staging = json.loads(out)
     assert staging["outcome"] == "promoted"
@@ -46,12 +50,23 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     assert "approval ml-lead" in err
 
     with identity(PROD_APPROVER_ROLE, "alice") as approver:
-        code, out, err = kit(capsys, "approve", MODEL, str(staging_version), "--env", "prod",
-                             "--comment", "baked a week in staging", "--json")
+        code, out, err = kit(
+            capsys,
+            "approve",
+            MODEL,
+            str(staging_version),
+            "--env",
+            "prod",
+            "--comment",
+            "baked a week in staging",
+            "--json",
+        )
         assert code == 0, err
         assert json.loads(out)["actor"] == approver
 
-    code, out, err = kit(capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json")
+    code, out, err = kit(
+        capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
+    )
     assert code == 0, err
     prod = json.loads(out)
     assert prod["outcome"] == "promoted"
@@ -73,6 +88,8 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     code, out, _ = kit(capsys, "audit", "--env", "prod", "--json")
     events = [e for e in json.loads(out) if e["source_version_arn"] == staging["to"]["arn"]]
     assert [(e["kind"], e["outcome"]) for e in events] == [
-        ("promotion", "blocked"), ("approval", "approved"), ("promotion", "promoted")
+        ("promotion", "blocked"),
+        ("approval", "approved"),
+        ("promotion", "promoted"),
     ]
     assert events[1]["actor"] != events[2]["actor"]

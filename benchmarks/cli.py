@@ -51,14 +51,13 @@ def help_benchmark(runs: int) -> tuple[float, float, list[str]]:
         helps.append(timed(help_cmd)[0])
     probe = (
         "import sys; from cli.main import main; main(['--help']); "
-        "print(','.join(m for m in ('boto3', 'botocore', 'sagemaker', 'cdktf') if m in sys.modules))"
+        "heavy = ('boto3', 'botocore', 'sagemaker', 'cdktf'); "
+        "print('HEAVY:' + ','.join(m for m in heavy if m in sys.modules))"
     )
-    heavy = timed([sys.executable, "-c", probe])[1].strip().splitlines()[-1:]
-    return (
-        statistics.median(floors),
-        statistics.median(helps),
-        [m for m in heavy[0].split(",") if m] if heavy else [],
-    )
+    output = timed([sys.executable, "-c", probe])[1]
+    marker = [line for line in output.splitlines() if line.startswith("HEAVY:")]
+    heavy = marker[0].removeprefix("HEAVY:") if marker else "?"
+    return statistics.median(floors), statistics.median(helps), [m for m in heavy.split(",") if m]
 
 
 def free_port() -> int:

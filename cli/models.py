@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from cli.output import console, print_json, table
-
 app = typer.Typer(help="Model versions: list, show.", no_args_is_help=True)
 
 
@@ -20,6 +18,7 @@ def list_versions(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions with status, key metrics, source, and which one serves."""
+    from cli.output import console, print_json, table
     from mlops_kit.config import load_environment
     from mlops_kit.promotion.catalog import list_model_versions
 
@@ -54,6 +53,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Metrics, lineage, gate results and audit history of one version."""
+    from cli.output import console, print_json, table
     from cli.promote import gate_table
     from mlops_kit.config import load_environment
     from mlops_kit.promotion.catalog import show_model_version

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli.output import console, err_console, print_json, table
-
 if TYPE_CHECKING:
     from mlops_kit.promotion.gates import GateResult
     from mlops_kit.promotion.promote import PromotionEvent
@@ -27,6 +25,8 @@ def _confirm(action: str, yes: bool) -> None:
 
 
 def gate_table(title: str, gates: tuple[GateResult, ...] | list[GateResult]) -> Any:
+    from cli.output import table
+
     return table(
         title,
         ["gate", "result", "detail"],
@@ -38,6 +38,8 @@ class _Progress:
     """Renders promotion events: the gate table, one line per step, a live rollout status."""
 
     def __init__(self, title: str, quiet: bool) -> None:
+        from cli.output import console, err_console
+
         self.title = title
         self.quiet = quiet
         self.status: Any = None
@@ -76,6 +78,7 @@ def promote(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (progress goes to stderr)."),
 ) -> None:
     """Promote a model version to the next environment: gates, copy, register, canary rollout, audit."""
+    from cli.output import console, print_json
     from mlops_kit.promotion.path import source_of
 
     source_name = source_of(to, source)
@@ -120,6 +123,7 @@ def approve(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record your approval of a version for promotion into ENV (your STS identity is the approver)."""
+    from cli.output import console, print_json
     from mlops_kit.config import load_all_environments
     from mlops_kit.errors import BadInput
     from mlops_kit.promotion.approvals import approve_model_version
@@ -146,6 +150,7 @@ def rollback(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Serve the previous approved version again (all traffic at once), audited."""
+    from cli.output import console, print_json
     from mlops_kit.config import load_environment
 
     environment = load_environment(env)
@@ -168,6 +173,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The append-only audit log: promotions, rollbacks and approvals, oldest first."""
+    from cli.output import console, print_json, table
     from mlops_kit.config import load_environment
     from mlops_kit.promotion.audit import read_audit
 

@@ -28,7 +28,9 @@ def timed(args: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
@@ -44,8 +46,10 @@ def main() -> int:
     floor, synth = statistics.median(floors), statistics.median(synths)
     print(f"stacks synthesized: {', '.join(stacks)}")
     print(f"floor  (fresh process: {FLOOR}): median {floor:.2f} s  runs {[round(x, 2) for x in floors]}")
-    print(f"synth  (fresh process: python -m stacks, 3 environments): median {synth:.2f} s  "
-          f"runs {[round(x, 2) for x in synths]}")
+    print(
+        f"synth  (fresh process: python -m stacks, 3 environments): median {synth:.2f} s  "
+        f"runs {[round(x, 2) for x in synths]}"
+    )
     ratio = synth / floor
     print(f"ratio synth/floor: {ratio:.2f}  (goal <= 1.30: {'met' if ratio <= 1.3 else 'NOT met'})")
     return 0

@@ -10,7 +10,9 @@ import typer
 from cli.output import console, table
 
 PORT_OPTION = typer.Option(
-    int(os.environ.get("KIT_EMULATOR_PORT", "4580")), "--port", help="Emulator port on 127.0.0.1 (KIT_EMULATOR_PORT)."
+    int(os.environ.get("KIT_EMULATOR_PORT", "4580")),
+    "--port",
+    help="Emulator port on 127.0.0.1 (KIT_EMULATOR_PORT).",
 )
 
 
@@ -32,15 +34,33 @@ def demo(port: int = PORT_OPTION) -> None:
         old.unlink()
     console.print(f"emulator healthy on {status.endpoint_url}", highlight=False)
     result = deploy_stacks(
-        list(envs), aws_env=local_aws_environment(port), state_dir=state_dir(),
+        list(envs),
+        aws_env=local_aws_environment(port),
+        state_dir=state_dir(),
         progress=lambda message: console.print(f"  {message}", highlight=False),
     )
     rows = []
     for name, env in envs.items():
         names = ResourceNames(env)
-        rows.append([name, env.account_id, names.artifact_bucket, names.eks_cluster,
-                     ", ".join(names.endpoint(m) for m in env.models)])
-    console.print(table("Deployed into the emulator", ["env", "account", "artifact bucket", "EKS cluster", "endpoints"], rows))
+        rows.append(
+            [
+                name,
+                env.account_id,
+                names.artifact_bucket,
+                names.eks_cluster,
+                ", ".join(names.endpoint(m) for m in env.models),
+            ]
+        )
+    console.print(
+        table(
+            "Deployed into the emulator",
+            ["env", "account", "artifact bucket", "EKS cluster", "endpoints"],
+            rows,
+        )
+    )
     console.print(f"deploy log: {result.log_file}", highlight=False)
-    console.print(f"done in {time.perf_counter() - started:.0f} s. Explore with: kit env show dev; "
-                  f"eval \"$(kit local env --port {port})\"", highlight=False)
+    console.print(
+        f"done in {time.perf_counter() - started:.0f} s. Explore with: kit env show dev; "
+        f'eval "$(kit local env --port {port})"',
+        highlight=False,
+    )

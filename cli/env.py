@@ -49,7 +49,10 @@ def list_environments(as_json: bool = typer.Option(False, "--json", help="Print 
         table(
             "Environments",
             ["name", "account", "region", "models", "artifact bucket"],
-            [[r["name"], r["account_id"], r["region"], ", ".join(r["models"]), r["artifact_bucket"]] for r in rows],
+            [
+                [r["name"], r["account_id"], r["region"], ", ".join(r["models"]), r["artifact_bucket"]]
+                for r in rows
+            ],
         )
     )
 
@@ -67,8 +70,14 @@ def show(
     if as_json:
         print_json(data)
         return
-    console.print(table(f"{name}: settings", ["setting", "value"], [[k, v] for k, v in _flatten(data["settings"]).items()]))
-    console.print(table(f"{name}: resource names", ["resource", "name"], [[k, v] for k, v in data["names"].items()]))
+    console.print(
+        table(
+            f"{name}: settings", ["setting", "value"], [[k, v] for k, v in _flatten(data["settings"]).items()]
+        )
+    )
+    console.print(
+        table(f"{name}: resource names", ["resource", "name"], [[k, v] for k, v in data["names"].items()])
+    )
 
 
 @app.command("validate")

@@ -28,8 +28,11 @@ def up(
     if as_json:
         print_json(status.as_dict())
         return
-    console.print(f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file})", highlight=False)
-    console.print(f"use it with: eval \"$(kit local env --port {port})\"", highlight=False)
+    console.print(
+        f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file})",
+        highlight=False,
+    )
+    console.print(f'use it with: eval "$(kit local env --port {port})"', highlight=False)
 
 
 @app.command("down")
@@ -42,7 +45,9 @@ def down(port: int = PORT_OPTION) -> None:
 
 
 @app.command("status")
-def status(port: int = PORT_OPTION, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(
+    port: int = PORT_OPTION, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
     """Whether the emulator runs and answers its health check (exit 1 when not)."""
     from mlops_kit.emulator import emulator_status
 
@@ -50,7 +55,9 @@ def status(port: int = PORT_OPTION, as_json: bool = typer.Option(False, "--json"
     if as_json:
         print_json(current.as_dict())
     else:
-        state = "healthy" if current.healthy else ("running, not healthy" if current.running else "not running")
+        state = (
+            "healthy" if current.healthy else ("running, not healthy" if current.running else "not running")
+        )
         console.print(f"emulator on {current.endpoint_url}: {state}", highlight=False)
     if not current.healthy:
         raise typer.Exit(1)

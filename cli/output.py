@@ -23,7 +23,9 @@ def print_error(error: Exception | str) -> None:
     text = str(error)
     lines = text.splitlines() or [text]
     if len(lines) == 1:
-        err_console.print(f"[bold red]error:[/] {escape(lines[0])}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(lines[0])}", highlight=False, markup=True, soft_wrap=True
+        )
     else:
         for line in lines:
             err_console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -42,7 +42,7 @@ def _run(args: list[str], *, cwd: Path, env: dict[str, str], log: Path, what: st
     with log.open("a") as out:
         out.write(f"\n$ {' '.join(args)}\n")
         out.flush()
-        completed = subprocess.run(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+        completed = subprocess.run(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     if completed.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-12:])
         raise OperationFailed(f"{what} failed (exit {completed.returncode}); see {log}:\n{tail}")
@@ -79,9 +79,20 @@ def deploy_stacks(
     outputs_file = state_dir / "stack-outputs.json"
     note(f"deploying {', '.join(environments)} (cdktf deploy)")
     _run(
-        [*_cdktf(root), "deploy", *environments, "--skip-synth", "--output", str(outdir), "--auto-approve",
-         "--parallelism", str(len(environments)), "--outputs-file", str(outputs_file),
-         "--outputs-file-include-sensitive-outputs"],
+        [
+            *_cdktf(root),
+            "deploy",
+            *environments,
+            "--skip-synth",
+            "--output",
+            str(outdir),
+            "--auto-approve",
+            "--parallelism",
+            str(len(environments)),
+            "--outputs-file",
+            str(outputs_file),
+            "--outputs-file-include-sensitive-outputs",
+        ],
         cwd=root,
         env=env,
         log=log,

@@ -8,9 +8,7 @@ from mlops_kit.config import Environment
 from stacks.environment_stack import EnvironmentStack
 
 
-def build_app(
-    environments: dict[str, Environment], *, outdir: str, emulator: bool, state_dir: str
-) -> App:
+def build_app(environments: dict[str, Environment], *, outdir: str, emulator: bool, state_dir: str) -> App:
     """An app holding the stack of every environment; call `.synth()` to write Terraform JSON."""
     app = App(outdir=outdir, skip_validation=False)
     for name, env in environments.items():

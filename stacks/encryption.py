@@ -35,8 +35,13 @@ class EnvironmentKey(Construct):
                     "Sid": "CloudWatchLogsEncrypts",
                     "Effect": "Allow",
                     "Principal": {"Service": logs_service},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                               "kms:Describe*"],
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
                     "Resource": "*",
                     "Condition": {
                         "ArnLike": {

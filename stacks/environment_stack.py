@@ -24,7 +24,9 @@ class EnvironmentStack(TerraformStack):
     then skips credential and account look-ups and retries little, and state is kept locally.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, emulator: bool, state_dir: str) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, env: Environment, emulator: bool, state_dir: str
+    ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
         self._provider(env, emulator)
@@ -65,7 +67,9 @@ class EnvironmentStack(TerraformStack):
             "region": env.region,
             "allowed_account_ids": [env.account_id],
             "default_tags": [
-                AwsProviderDefaultTags(tags={"mlops-kit:environment": env.name, "managed-by": "mlops-kit", **env.tags})
+                AwsProviderDefaultTags(
+                    tags={"mlops-kit:environment": env.name, "managed-by": "mlops-kit", **env.tags}
+                )
             ],
             "assume_role": [
                 AwsProviderAssumeRole(

@@ -71,16 +71,17 @@ class Identity(Construct):
         )
         repo_arns = [r.arn for r in registry.repositories.values()]
         self._ecr_pull = [
-            statement("EcrPull", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-                                  "ecr:BatchCheckLayerAvailability"], repo_arns),
+            statement(
+                "EcrPull",
+                ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                repo_arns,
+            ),
             # GetAuthorizationToken has no resource-level permissions in IAM.
             statement("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"]),
         ]
         self.sagemaker_execution = self._sagemaker_execution(key)
         self.pipeline = self._pipeline(key)
-        self.eks_cluster = self._managed_role(
-            "eks-cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]
-        )
+        self.eks_cluster = self._managed_role("eks-cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"])
         self.eks_nodes = self._managed_role(
             "eks-nodes",
             "ec2.amazonaws.com",
@@ -120,8 +121,16 @@ class Identity(Construct):
                 self._bucket_rw,
                 key.use_statement(),
                 *self._ecr_pull,
-                statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                                   "logs:DescribeLogStreams"], [logs, f"{logs}:*"]),
+                statement(
+                    "Logs",
+                    [
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    [logs, f"{logs}:*"],
+                ),
                 statement(
                     "Metrics",
                     ["cloudwatch:PutMetricData"],
@@ -131,17 +140,28 @@ class Identity(Construct):
                 # Jobs and endpoints in the VPC create their network interfaces in the kit's subnets.
                 statement(
                     "VpcDescribe",
-                    ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
-                     "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions"],
+                    [
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeVpcs",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeDhcpOptions",
+                    ],
                     ["*"],
                 ),
                 statement(
                     "VpcInterfaces",
-                    ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission",
-                     "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
-                    [f"arn:aws:ec2:{env.region}:{env.account_id}:network-interface/*",
-                     f"arn:aws:ec2:{env.region}:{env.account_id}:subnet/*",
-                     f"arn:aws:ec2:{env.region}:{env.account_id}:security-group/*"],
+                    [
+                        "ec2:CreateNetworkInterface",
+                        "ec2:CreateNetworkInterfacePermission",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission",
+                    ],
+                    [
+                        f"arn:aws:ec2:{env.region}:{env.account_id}:network-interface/*",
+                        f"arn:aws:ec2:{env.region}:{env.account_id}:subnet/*",
+                        f"arn:aws:ec2:{env.region}:{env.account_id}:security-group/*",
+                    ],
                 ),
             ],
         )
@@ -162,15 +182,25 @@ class Identity(Construct):
                 key.use_statement(),
                 statement(
                     "Jobs",
-                    ["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
-                     "sagemaker:StopProcessingJob", "sagemaker:CreateTrainingJob",
-                     "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob", "sagemaker:AddTags"],
+                    [
+                        "sagemaker:CreateProcessingJob",
+                        "sagemaker:DescribeProcessingJob",
+                        "sagemaker:StopProcessingJob",
+                        "sagemaker:CreateTrainingJob",
+                        "sagemaker:DescribeTrainingJob",
+                        "sagemaker:StopTrainingJob",
+                        "sagemaker:AddTags",
+                    ],
                     [self.arns.of("processing-job", "*"), self.arns.of("training-job", "*")],
                 ),
                 statement(
                     "RegisterVersions",
-                    ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
-                     "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"],
+                    [
+                        "sagemaker:CreateModelPackage",
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:DescribeModelPackageGroup",
+                        "sagemaker:ListModelPackages",
+                    ],
                     [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
                 ),
                 statement(
@@ -198,7 +228,9 @@ class Identity(Construct):
             f"Starts mlops-kit pipelines ({purpose})",
         )
         self._inline(
-            role, "start-pipelines", [statement("StartPipelines", ["sagemaker:StartPipelineExecution"], pipelines)]
+            role,
+            "start-pipelines",
+            [statement("StartPipelines", ["sagemaker:StartPipelineExecution"], pipelines)],
         )
         return role
 
@@ -219,17 +251,30 @@ class Identity(Construct):
                 key.use_statement(),
                 statement(
                     "Registry",
-                    ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage",
-                     "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages",
-                     "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags", "sagemaker:ListTags"],
+                    [
+                        "sagemaker:CreateModelPackage",
+                        "sagemaker:UpdateModelPackage",
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:ListModelPackages",
+                        "sagemaker:DescribeModelPackageGroup",
+                        "sagemaker:AddTags",
+                        "sagemaker:ListTags",
+                    ],
                     [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
                 ),
                 statement(
                     "Rollout",
-                    ["sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:DeleteModel",
-                     "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
-                     "sagemaker:DeleteEndpointConfig", "sagemaker:UpdateEndpoint",
-                     "sagemaker:DescribeEndpoint", "sagemaker:AddTags"],
+                    [
+                        "sagemaker:CreateModel",
+                        "sagemaker:DescribeModel",
+                        "sagemaker:DeleteModel",
+                        "sagemaker:CreateEndpointConfig",
+                        "sagemaker:DescribeEndpointConfig",
+                        "sagemaker:DeleteEndpointConfig",
+                        "sagemaker:UpdateEndpoint",
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:AddTags",
+                    ],
                     [self.arns.own("model"), self.arns.own("endpoint-config"), *endpoints],
                 ),
                 statement(
@@ -240,8 +285,13 @@ class Identity(Construct):
                 ),
                 statement(
                     "LockAndAudit",
-                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                     "dynamodb:Query"],
+                    [
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:Query",
+                    ],
                     [state.lock_table.arn, state.audit_table.arn],
                 ),
                 statement(

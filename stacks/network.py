@@ -52,7 +52,9 @@ class Network(Construct):
         # AWS creates a default security group with open egress; adopting it with no rules closes it.
         DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id)
 
-        self.route_table = RouteTable(self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{names.vpc}-private"})
+        self.route_table = RouteTable(
+            self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{names.vpc}-private"}
+        )
         self.subnets: list[Subnet] = []
         for index, cidr in enumerate(net.subnet_cidrs()):
             subnet = Subnet(
@@ -76,12 +78,36 @@ class Network(Construct):
             description="SageMaker jobs, endpoints and cluster nodes: HTTPS within the VPC only",
             vpc_id=self.vpc.id,
             ingress=[
-                SecurityGroupIngress(description="HTTPS from inside the VPC", from_port=443, to_port=443, protocol="tcp", cidr_blocks=[net.cidr]),
-                SecurityGroupIngress(description="Traffic between workloads of this group (training, NCCL)", from_port=0, to_port=65535, protocol="tcp", self_attribute=True),
+                SecurityGroupIngress(
+                    description="HTTPS from inside the VPC",
+                    from_port=443,
+                    to_port=443,
+                    protocol="tcp",
+                    cidr_blocks=[net.cidr],
+                ),
+                SecurityGroupIngress(
+                    description="Traffic between workloads of this group (training, NCCL)",
+                    from_port=0,
+                    to_port=65535,
+                    protocol="tcp",
+                    self_attribute=True,
+                ),
             ],
             egress=[
-                SecurityGroupEgress(description="HTTPS to VPC endpoints", from_port=443, to_port=443, protocol="tcp", cidr_blocks=[net.cidr]),
-                SecurityGroupEgress(description="Traffic between workloads of this group", from_port=0, to_port=65535, protocol="tcp", self_attribute=True),
+                SecurityGroupEgress(
+                    description="HTTPS to VPC endpoints",
+                    from_port=443,
+                    to_port=443,
+                    protocol="tcp",
+                    cidr_blocks=[net.cidr],
+                ),
+                SecurityGroupEgress(
+                    description="Traffic between workloads of this group",
+                    from_port=0,
+                    to_port=65535,
+                    protocol="tcp",
+                    self_attribute=True,
+                ),
             ],
         )
         self._endpoints(env)

@@ -35,6 +35,9 @@ class PromotionState(Construct):
             name=names.audit_table,
             hash_key="model",
             range_key="event_id",
-            attribute=[DynamodbTableAttribute(name="model", type="S"), DynamodbTableAttribute(name="event_id", type="S")],
+            attribute=[
+                DynamodbTableAttribute(name="model", type="S"),
+                DynamodbTableAttribute(name="event_id", type="S"),
+            ],
             **common,  # type: ignore[arg-type]
         )

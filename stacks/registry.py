@@ -97,7 +97,11 @@ class Registry(Construct):
 
         # S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
         self.access_logs = _PrivateBucket(
-            self, "access-logs", name=names.access_log_bucket, kms_key_arn=None, force_destroy=retention.force_destroy_buckets
+            self,
+            "access-logs",
+            name=names.access_log_bucket,
+            kms_key_arn=None,
+            force_destroy=retention.force_destroy_buckets,
         )
         self.access_logs.policy_statements.append(
             {
@@ -147,7 +151,9 @@ class Registry(Construct):
                 name=names.ecr_repository(repo),
                 image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration={"scan_on_push": True},
-                encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=key.key.arn)],
+                encryption_configuration=[
+                    EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=key.key.arn)
+                ],
             )
             EcrLifecyclePolicy(
                 self,
@@ -178,10 +184,14 @@ class Registry(Construct):
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
                     noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_days)
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=noncurrent_days
+                        )
                     ],
                     abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                            days_after_initiation=7
+                        )
                     ],
                 )
             ],
@@ -189,10 +199,17 @@ class Registry(Construct):
 
     @staticmethod
     def _skip_replication_and_events(bucket: S3Bucket) -> None:
-        skip_check(bucket, "CKV_AWS_144", "cross-region replication is a per-team disaster-recovery choice; "
-                   "versioning and lifecycle cover recovery inside the region")
-        skip_check(bucket, "CKV2_AWS_62", "no consumer of object-created events: pipelines and promotion "
-                   "read the bucket directly")
+        skip_check(
+            bucket,
+            "CKV_AWS_144",
+            "cross-region replication is a per-team disaster-recovery choice; "
+            "versioning and lifecycle cover recovery inside the region",
+        )
+        skip_check(
+            bucket,
+            "CKV2_AWS_62",
+            "no consumer of object-created events: pipelines and promotion read the bucket directly",
+        )
 
 
 def document_lifecycle(untagged_days: int) -> str:

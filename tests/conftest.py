@@ -47,7 +47,9 @@ class Synthesized:
 
 
 @pytest.fixture(scope="session")
-def synthesized(environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def synthesized(
+    environments: dict[str, Environment], tmp_path_factory: pytest.TempPathFactory
+) -> Synthesized:
     """Synthesize all stacks once per session (the AWS bindings import dominates the cost)."""
     from stacks.app import build_app
 
@@ -71,8 +73,17 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
 
     state = tmp_path_factory.mktemp("kit-state")
-    previous = {k: os.environ.get(k) for k in ("KIT_STATE_DIR", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-                                               "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
+    previous = {
+        k: os.environ.get(k)
+        for k in (
+            "KIT_STATE_DIR",
+            "AWS_ENDPOINT_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+        )
+    }
     os.environ["KIT_STATE_DIR"] = str(state)
     port = free_port()
     start_emulator(port)

@@ -53,7 +53,9 @@ class AwsClients:
 
     def client(self, service: str) -> Any:
         if service not in self._cache:
-            self._cache[service] = self.session.client(service, config=RETRY_CONFIG)
+            # cast: boto3-stubs types each service name separately; the kit passes names through.
+            session: Any = self.session
+            self._cache[service] = session.client(service, config=RETRY_CONFIG)
         return self._cache[service]
 
     def call(self, action: str, fn: Callable[..., T], /, **kwargs: Any) -> T:

@@ -31,7 +31,9 @@ def map_client_error(error: Exception, action: str) -> KitError:
             hint="is the emulator running? `kit local status`",
         )
     if isinstance(error, NoCredentialsError):
-        return AccessDenied(f"no AWS credentials to {action}", hint="configure a profile or run `kit local up`")
+        return AccessDenied(
+            f"no AWS credentials to {action}", hint="configure a profile or run `kit local up`"
+        )
     if isinstance(error, ClientError):
         code = str(error.response.get("Error", {}).get("Code", ""))
         message = error.response.get("Error", {}).get("Message", "") or code

@@ -10,7 +10,15 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 ENVIRONMENT_ORDER: tuple[str, ...] = ("dev", "staging", "prod")
 
@@ -29,6 +37,8 @@ SageMakerInstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9-
 IamRoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$")]
 ScheduleExpression = Annotated[str, StringConstraints(pattern=r"^(cron|rate)\(.+\)$")]
 Metric = Literal["auc", "accuracy", "f1", "precision", "recall"]
+LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+ALL_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 
 class Strict(BaseModel):
@@ -67,7 +77,9 @@ class Network(Strict):
     az_count: int = Field(default=2, ge=2, le=6)
     # Pinned zone names (default: the region's first `az_count` zones, a, b, c...). Pinning keeps the
     # subnet layout from changing when AWS adds a zone.
-    availability_zones: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]] | None = None
+    availability_zones: (
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]] | None
+    ) = None
     subnet_prefix_length: int = Field(default=20, ge=16, le=28)
 
     @field_validator("cidr")
@@ -90,7 +102,8 @@ class Network(Strict):
             )
         if self.availability_zones is not None and len(self.availability_zones) != self.az_count:
             raise ValueError(
-                f"availability_zones lists {len(self.availability_zones)} zones but az_count is {self.az_count}"
+                f"availability_zones lists {len(self.availability_zones)} zones "
+                f"but az_count is {self.az_count}"
             )
         available = 2 ** (self.subnet_prefix_length - vpc.prefixlen)
         if available < self.az_count:
@@ -158,9 +171,7 @@ class GpuNodePool(Strict):
 
 class TrainingCluster(Strict):
     kubernetes_version: Annotated[str, StringConstraints(pattern=r"^1\.\d{2}$")] = "1.31"
-    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
-        default_factory=lambda: ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-    )
+    log_types: list[LogType] = Field(default_factory=lambda: list(ALL_LOG_TYPES))
     system_node_group: SystemNodeGroup = SystemNodeGroup()
     gpu_node_pools: list[GpuNodePool] = Field(default_factory=list)
 
@@ -256,10 +267,14 @@ class Training(Strict):
     max_runtime_seconds: int = Field(default=3600, ge=60)
 
 
+def _default_min_metrics() -> dict[Metric, float]:
+    return {"auc": 0.8}
+
+
 class Gates(Strict):
     """Quality gates a model version must pass to be registered here or promoted here."""
 
-    min_metrics: dict[Metric, float] = Field(default_factory=lambda: {"auc": 0.8})
+    min_metrics: dict[Metric, float] = Field(default_factory=_default_min_metrics)
     max_regression: float = Field(default=0.01, ge=0, le=1)
     require_drift_check: bool = True
 
@@ -384,7 +399,6 @@ class Environment(Strict):
             raise ValueError("prod requires at least one approver rule")
         return value
 
-
     @property
     def availability_zones(self) -> list[str]:
         """The zones of the private subnets, pinned in the file or the region's first ones."""
@@ -401,5 +415,3 @@ class Environment(Strict):
             if spec.name == name:
                 return spec
         raise KeyError(name)
-
-

@@ -7,6 +7,7 @@ command, test or Terraform run reaches it through `AWS_ENDPOINT_URL`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -139,7 +140,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
     with log_file.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        process = subprocess.Popen(
             [sys.executable, "-m", "mlops_kit.emulator.serve", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -158,7 +159,9 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
             return emulator_status(port)
         time.sleep(0.2)
     stop_emulator(port)
-    raise OperationFailed(f"the emulator did not become healthy within {timeout:.0f} s", hint=f"see {log_file}")
+    raise OperationFailed(
+        f"the emulator did not become healthy within {timeout:.0f} s", hint=f"see {log_file}"
+    )
 
 
 def stop_emulator(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
@@ -172,10 +175,9 @@ def stop_emulator(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _pid_alive(pid):
-        try:
+        # Reap our own child so it does not linger as a zombie that still "exists".
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.1)
     if _pid_alive(pid):
         os.killpg(pid, signal.SIGKILL)

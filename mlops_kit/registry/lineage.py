@@ -53,8 +53,17 @@ class Lineage:
     @classmethod
     def from_metadata(cls, metadata: dict[str, str]) -> Lineage:
         known = {
-            "git_commit", "data_uri", "data_sha256", "hyperparameters", "image_uris", "metrics",
-            "execution_arn", "drift_baseline_uri", "artifact_sha256", "source_env", "source_version_arn",
+            "git_commit",
+            "data_uri",
+            "data_sha256",
+            "hyperparameters",
+            "image_uris",
+            "metrics",
+            "execution_arn",
+            "drift_baseline_uri",
+            "artifact_sha256",
+            "source_env",
+            "source_version_arn",
         }
 
         def loads(key: str) -> Any:

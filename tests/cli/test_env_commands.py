@@ -84,10 +84,13 @@ def test_env_diff_shows_only_settings_that_differ() -> None:
 def test_kit_help_does_not_import_boto3_sagemaker_or_cdktf() -> None:
     code = (
         "import sys; from cli.main import main; rc = main(['--help']);"
-        "heavy = [m for m in ('boto3', 'botocore', 'sagemaker', 'cdktf', 'cdktf_cdktf_provider_aws') if m in sys.modules];"
+        "mods = ('boto3', 'botocore', 'sagemaker', 'cdktf', 'cdktf_cdktf_provider_aws');"
+        "heavy = [m for m in mods if m in sys.modules];"
         "print('HEAVY=' + ','.join(heavy))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert "HEAVY=\n" in result.stdout or result.stdout.strip().endswith("HEAVY="), result.stdout[-300:]
 
 

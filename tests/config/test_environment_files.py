@@ -21,8 +21,14 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "subnets_do_not_fit.yaml": ("network", "do not fit"),
     "az_count_too_small.yaml": ("network.az_count", "greater than or equal to 2"),
     "zones_outside_region.yaml": ("network", "not in region us-east-1"),
-    "scaling_out_of_order.yaml": ("training_cluster.gpu_node_pools[0].scaling", "min_size <= desired_size <= max_size"),
-    "gpu_pool_cpu_instance.yaml": ("training_cluster.gpu_node_pools[0].instance_types", "not a GPU instance family"),
+    "scaling_out_of_order.yaml": (
+        "training_cluster.gpu_node_pools[0].scaling",
+        "min_size <= desired_size <= max_size",
+    ),
+    "gpu_pool_cpu_instance.yaml": (
+        "training_cluster.gpu_node_pools[0].instance_types",
+        "not a GPU instance family",
+    ),
     "gpu_pool_cpu_ami.yaml": ("training_cluster.gpu_node_pools[0].ami_type", "NVIDIA AMI"),
     "capacity_type_invalid.yaml": ("training_cluster.gpu_node_pools[0].capacity_type", "ON_DEMAND"),
     "duplicate_pool_names.yaml": ("training_cluster.gpu_node_pools", "duplicate GPU node pool"),
@@ -72,7 +78,12 @@ def test_every_problem_of_a_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_all_environments(tmp_path)
     fields = [line.split(": ")[1] for line in raised.value.problems]
-    assert {"account_id", "registry.models", "network.az_count", "identity.promotion_trusted_principals"} <= set(fields)
+    assert {
+        "account_id",
+        "registry.models",
+        "network.az_count",
+        "identity.promotion_trusted_principals",
+    } <= set(fields)
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

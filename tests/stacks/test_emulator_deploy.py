@@ -37,10 +37,15 @@ def private_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
 
 @pytest.mark.emulator
 @pytest.mark.slow
-def test_dev_applies_plans_clean_and_destroys(synthesized: Any, private_emulator: dict[str, str], tmp_path: Path) -> None:
+def test_dev_applies_plans_clean_and_destroys(
+    synthesized: Any, private_emulator: dict[str, str], tmp_path: Path
+) -> None:
     stack_dir = tmp_path / "dev"
-    shutil.copytree(synthesized.stack_file("dev", local=True).parent, stack_dir,
-                    ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(
+        synthesized.stack_file("dev", local=True).parent,
+        stack_dir,
+        ignore=shutil.ignore_patterns(".terraform*"),
+    )
     stack_file = stack_dir / "cdk.tf.json"
     stack = json.loads(stack_file.read_text())
     stack["terraform"]["backend"]["local"]["path"] = str(tmp_path / "dev.tfstate")
@@ -48,14 +53,20 @@ def test_dev_applies_plans_clean_and_destroys(synthesized: Any, private_emulator
     declared = sum(len(v) for v in stack["resource"].values())
 
     run_terraform(stack_dir, "init", "-input=false", env=private_emulator)
-    run_terraform(stack_dir, "apply", "-auto-approve", "-input=false", "-parallelism=20", env=private_emulator)
+    run_terraform(
+        stack_dir, "apply", "-auto-approve", "-input=false", "-parallelism=20", env=private_emulator
+    )
     state = json.loads(run_terraform(stack_dir, "show", "-json", env=private_emulator).stdout)
     managed = [r for r in state["values"]["root_module"]["resources"] if r["mode"] == "managed"]
     assert len(managed) == declared
 
-    plan = run_terraform(stack_dir, "plan", "-detailed-exitcode", "-input=false", env=private_emulator, check=False)
+    plan = run_terraform(
+        stack_dir, "plan", "-detailed-exitcode", "-input=false", env=private_emulator, check=False
+    )
     assert plan.returncode == 0, plan.stdout[-3000:]
 
-    run_terraform(stack_dir, "destroy", "-auto-approve", "-input=false", "-parallelism=20", env=private_emulator)
+    run_terraform(
+        stack_dir, "destroy", "-auto-approve", "-input=false", "-parallelism=20", env=private_emulator
+    )
     after = json.loads(run_terraform(stack_dir, "show", "-json", env=private_emulator).stdout)
     assert not after.get("values", {}).get("root_module", {}).get("resources")

@@ -23,9 +23,9 @@ def one(stack: dict[str, Any], rtype: str, **match: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(params=ENVS)
-def env_stack(request: pytest.FixtureRequest, synthesized: Any, environments: dict[str, Environment]) -> tuple[
-    Environment, dict[str, Any]
-]:
+def env_stack(
+    request: pytest.FixtureRequest, synthesized: Any, environments: dict[str, Environment]
+) -> tuple[Environment, dict[str, Any]]:
     return environments[request.param], synthesized.stack(request.param)
 
 
@@ -40,18 +40,25 @@ def test_network_has_private_subnets_over_two_zones(env_stack: tuple[Environment
 
 def test_network_has_vpc_endpoints_for_every_service(env_stack: tuple[Environment, dict[str, Any]]) -> None:
     env, stack = env_stack
-    services = {e["service_name"].removeprefix(f"com.amazonaws.{env.region}.") for e in resources(stack, "aws_vpc_endpoint")}
+    services = {
+        e["service_name"].removeprefix(f"com.amazonaws.{env.region}.")
+        for e in resources(stack, "aws_vpc_endpoint")
+    }
     assert {"s3", "sagemaker.api", "sagemaker.runtime", "ecr.api", "ecr.dkr", "sts", "logs"} <= services
 
 
-def test_network_has_flow_logs_and_a_closed_default_security_group(env_stack: tuple[Environment, dict[str, Any]]) -> None:
+def test_network_has_flow_logs_and_a_closed_default_security_group(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
     _, stack = env_stack
     assert one(stack, "aws_flow_log")["traffic_type"] == "ALL"
     default_sg = one(stack, "aws_default_security_group")
     assert not default_sg.get("ingress") and not default_sg.get("egress")
 
 
-def test_one_customer_managed_key_with_rotation_and_scoped_policy(env_stack: tuple[Environment, dict[str, Any]]) -> None:
+def test_one_customer_managed_key_with_rotation_and_scoped_policy(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
     env, stack = env_stack
     key = one(stack, "aws_kms_key")
     assert key["enable_key_rotation"] is True
@@ -68,16 +75,25 @@ def test_artifact_bucket_is_encrypted_versioned_private_tls_only_logged(
     names = ResourceNames(env)
     buckets = {b["bucket"] for b in resources(stack, "aws_s3_bucket")}
     assert {names.artifact_bucket, names.access_log_bucket} <= buckets
-    sse = [r["rule"][0]["apply_server_side_encryption_by_default"] for r in resources(
-        stack, "aws_s3_bucket_server_side_encryption_configuration")]
+    sse = [
+        r["rule"][0]["apply_server_side_encryption_by_default"]
+        for r in resources(stack, "aws_s3_bucket_server_side_encryption_configuration")
+    ]
     assert any(d["sse_algorithm"] == "aws:kms" for d in sse)
-    assert all(v["versioning_configuration"]["status"] == "Enabled" for v in resources(stack, "aws_s3_bucket_versioning"))
-    assert all(p["block_public_acls"] and p["restrict_public_buckets"] for p in resources(
-        stack, "aws_s3_bucket_public_access_block"))
+    assert all(
+        v["versioning_configuration"]["status"] == "Enabled"
+        for v in resources(stack, "aws_s3_bucket_versioning")
+    )
+    assert all(
+        p["block_public_acls"] and p["restrict_public_buckets"]
+        for p in resources(stack, "aws_s3_bucket_public_access_block")
+    )
     for policy in resources(stack, "aws_s3_bucket_policy"):
         statements = json.loads(policy["policy"])["Statement"]
-        assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-                   for s in statements)
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        )
     assert one(stack, "aws_s3_bucket_logging")["target_prefix"] == f"{names.artifact_bucket}/"
     assert len(resources(stack, "aws_s3_bucket_lifecycle_configuration")) == 2
 
@@ -85,7 +101,9 @@ def test_artifact_bucket_is_encrypted_versioned_private_tls_only_logged(
 def test_ecr_repositories_scan_on_push_immutable_kms(env_stack: tuple[Environment, dict[str, Any]]) -> None:
     env, stack = env_stack
     repos = resources(stack, "aws_ecr_repository")
-    assert {r["name"] for r in repos} == {ResourceNames(env).ecr_repository(r) for r in env.registry.ecr_repositories}
+    assert {r["name"] for r in repos} == {
+        ResourceNames(env).ecr_repository(r) for r in env.registry.ecr_repositories
+    }
     for repo in repos:
         assert repo["image_tag_mutability"] == "IMMUTABLE"
         assert repo["image_scanning_configuration"]["scan_on_push"] is True
@@ -104,7 +122,13 @@ def test_eks_cluster_is_private_encrypted_and_logged(env_stack: tuple[Environmen
     assert cluster["vpc_config"]["endpoint_public_access"] is False
     assert cluster["vpc_config"]["endpoint_private_access"] is True
     assert cluster["encryption_config"]["resources"] == ["secrets"]
-    assert set(cluster["enabled_cluster_log_types"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+    assert set(cluster["enabled_cluster_log_types"]) == {
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    }
     assert cluster["version"] == env.training_cluster.kubernetes_version
 
 
@@ -126,7 +150,9 @@ def test_one_gpu_node_group_per_pool_tainted_labelled_scaling_to_zero(
     assert len(groups) == len(env.training_cluster.gpu_node_pools) + 1
 
 
-def test_endpoint_has_data_capture_autoscaling_and_rollback_alarms(env_stack: tuple[Environment, dict[str, Any]]) -> None:
+def test_endpoint_has_data_capture_autoscaling_and_rollback_alarms(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
     env, stack = env_stack
     names = ResourceNames(env)
     model = env.models[0]
@@ -139,10 +165,13 @@ def test_endpoint_has_data_capture_autoscaling_and_rollback_alarms(env_stack: tu
     target = one(stack, "aws_appautoscaling_target")
     assert target["resource_id"] == f"endpoint/{names.endpoint(model)}/variant/primary"
     assert (target["min_capacity"], target["max_capacity"]) == (
-        env.serving.autoscaling.min_capacity, env.serving.autoscaling.max_capacity)
+        env.serving.autoscaling.min_capacity,
+        env.serving.autoscaling.max_capacity,
+    )
     policy = one(stack, "aws_appautoscaling_policy")
     assert policy["target_tracking_scaling_policy_configuration"]["target_value"] == (
-        env.serving.autoscaling.target_invocations_per_instance)
+        env.serving.autoscaling.target_invocations_per_instance
+    )
     alarms = {a["metric_name"] for a in resources(stack, "aws_cloudwatch_metric_alarm")}
     assert {"Invocation5XXErrors", "ModelLatency"} <= alarms
     assert endpoint["name"] == names.endpoint(model)
@@ -177,12 +206,20 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
             assert not any(a == "*" or a.endswith(":*") for a in actions), statement
             if statement["Resource"] == ["*"]:
                 # Only actions without resource-level permissions may use "*".
-                assert set(actions) <= {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData",
-                                        "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets",
-                                        "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions"}, statement
+                assert set(actions) <= {
+                    "ecr:GetAuthorizationToken",
+                    "cloudwatch:PutMetricData",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeVpcs",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeDhcpOptions",
+                }, statement
 
 
-def test_promotion_role_trusts_only_the_named_principals(env_stack: tuple[Environment, dict[str, Any]]) -> None:
+def test_promotion_role_trusts_only_the_named_principals(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
     env, stack = env_stack
     role = one(stack, "aws_iam_role", name=env.identity.promotion_role_name)
     trust = json.loads(role["assume_role_policy"])["Statement"][0]

@@ -27,8 +27,17 @@ def test_terraform_validate_passes(synthesized: Any, name: str) -> None:
 
 
 def run_checkov(stack_file: Path, baseline: Path | None) -> dict[str, Any]:
-    args = [str(CHECKOV), "-f", str(stack_file), "--framework", "terraform_json", "--skip-download",
-            "--quiet", "-o", "json"]
+    args = [
+        str(CHECKOV),
+        "-f",
+        str(stack_file),
+        "--framework",
+        "terraform_json",
+        "--skip-download",
+        "--quiet",
+        "-o",
+        "json",
+    ]
     if baseline is not None:
         args += ["--baseline", str(baseline)]
     completed = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)

@@ -10,15 +10,40 @@ from mlops_kit.emulator.extensions.patching import wrap as _wrap
 
 # Current SageMaker hosting instance families missing from moto's (older) enum of valid types.
 EXTRA_SAGEMAKER_INSTANCE_FAMILIES = (
-    "g5", "g6", "g6e", "p4d", "p4de", "p5", "p5e", "inf2", "trn1", "m6i", "m7i", "c6i", "c7i", "r6i", "r7i",
+    "g5",
+    "g6",
+    "g6e",
+    "p4d",
+    "p4de",
+    "p5",
+    "p5e",
+    "inf2",
+    "trn1",
+    "m6i",
+    "m7i",
+    "c6i",
+    "c7i",
+    "r6i",
+    "r7i",
 )
 EXTRA_SAGEMAKER_INSTANCE_SIZES = (
-    "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "32xlarge",
     "48xlarge",
 )
 EXTRA_SAGEMAKER_INSTANCE_TYPES = frozenset(
-    f"ml.{family}.{size}" for family in EXTRA_SAGEMAKER_INSTANCE_FAMILIES for size in EXTRA_SAGEMAKER_INSTANCE_SIZES
+    f"ml.{family}.{size}"
+    for family in EXTRA_SAGEMAKER_INSTANCE_FAMILIES
+    for size in EXTRA_SAGEMAKER_INSTANCE_SIZES
 )
+
 
 def _sagemaker_instance_types() -> None:
     """moto's SageMaker enum of instance types predates ml.g5 and newer families; accept those too."""
@@ -147,7 +172,9 @@ def _application_autoscaling_tags() -> None:
 
     def list_tags_for_resource(self: Any) -> str:
         arn = self._get_param("ResourceARN")
-        return json.dumps({"Tags": tagger(self.applicationautoscaling_backend).get_tag_dict_for_resource(arn)})
+        return json.dumps(
+            {"Tags": tagger(self.applicationautoscaling_backend).get_tag_dict_for_resource(arn)}
+        )
 
     def tag_resource(self: Any) -> str:
         tags = TaggingService.convert_dict_to_tags_input(self._get_param("Tags") or {})

@@ -70,8 +70,9 @@ def local_run() -> None:
 
         env = load_environment("dev")
         create_minimal_platform(env)
-        build_training_pipeline(env, __import__("mlops_kit.pipeline.platform", fromlist=["x"]).derived_facts(
-            env, ("s",), ("g",)))  # import the SDK outside the timed part (measured above)
+        build_training_pipeline(
+            env, __import__("mlops_kit.pipeline.platform", fromlist=["x"]).derived_facts(env, ("s",), ("g",))
+        )  # import the SDK outside the timed part (measured above)
         began = time.perf_counter()
         run = start_training_run(env, build_training_pipeline, {})
         started = time.perf_counter()
@@ -95,8 +96,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     floor = min(timed_interpreter(IMPORTS) for _ in range(args.builds))
     build = min(timed_interpreter(f"{IMPORTS}; {BUILD}") for _ in range(args.builds))
-    print(f"definition: import floor {floor:.2f} s, import + build {build:.2f} s "
-          f"= {build / floor:.2f}x the floor (goal <= 1.5x), build alone {build - floor:.2f} s")
+    print(
+        f"definition: import floor {floor:.2f} s, import + build {build:.2f} s "
+        f"= {build / floor:.2f}x the floor (goal <= 1.5x), build alone {build - floor:.2f} s"
+    )
     if not args.skip_run:
         local_run()
 

@@ -34,18 +34,25 @@ def _steps_table(status: ExecutionStatus) -> Any:
     for step in status.steps:
         seconds = f"{step.seconds:.1f}" if step.seconds is not None else ""
         detail = step.failure_reason or ", ".join(
-            f"{k}: {v.get('Outcome') or v.get('Arn', '')}" for k, v in step.metadata.items() if isinstance(v, dict)
+            f"{k}: {v.get('Outcome') or v.get('Arn', '')}"
+            for k, v in step.metadata.items()
+            if isinstance(v, dict)
         )
         rows.append([step.name, _styled(step.status), seconds, detail])
-    return table(f"execution {status.execution_id}: {_styled(status.status)}", ["step", "status", "seconds", "detail"],
-                 rows)
+    return table(
+        f"execution {status.execution_id}: {_styled(status.status)}",
+        ["step", "status", "seconds", "detail"],
+        rows,
+    )
 
 
 def _raise_unless_succeeded(status: ExecutionStatus) -> None:
     from mlops_kit.errors import OperationFailed
 
     if status.status != "Succeeded":
-        raise OperationFailed(f"execution {status.execution_id} {status.status.lower()}: {status.failure_reason}")
+        raise OperationFailed(
+            f"execution {status.execution_id} {status.status.lower()}: {status.failure_reason}"
+        )
 
 
 @app.command("run")
@@ -66,8 +73,13 @@ def run(
     started = start_training_run(environment, _builder(model), parse_parameters(param))
     if not wait:
         if as_json:
-            print_json({"pipeline": started.pipeline, "execution_arn": started.execution_arn,
-                        "parameters": started.parameters})
+            print_json(
+                {
+                    "pipeline": started.pipeline,
+                    "execution_arn": started.execution_arn,
+                    "parameters": started.parameters,
+                }
+            )
         else:
             console.print(f"started {started.execution_arn}", highlight=False)
         return
@@ -77,7 +89,9 @@ def run(
     else:
         console.print(f"started {started.execution_arn}", highlight=False)
         with Live(console=console, refresh_per_second=4, transient=False) as live:
-            final = wait_for_execution(environment, started.execution_arn, lambda s: live.update(_steps_table(s)))
+            final = wait_for_execution(
+                environment, started.execution_arn, lambda s: live.update(_steps_table(s))
+            )
     _raise_unless_succeeded(final)
     if not as_json:
         console.print(f"[green]succeeded[/]: {final.arn}", highlight=False)
@@ -106,7 +120,9 @@ def status(
 
 
 @app.command("list")
-def list_executions(env: str = ENV_OPTION, model: str | None = MODEL_OPTION, as_json: bool = JSON_OPTION) -> None:
+def list_executions(
+    env: str = ENV_OPTION, model: str | None = MODEL_OPTION, as_json: bool = JSON_OPTION
+) -> None:
     """The pipeline's executions, newest first."""
     from mlops_kit.config import load_environment
     from mlops_kit.pipeline.service import list_executions as executions
@@ -115,8 +131,13 @@ def list_executions(env: str = ENV_OPTION, model: str | None = MODEL_OPTION, as_
     if as_json:
         print_json(rows)
         return
-    console.print(table("executions", ["execution", "status", "started", "reason"],
-                        [[r["execution_id"], _styled(r["status"]), r["started"], r["failure_reason"]] for r in rows]))
+    console.print(
+        table(
+            "executions",
+            ["execution", "status", "started", "reason"],
+            [[r["execution_id"], _styled(r["status"]), r["started"], r["failure_reason"]] for r in rows],
+        )
+    )
 
 
 @app.command("show")
@@ -130,10 +151,20 @@ def show(env: str = ENV_OPTION, model: str | None = MODEL_OPTION, as_json: bool 
     if as_json:
         print_json({"pipeline": built.name, "parameters": built.parameters, "steps": graph})
         return
-    console.print(table(f"{built.name}: steps", ["step", "type", "after", "branch"],
-                        [[g["name"], g["type"], ", ".join(g["after"]), g["branch"]] for g in graph]))
-    console.print(table("parameters", ["name", "type", "default"],
-                        [[k, v.get("Type"), v.get("DefaultValue")] for k, v in built.parameters.items()]))
+    console.print(
+        table(
+            f"{built.name}: steps",
+            ["step", "type", "after", "branch"],
+            [[g["name"], g["type"], ", ".join(g["after"]), g["branch"]] for g in graph],
+        )
+    )
+    console.print(
+        table(
+            "parameters",
+            ["name", "type", "default"],
+            [[k, v.get("Type"), v.get("DefaultValue")] for k, v in built.parameters.items()],
+        )
+    )
 
 
 @app.command("definition")

@@ -63,7 +63,9 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
     objects = {
         "preprocess.py": read["preprocess.py"],
         "evaluate.py": read["evaluate.py"],
-        "sourcedir.tar.gz": deterministic_tar_gz({"train.py": read["train.py"], "inference.py": read["inference.py"]}),
+        "sourcedir.tar.gz": deterministic_tar_gz(
+            {"train.py": read["train.py"], "inference.py": read["inference.py"]}
+        ),
         **{f"lib/{name}": body for name, body in lib.items()},
     }
     digest = hashlib.sha256()

@@ -48,7 +48,7 @@ class S3Transfer:
         try:
             self.s3.head_object(Bucket=bucket, Key=key)
             exact = bool(key)
-        except Exception:  # noqa: BLE001 - absent key, or a prefix: list below
+        except Exception:
             exact = False
         if exact:
             self.s3.download_file(bucket, key, str(folder / Path(key).name))
@@ -58,14 +58,14 @@ class S3Transfer:
         try:
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
-                    relative = item["Key"][len(prefix):]
+                    relative = item["Key"][len(prefix) :]
                     if not relative or relative.endswith("/"):
                         continue
                     target = folder / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     self.s3.download_file(bucket, item["Key"], str(target))
                     count += 1
-        except Exception as exc:  # noqa: BLE001 - any S3 error fails the job with its text
+        except Exception as exc:
             raise JobFailed(f"ClientError: cannot read {what} from {uri}: {exc}") from None
         if count == 0:
             raise JobFailed(f"ClientError: no S3 objects found under {uri} ({what})")
@@ -89,7 +89,7 @@ def local_path(root: Path, container_path: str) -> Path:
     """Where a container path (`/opt/ml/...`) lives in the job folder."""
     if not container_path.startswith(CONTAINER_ROOT):
         raise JobFailed(f"container path {container_path} is outside {CONTAINER_ROOT}")
-    return root / "opt_ml" / container_path[len(CONTAINER_ROOT):].lstrip("/")
+    return root / "opt_ml" / container_path[len(CONTAINER_ROOT) :].lstrip("/")
 
 
 def _rewrite(value: str, root: Path) -> str:
@@ -102,9 +102,15 @@ def _run(command: list[str], *, cwd: Path, env: dict[str, str], log: Path, timeo
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as handle:
         try:
-            completed = subprocess.run(  # noqa: S603 - the definition's own entry point, run with our python
-                command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                timeout=timeout, check=False,
+            completed = subprocess.run(
+                command,
+                cwd=cwd,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise JobFailed(f"the job exceeded MaxRuntimeInSeconds ({timeout:.0f} s); logs: {log}") from None
@@ -135,8 +141,9 @@ def run_processing_job(arguments: dict[str, Any], *, root: Path, log: Path, tran
         s3_input = item.get("S3Input")
         if not s3_input:
             raise JobFailed(f"input '{item.get('InputName')}': only S3 inputs are supported locally")
-        transfer.download(s3_input["S3Uri"], local_path(root, s3_input["LocalPath"]),
-                          what=f"input '{item['InputName']}'")
+        transfer.download(
+            s3_input["S3Uri"], local_path(root, s3_input["LocalPath"]), what=f"input '{item['InputName']}'"
+        )
     outputs = arguments.get("ProcessingOutputConfig", {}).get("Outputs", [])
     for item in outputs:
         local_path(root, item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
@@ -163,8 +170,9 @@ def pack_model(model_dir: Path, archive: Path) -> None:
             tar.add(path, arcname=path.relative_to(model_dir).as_posix(), recursive=False)
 
 
-def run_training_job(arguments: dict[str, Any], *, job_name: str, root: Path, log: Path,
-                     transfer: S3Transfer) -> str:
+def run_training_job(
+    arguments: dict[str, Any], *, job_name: str, root: Path, log: Path, transfer: S3Transfer
+) -> str:
     """Execute a resolved CreateTrainingJob request (script mode); return the model artifact's S3 URI."""
     opt = root / "opt_ml"
     hyperparameters = {str(k): str(v) for k, v in (arguments.get("HyperParameters") or {}).items()}
@@ -187,7 +195,9 @@ def run_training_job(arguments: dict[str, Any], *, job_name: str, root: Path, lo
     config = opt / "input" / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
-    (config / "inputdataconfig.json").write_text(json.dumps({c: {"TrainingInputMode": "File"} for c in channels}))
+    (config / "inputdataconfig.json").write_text(
+        json.dumps({c: {"TrainingInputMode": "File"} for c in channels})
+    )
     (config / "resourceconfig.json").write_text(json.dumps({"current_host": "algo-1", "hosts": ["algo-1"]}))
     for folder in ("model", "output/data"):
         (opt / folder).mkdir(parents=True, exist_ok=True)

@@ -52,11 +52,16 @@ def walk(value: Any, path: list[str | int], *, where: str) -> Any:
     for part in path:
         if isinstance(value, dict) and isinstance(part, str) and part in value:
             value = value[part]
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            continue
+        if isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
             value = value[part]
-        elif isinstance(value, list) and isinstance(part, str):
-            matches = [item for item in value if isinstance(item, dict) and
-                       any(k.endswith("Name") and v == part for k, v in item.items())]
+            continue
+        if isinstance(value, list) and isinstance(part, str):
+            matches = [
+                item
+                for item in value
+                if isinstance(item, dict) and any(k.endswith("Name") and v == part for k, v in item.items())
+            ]
             if not matches:
                 raise ExpressionError(f"{where}: no item named '{part}'")
             value = matches[0]

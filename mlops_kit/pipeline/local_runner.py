@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mlops_kit.pipeline.containers import JobFailed, S3Transfer, run_processing_job, run_training_job, split_s3_uri
+from mlops_kit.pipeline.containers import (
+    JobFailed,
+    S3Transfer,
+    run_processing_job,
+    run_training_job,
+    split_s3_uri,
+)
 from mlops_kit.pipeline.expressions import ExpressionError, Resolver, referenced_steps, walk
 
 SUPPORTED_STEP_TYPES = ("Processing", "Training", "Condition", "Fail", "RegisterModel")
@@ -28,7 +34,9 @@ class StepListener(Protocol):
 
     def step_started(self, name: str, step_type: str) -> None: ...
 
-    def step_finished(self, name: str, status: str, failure_reason: str, metadata: dict[str, Any]) -> None: ...
+    def step_finished(
+        self, name: str, status: str, failure_reason: str, metadata: dict[str, Any]
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,13 @@ def parameter_values(definition: dict[str, Any], overrides: dict[str, str]) -> d
         try:
             if raw is None:
                 raise ExpressionError(f"parameter {name} has no value")
-            values[name] = float(raw) if kind == "Float" else int(raw) if kind == "Integer" else \
-                (str(raw).lower() == "true" if kind == "Boolean" else str(raw))
+            values[name] = (
+                float(raw)
+                if kind == "Float"
+                else int(raw)
+                if kind == "Integer"
+                else (str(raw).lower() == "true" if kind == "Boolean" else str(raw))
+            )
         except ValueError:
             raise ExpressionError(f"parameter {name}: '{raw}' is not a {kind}") from None
     return values
@@ -148,7 +161,7 @@ def run_pipeline_execution(
                 reason = exc.reason if isinstance(exc, JobFailed) else f"ExpressionError: {exc}"
                 listener.step_finished(name, "Failed", reason, _failed_metadata(ready, context, reason))
                 return ExecutionResult("Failed", f"step {name} failed: {reason}")
-            except Exception as exc:  # noqa: BLE001 - an unexpected error still ends the run, with its text
+            except Exception as exc:
                 reason = f"InternalError: {type(exc).__name__}: {exc}"
                 listener.step_finished(name, "Failed", reason, {})
                 return ExecutionResult("Failed", f"step {name} failed: {reason}")
@@ -188,12 +201,19 @@ def _run_step(
         job = _job_name(context, name)
         run_processing_job(arguments, root=work / name, log=log, transfer=transfer)
         job_arn = f"{arn}:processing-job/{job.lower()}"
-        properties.records[name] = {**arguments, "ProcessingJobName": job, "ProcessingJobArn": job_arn,
-                                    "ProcessingJobStatus": "Completed"}
+        properties.records[name] = {
+            **arguments,
+            "ProcessingJobName": job,
+            "ProcessingJobArn": job_arn,
+            "ProcessingJobStatus": "Completed",
+        }
         outputs = arguments.get("ProcessingOutputConfig", {}).get("Outputs", [])
         properties.files[name] = {
-            spec["PropertyFileName"]: walk(outputs, [spec["OutputName"], "S3Output", "S3Uri"], where=name).rstrip("/")
-            + "/" + spec["FilePath"]
+            spec["PropertyFileName"]: walk(
+                outputs, [spec["OutputName"], "S3Output", "S3Uri"], where=name
+            ).rstrip("/")
+            + "/"
+            + spec["FilePath"]
             for spec in step.get("PropertyFiles", [])
         }
         return {"ProcessingJob": {"Arn": job_arn}}, []
@@ -202,8 +222,13 @@ def _run_step(
         job = _job_name(context, name)
         model_uri = run_training_job(arguments, job_name=job, root=work / name, log=log, transfer=transfer)
         job_arn = f"{arn}:training-job/{job.lower()}"
-        properties.records[name] = {**arguments, "TrainingJobName": job, "TrainingJobArn": job_arn,
-                                    "TrainingJobStatus": "Completed", "ModelArtifacts": {"S3ModelArtifacts": model_uri}}
+        properties.records[name] = {
+            **arguments,
+            "TrainingJobName": job,
+            "TrainingJobArn": job_arn,
+            "TrainingJobStatus": "Completed",
+            "ModelArtifacts": {"S3ModelArtifacts": model_uri},
+        }
         return {"TrainingJob": {"Arn": job_arn}}, []
     if step_type == "Condition":
         arguments = step["Arguments"]
@@ -221,5 +246,7 @@ def _run_step(
         described = context.sagemaker.describe_model_package(ModelPackageName=package_arn)
         properties.records[name] = {k: v for k, v in described.items() if k != "ResponseMetadata"}
         return {"RegisterModel": {"Arn": package_arn}}, []
-    raise JobFailed(f"step type {step_type} is not supported by the local runner "
-                    f"(supported: {', '.join(SUPPORTED_STEP_TYPES)})")
+    raise JobFailed(
+        f"step type {step_type} is not supported by the local runner "
+        f"(supported: {', '.join(SUPPORTED_STEP_TYPES)})"
+    )

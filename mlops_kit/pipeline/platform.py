@@ -29,7 +29,9 @@ def role_arn(env: Environment, purpose: str) -> str:
     return f"arn:aws:iam::{env.account_id}:role/{ResourceNames(env).role(purpose)}"
 
 
-def derived_facts(env: Environment, subnet_ids: tuple[str, ...], security_group_ids: tuple[str, ...]) -> PlatformFacts:
+def derived_facts(
+    env: Environment, subnet_ids: tuple[str, ...], security_group_ids: tuple[str, ...]
+) -> PlatformFacts:
     """Facts from the environment's names plus the given network ids."""
     names = ResourceNames(env)
     return PlatformFacts(
@@ -54,7 +56,8 @@ def resolve_platform(clients: AwsClients, env: Environment) -> PlatformFacts:
         Filters=[{"Name": "tag:Name", "Values": subnet_names}],
     )["Subnets"]
     by_name = {
-        next((t["Value"] for t in s.get("Tags", []) if t["Key"] == "Name"), ""): s["SubnetId"] for s in subnets
+        next((t["Value"] for t in s.get("Tags", []) if t["Key"] == "Name"), ""): s["SubnetId"]
+        for s in subnets
     }
     missing = [n for n in subnet_names if n not in by_name]
     groups = clients.call(

@@ -44,8 +44,15 @@ class StepStatus:
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "started": self.started, "ended": self.ended,
-                "seconds": self.seconds, "failure_reason": self.failure_reason, "metadata": self.metadata}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "started": self.started,
+            "ended": self.ended,
+            "seconds": self.seconds,
+            "failure_reason": self.failure_reason,
+            "metadata": self.metadata,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,14 @@ class ExecutionStatus:
         return self.arn.rsplit("/", 1)[-1]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"arn": self.arn, "execution_id": self.execution_id, "status": self.status,
-                "failure_reason": self.failure_reason, "started": self.started,
-                "steps": [s.as_dict() for s in self.steps]}
+        return {
+            "arn": self.arn,
+            "execution_id": self.execution_id,
+            "status": self.status,
+            "failure_reason": self.failure_reason,
+            "started": self.started,
+            "steps": [s.as_dict() for s in self.steps],
+        }
 
 
 @dataclass(frozen=True)
@@ -82,10 +94,17 @@ def git_commit(start: Path | None = None) -> str:
     """The repository's HEAD commit (with `-dirty` when the work tree has changes), or "unknown"."""
     try:
         cwd = start or Path.cwd()
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,  # noqa: S607
-                              check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,  # noqa: S607
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{head}-dirty" if dirty else head
@@ -118,8 +137,10 @@ def validate_parameters(pipeline: BuiltPipeline, env: Environment, values: dict[
                 raise BadInput(f"--param {name}={value}: not a {kind.lower()}") from None
             default = declared[name].get("DefaultValue")
             if name.startswith(THRESHOLD_PREFIX) and default is not None and number < float(default):
-                raise BadInput(f"--param {name}={value}: below {env.name}'s gate threshold {default}; "
-                               "a run may raise a gate, not lower it")
+                raise BadInput(
+                    f"--param {name}={value}: below {env.name}'s gate threshold {default}; "
+                    "a run may raise a gate, not lower it"
+                )
     return values
 
 
@@ -140,13 +161,23 @@ def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucke
     """Put the step code and the bundled data set in S3 (content-addressed: repeat uploads are no-ops)."""
     s3 = clients.client("s3")
     for upload in pipeline.code.uploads:
-        clients.call(f"upload s3://{pipeline.code.bucket}/{upload.key}", s3.put_object,
-                     Bucket=pipeline.code.bucket, Key=upload.key, Body=upload.body)
+        clients.call(
+            f"upload s3://{pipeline.code.bucket}/{upload.key}",
+            s3.put_object,
+            Bucket=pipeline.code.bucket,
+            Key=upload.key,
+            Body=upload.body,
+        )
     key = dataset_key(pipeline.model)
     existing = s3.list_objects_v2(Bucket=dataset_bucket, Prefix=key, MaxKeys=1).get("Contents", [])
     if not any(item["Key"] == key for item in existing):
-        clients.call(f"upload the bundled data set to s3://{dataset_bucket}/{key}", s3.put_object,
-                     Bucket=dataset_bucket, Key=key, Body=bundled_dataset_csv())
+        clients.call(
+            f"upload the bundled data set to s3://{dataset_bucket}/{key}",
+            s3.put_object,
+            Bucket=dataset_bucket,
+            Key=key,
+            Body=bundled_dataset_csv(),
+        )
 
 
 def upsert_pipeline(clients: AwsClients, pipeline: BuiltPipeline) -> str:
@@ -156,13 +187,21 @@ def upsert_pipeline(clients: AwsClients, pipeline: BuiltPipeline) -> str:
     listed = clients.call("list pipelines", sagemaker.list_pipelines, PipelineNamePrefix=pipeline.name)
     if not any(p["PipelineName"] == pipeline.name for p in listed.get("PipelineSummaries", [])):
         response = clients.call(
-            f"create pipeline {pipeline.name}", sagemaker.create_pipeline, PipelineName=pipeline.name,
-            PipelineDefinition=pipeline.definition, RoleArn=pipeline.role_arn,
+            f"create pipeline {pipeline.name}",
+            sagemaker.create_pipeline,
+            PipelineName=pipeline.name,
+            PipelineDefinition=pipeline.definition,
+            RoleArn=pipeline.role_arn,
             PipelineDescription=f"mlops-kit training pipeline of {pipeline.model}",
         )
         return str(response["PipelineArn"])
-    response = clients.call(f"update pipeline {pipeline.name}", sagemaker.update_pipeline, PipelineName=pipeline.name,
-                            PipelineDefinition=pipeline.definition, RoleArn=pipeline.role_arn)
+    response = clients.call(
+        f"update pipeline {pipeline.name}",
+        sagemaker.update_pipeline,
+        PipelineName=pipeline.name,
+        PipelineDefinition=pipeline.definition,
+        RoleArn=pipeline.role_arn,
+    )
     return str(response["PipelineArn"])
 
 
@@ -186,7 +225,9 @@ def start_training_run(env: Environment, build: Builder, parameters: dict[str, s
     pipeline_arn = upsert_pipeline(clients, pipeline)
     sagemaker = clients.client("sagemaker")
     response = clients.call(
-        f"start pipeline {pipeline.name}", sagemaker.start_pipeline_execution, PipelineName=pipeline.name,
+        f"start pipeline {pipeline.name}",
+        sagemaker.start_pipeline_execution,
+        PipelineName=pipeline.name,
         PipelineParameters=[{"Name": k, "Value": v} for k, v in sorted(values.items())],
     )
     return StartedRun(pipeline.name, pipeline_arn, str(response["PipelineExecutionArn"]), values)
@@ -198,7 +239,9 @@ def _execution_arn(clients: AwsClients, env: Environment, model: str, execution:
     name = ResourceNames(env).training_pipeline(model)
     summaries = list_executions(env, model, clients=clients)
     if not summaries:
-        raise NotFound(f"pipeline {name} has no executions", hint=f"start one: kit pipeline run --env {env.name}")
+        raise NotFound(
+            f"pipeline {name} has no executions", hint=f"start one: kit pipeline run --env {env.name}"
+        )
     if execution is None:
         return str(summaries[0]["arn"])
     for summary in summaries:
@@ -207,14 +250,20 @@ def _execution_arn(clients: AwsClients, env: Environment, model: str, execution:
     raise NotFound(f"pipeline {name} has no execution '{execution}'")
 
 
-def execution_status(env: Environment, execution: str | None = None, *, model: str | None = None,
-                     clients: AwsClients | None = None) -> ExecutionStatus:
+def execution_status(
+    env: Environment,
+    execution: str | None = None,
+    *,
+    model: str | None = None,
+    clients: AwsClients | None = None,
+) -> ExecutionStatus:
     """One execution (default: the latest) and its steps."""
     clients = clients or clients_for(env)
     arn = _execution_arn(clients, env, model or env.models[0], execution)
     sagemaker = clients.client("sagemaker")
-    described = clients.call(f"describe execution {arn}", sagemaker.describe_pipeline_execution,
-                             PipelineExecutionArn=arn)
+    described = clients.call(
+        f"describe execution {arn}", sagemaker.describe_pipeline_execution, PipelineExecutionArn=arn
+    )
     steps: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -227,18 +276,32 @@ def execution_status(env: Environment, execution: str | None = None, *, model: s
         if not token:
             break
     return ExecutionStatus(
-        arn=arn, status=str(described["PipelineExecutionStatus"]),
-        failure_reason=str(described.get("FailureReason") or ""), started=described.get("CreationTime"),
+        arn=arn,
+        status=str(described["PipelineExecutionStatus"]),
+        failure_reason=str(described.get("FailureReason") or ""),
+        started=described.get("CreationTime"),
         steps=tuple(
-            StepStatus(name=s["StepName"], status=s["StepStatus"], started=s.get("StartTime"), ended=s.get("EndTime"),
-                       failure_reason=s.get("FailureReason", ""), metadata=s.get("Metadata", {}))
+            StepStatus(
+                name=s["StepName"],
+                status=s["StepStatus"],
+                started=s.get("StartTime"),
+                ended=s.get("EndTime"),
+                failure_reason=s.get("FailureReason", ""),
+                metadata=s.get("Metadata", {}),
+            )
             for s in steps
         ),
     )
 
 
-def wait_for_execution(env: Environment, arn: str, on_update: Callable[[ExecutionStatus], None] | None = None,
-                       *, poll_seconds: float = 0.5, timeout: float = 3600) -> ExecutionStatus:
+def wait_for_execution(
+    env: Environment,
+    arn: str,
+    on_update: Callable[[ExecutionStatus], None] | None = None,
+    *,
+    poll_seconds: float = 0.5,
+    timeout: float = 3600,
+) -> ExecutionStatus:
     """Poll the execution until it ends, calling `on_update` with every status read."""
     clients = clients_for(env)
     deadline = time.monotonic() + timeout
@@ -253,17 +316,24 @@ def wait_for_execution(env: Environment, arn: str, on_update: Callable[[Executio
         time.sleep(poll_seconds)
 
 
-def list_executions(env: Environment, model: str | None = None, *, clients: AwsClients | None = None
-                    ) -> list[dict[str, Any]]:
+def list_executions(
+    env: Environment, model: str | None = None, *, clients: AwsClients | None = None
+) -> list[dict[str, Any]]:
     """The pipeline's executions, newest first."""
     clients = clients or clients_for(env)
     name = ResourceNames(env).training_pipeline(model or env.models[0])
     sagemaker = clients.client("sagemaker")
-    response = clients.call(f"list the executions of {name}", sagemaker.list_pipeline_executions, PipelineName=name)
+    response = clients.call(
+        f"list the executions of {name}", sagemaker.list_pipeline_executions, PipelineName=name
+    )
     rows = [
-        {"arn": s["PipelineExecutionArn"], "execution_id": s["PipelineExecutionArn"].rsplit("/", 1)[-1],
-         "status": s["PipelineExecutionStatus"], "started": s.get("StartTime"),
-         "failure_reason": s.get("PipelineExecutionFailureReason", "")}
+        {
+            "arn": s["PipelineExecutionArn"],
+            "execution_id": s["PipelineExecutionArn"].rsplit("/", 1)[-1],
+            "status": s["PipelineExecutionStatus"],
+            "started": s.get("StartTime"),
+            "failure_reason": s.get("PipelineExecutionFailureReason", ""),
+        }
         for s in response.get("PipelineExecutionSummaries", [])
     ]
     rows.sort(key=lambda r: r["started"] or 0, reverse=True)
@@ -280,7 +350,12 @@ def step_graph(definition: dict[str, Any]) -> list[dict[str, Any]]:
         for step in steps:
             arguments = step.get("Arguments", {})
             after = sorted(referenced_steps(arguments) | set(step.get("DependsOn", []) or []))
-            row: dict[str, Any] = {"name": step["Name"], "type": step["Type"], "after": after, "branch": branch}
+            row: dict[str, Any] = {
+                "name": step["Name"],
+                "type": step["Type"],
+                "after": after,
+                "branch": branch,
+            }
             rows.append(row)
             if step["Type"] == "Condition":
                 row["if_steps"] = [s["Name"] for s in arguments.get("IfSteps", [])]

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     archive = args.model_dir / "model.tar.gz"
     with tempfile.TemporaryDirectory() as unpacked:
         with tarfile.open(archive) as tar:
-            tar.extractall(unpacked)  # noqa: S202 - our own training output
+            tar.extractall(unpacked)
         hyperparameters = json.loads((Path(unpacked) / "hyperparameters.json").read_text())
         test = pd.concat([pd.read_csv(f) for f in sorted(args.test_dir.glob("*.csv"))], ignore_index=True)
         metrics = metrics_of(Path(unpacked), test)

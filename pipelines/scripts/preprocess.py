@@ -117,8 +117,14 @@ def main(argv: list[str] | None = None) -> int:
         parts["train"].drop(columns=[target]), metadata={"data_uri": args.data_uri, "data_sha256": sha256}
     )
     (baseline_dir / "baseline.json").write_text(baseline.to_json())
-    data = {"data_uri": args.data_uri, "sha256": sha256, "rows": len(frame), "files": files,
-            "features": list(schema["features"]), "target": target}
+    data = {
+        "data_uri": args.data_uri,
+        "sha256": sha256,
+        "rows": len(frame),
+        "files": files,
+        "features": list(schema["features"]),
+        "target": target,
+    }
     (baseline_dir / "data.json").write_text(json.dumps(data, indent=1))
     print(f"input: {len(frame)} rows, sha256 {sha256}")
     return 0

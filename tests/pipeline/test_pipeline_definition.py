@@ -45,15 +45,20 @@ class PlaceholderResolver(Resolver):
 def resolved(pipeline: BuiltPipeline, step: dict[str, Any]) -> dict[str, Any]:
     resolver = PlaceholderResolver(
         parameter_values(pipeline.document, {}),
-        {"PipelineExecutionId": "abc123", "PipelineExecutionArn": "arn:aws:sagemaker:us-east-1:111111111111:"
-         "pipeline/p/execution/abc123"},
+        {
+            "PipelineExecutionId": "abc123",
+            "PipelineExecutionArn": "arn:aws:sagemaker:us-east-1:111111111111:pipeline/p/execution/abc123",
+        },
         PlaceholderProperties(),
     )
     return dict(resolver.resolve(step["Arguments"]))
 
 
 def test_definition_is_byte_identical_and_built_without_network(
-    dev_env: Environment, dev_platform: PlatformFacts, dev_pipeline: BuiltPipeline, monkeypatch: pytest.MonkeyPatch
+    dev_env: Environment,
+    dev_platform: PlatformFacts,
+    dev_pipeline: BuiltPipeline,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pipelines.training import build_training_pipeline
 
@@ -70,8 +75,11 @@ def test_definition_is_byte_identical_and_built_without_network(
 
 @pytest.mark.parametrize(
     ("step_type", "operation", "name_field"),
-    [("Processing", "CreateProcessingJob", "ProcessingJobName"), ("Training", "CreateTrainingJob", "TrainingJobName"),
-     ("RegisterModel", "CreateModelPackage", None)],
+    [
+        ("Processing", "CreateProcessingJob", "ProcessingJobName"),
+        ("Training", "CreateTrainingJob", "TrainingJobName"),
+        ("RegisterModel", "CreateModelPackage", None),
+    ],
 )
 def test_step_arguments_satisfy_the_sagemaker_api_shape(
     dev_pipeline: BuiltPipeline, step_type: str, operation: str, name_field: str | None
@@ -101,8 +109,10 @@ def test_steps_run_with_the_environments_instances_key_network_and_role(
     train = steps["Train"]
     assert train["ResourceConfig"]["InstanceType"] == dev_env.training.training_instance_type
     assert train["ResourceConfig"]["VolumeKmsKeyId"] == dev_platform.kms_key_id
-    assert train["VpcConfig"] == {"SecurityGroupIds": list(dev_platform.security_group_ids),
-                                  "Subnets": list(dev_platform.subnet_ids)}
+    assert train["VpcConfig"] == {
+        "SecurityGroupIds": list(dev_platform.security_group_ids),
+        "Subnets": list(dev_platform.subnet_ids),
+    }
     assert train["RoleArn"] == dev_platform.execution_role_arn
     assert dev_pipeline.role_arn == dev_platform.pipeline_role_arn
 
@@ -112,24 +122,36 @@ def test_hyperparameters_data_uri_and_thresholds_are_pipeline_parameters(
 ) -> None:
     parameters = dev_pipeline.parameters
     assert parameters["DataUri"]["DefaultValue"] == (
-        f"s3://{ResourceNames(dev_env).artifact_bucket}/datasets/tumor-classifier/breast-cancer-wisconsin.csv")
+        f"s3://{ResourceNames(dev_env).artifact_bucket}/datasets/tumor-classifier/breast-cancer-wisconsin.csv"
+    )
     assert {"LearningRate", "NEstimators", "MaxDepth"} <= set(parameters)
     assert parameters["MinAuc"] == {"Type": "Float", "DefaultValue": dev_env.gates.min_metrics["auc"]}
-    assert parameters["MinAccuracy"] == {"Type": "Float", "DefaultValue": dev_env.gates.min_metrics["accuracy"]}
+    assert parameters["MinAccuracy"] == {
+        "Type": "Float",
+        "DefaultValue": dev_env.gates.min_metrics["accuracy"],
+    }
     train = next(s for s in dev_pipeline.document["Steps"] if s["Name"] == "Train")
     assert train["Arguments"]["HyperParameters"]["learning_rate"] == {"Get": "Parameters.LearningRate"}
 
 
 def test_each_gate_ends_in_a_fail_step_naming_metric_value_and_threshold(dev_pipeline: BuiltPipeline) -> None:
     steps = {s["Name"]: s for s in all_steps(dev_pipeline.document["Steps"])}
-    for metric, gate, failure in (("auc", "GateAuc", "AucBelowThreshold"),
-                                  ("accuracy", "GateAccuracy", "AccuracyBelowThreshold")):
+    for metric, gate, failure in (
+        ("auc", "GateAuc", "AucBelowThreshold"),
+        ("accuracy", "GateAccuracy", "AccuracyBelowThreshold"),
+    ):
         condition = steps[gate]["Arguments"]["Conditions"][0]
         assert condition["Type"] == "GreaterThanOrEqualTo"
-        assert condition["LeftValue"]["Std:JsonGet"]["Path"] == f"binary_classification_metrics.{metric}.value"
+        assert (
+            condition["LeftValue"]["Std:JsonGet"]["Path"] == f"binary_classification_metrics.{metric}.value"
+        )
         assert [s["Name"] for s in steps[gate]["Arguments"]["ElseSteps"]] == [failure]
         message = json.dumps(steps[failure]["Arguments"]["ErrorMessage"])
-        assert metric in message and "Std:JsonGet" in message and f"Parameters.Min{metric.capitalize()}" in message
+        assert (
+            metric in message
+            and "Std:JsonGet" in message
+            and f"Parameters.Min{metric.capitalize()}" in message
+        )
 
 
 def test_register_step_carries_pending_approval_metrics_baseline_and_lineage(
@@ -137,7 +159,9 @@ def test_register_step_carries_pending_approval_metrics_baseline_and_lineage(
 ) -> None:
     from mlops_kit.serving.images import sklearn_image_uri
 
-    register = next(s for s in all_steps(dev_pipeline.document["Steps"]) if s["Type"] == "RegisterModel")["Arguments"]
+    register = next(s for s in all_steps(dev_pipeline.document["Steps"]) if s["Type"] == "RegisterModel")[
+        "Arguments"
+    ]
     assert register["ModelPackageGroupName"] == ResourceNames(dev_env).model_package_group("tumor-classifier")
     assert register["ModelApprovalStatus"] == "PendingManualApproval"
     assert "evaluation.json" in json.dumps(register["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"])
@@ -145,10 +169,21 @@ def test_register_step_carries_pending_approval_metrics_baseline_and_lineage(
     container = register["InferenceSpecification"]["Containers"][0]
     assert container["Image"] == sklearn_image_uri(dev_env.region)
     assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
-    expected = {"git_commit", "data_uri", "data_sha256", "hyperparameters", "image_uris", "metrics",
-                "execution_arn", "drift_baseline_uri", "artifact_sha256"}
+    expected = {
+        "git_commit",
+        "data_uri",
+        "data_sha256",
+        "hyperparameters",
+        "image_uris",
+        "metrics",
+        "execution_arn",
+        "drift_baseline_uri",
+        "artifact_sha256",
+    }
     assert expected <= set(register["CustomerMetadataProperties"])
-    assert set(Lineage.from_metadata(dict.fromkeys(register["CustomerMetadataProperties"], "x")).to_metadata())
+    assert set(
+        Lineage.from_metadata(dict.fromkeys(register["CustomerMetadataProperties"], "x")).to_metadata()
+    )
 
 
 def test_code_is_referenced_by_a_content_hash_prefix(dev_pipeline: BuiltPipeline) -> None:
@@ -156,4 +191,11 @@ def test_code_is_referenced_by_a_content_hash_prefix(dev_pipeline: BuiltPipeline
     assert f"s3://{dev_pipeline.code.bucket}/{dev_pipeline.code.prefix}/preprocess.py" in text
     assert f"{dev_pipeline.code.prefix}/sourcedir.tar.gz" in text
     keys = {u.key.rsplit("/", 1)[-1] for u in dev_pipeline.code.uploads}
-    assert {"preprocess.py", "evaluate.py", "sourcedir.tar.gz", "baseline.py", "lineage.py", "schema.json"} <= keys
+    assert {
+        "preprocess.py",
+        "evaluate.py",
+        "sourcedir.tar.gz",
+        "baseline.py",
+        "lineage.py",
+        "schema.json",
+    } <= keys

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -55,7 +56,13 @@ def test_run_registers_one_version_with_metrics_and_lineage(
     run = json.loads(out)
     assert run["status"] == "Succeeded"
     assert [s["name"] for s in run["steps"]] == [
-        "Preprocess", "Train", "Evaluate", "GateAuc", "GateAccuracy", "RegisterModel"]
+        "Preprocess",
+        "Train",
+        "Evaluate",
+        "GateAuc",
+        "GateAccuracy",
+        "RegisterModel",
+    ]
     new = [p for p in packages(deployed_dev) if p["ModelPackageArn"] not in before]
     assert len(new) == 1
     sagemaker = clients_for(deployed_dev).client("sagemaker")
@@ -63,7 +70,13 @@ def test_run_registers_one_version_with_metrics_and_lineage(
     assert described["ModelApprovalStatus"] == "PendingManualApproval"
     lineage = Lineage.from_metadata(described["CustomerMetadataProperties"])
     assert lineage.execution_arn == run["arn"]
-    assert lineage.metrics["auc"] >= 0.9 and set(lineage.metrics) == {"auc", "accuracy", "f1", "precision", "recall"}
+    assert lineage.metrics["auc"] >= 0.9 and set(lineage.metrics) == {
+        "auc",
+        "accuracy",
+        "f1",
+        "precision",
+        "recall",
+    }
     assert lineage.data_uri.endswith("datasets/tumor-classifier/breast-cancer-wisconsin.csv")
     assert len(lineage.data_sha256) == 64 and lineage.git_commit
     assert lineage.hyperparameters["n_estimators"] == "100"
@@ -74,7 +87,9 @@ def test_run_registers_one_version_with_metrics_and_lineage(
     metrics_uri = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
     bucket, key = metrics_uri[5:].split("/", 1)
     report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    assert report["binary_classification_metrics"]["auc"]["value"] == pytest.approx(lineage.metrics["auc"], abs=1e-6)
+    assert report["binary_classification_metrics"]["auc"]["value"] == pytest.approx(
+        lineage.metrics["auc"], abs=1e-6
+    )
     bucket, key = lineage.drift_baseline_uri[5:].split("/", 1)
     baseline = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     assert baseline["format"] == "mlops-kit/drift-baseline" and len(baseline["features"]) == 30
@@ -106,23 +121,33 @@ def test_input_missing_a_column_fails_in_preprocess_naming_it(
     frame = pd.read_csv(io.BytesIO(bundled_dataset_csv())).drop(columns=["mean_radius"])
     bucket = ResourceNames(deployed_dev).artifact_bucket
     clients_for(deployed_dev).client("s3").put_object(
-        Bucket=bucket, Key="datasets/tumor-classifier/corrupted.csv", Body=frame.to_csv(index=False).encode())
-    code, _, err = run_kit(capsys, "pipeline", "run", "--env", "dev",
-                           "--param", f"DataUri=s3://{bucket}/datasets/tumor-classifier/corrupted.csv")
+        Bucket=bucket, Key="datasets/tumor-classifier/corrupted.csv", Body=frame.to_csv(index=False).encode()
+    )
+    code, _, err = run_kit(
+        capsys,
+        "pipeline",
+        "run",
+        "--env",
+        "dev",
+        "--param",
+        f"DataUri=s3://{bucket}/datasets/tumor-classifier/corrupted.csv",
+    )
     assert code == 1
     assert "Preprocess" in err and "missing column 'mean_radius'" in err
     code, out, _ = run_kit(capsys, "pipeline", "status", "--env", "dev", "--json")
     steps = json.loads(out)["steps"]
     assert [(s["name"], s["status"]) for s in steps] == [("Preprocess", "Failed")]
     log = steps[0]["failure_reason"].rsplit("logs: ", 1)[-1]
-    assert "mean_radius" in open(log).read()
+    assert "mean_radius" in Path(log).read_text()
 
 
 @pytest.mark.parametrize(
     ("param", "message"),
-    [("Nonsense=1", "--param Nonsense: unknown parameter"),
-     ("DataUri=s3://no-such-bucket-kit/x.csv", "--param DataUri=s3://no-such-bucket-kit/x.csv"),
-     ("MinAuc=0.5", "below dev's gate threshold")],
+    [
+        ("Nonsense=1", "--param Nonsense: unknown parameter"),
+        ("DataUri=s3://no-such-bucket-kit/x.csv", "--param DataUri=s3://no-such-bucket-kit/x.csv"),
+        ("MinAuc=0.5", "below dev's gate threshold"),
+    ],
 )
 def test_bad_input_fails_before_any_execution_starts(
     deployed_dev: Environment, capsys: pytest.CaptureFixture[str], param: str, message: str

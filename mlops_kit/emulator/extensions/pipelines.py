@@ -35,10 +35,17 @@ class _ExecutionRecorder:
 
     def step_started(self, name: str, step_type: str) -> None:
         with _lock:
-            self.execution.kit_steps.append({
-                "StepName": name, "StepDisplayName": name, "StepStatus": "Executing", "StartTime": _now(),
-                "AttemptCount": 1, "Metadata": {}, "kit_type": step_type,
-            })
+            self.execution.kit_steps.append(
+                {
+                    "StepName": name,
+                    "StepDisplayName": name,
+                    "StepStatus": "Executing",
+                    "StartTime": _now(),
+                    "AttemptCount": 1,
+                    "Metadata": {},
+                    "kit_type": step_type,
+                }
+            )
             self.execution.last_modified_time = _now()
 
     def step_finished(self, name: str, status: str, failure_reason: str, metadata: dict[str, Any]) -> None:
@@ -77,18 +84,25 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
             endpoint = _endpoint()
             base = boto3.session.Session(
                 aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], region_name=region,
+                aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                region_name=region,
             )
             # Like SageMaker, act as the pipeline's role (which puts the calls in the pipeline's account).
             credentials = base.client("sts", endpoint_url=endpoint).assume_role(
-                RoleArn=pipeline.role_arn, RoleSessionName="SageMaker-pipeline")["Credentials"]
+                RoleArn=pipeline.role_arn, RoleSessionName="SageMaker-pipeline"
+            )["Credentials"]
             session = boto3.session.Session(
-                aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"], region_name=region,
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                region_name=region,
             )
             context = ExecutionContext(
-                pipeline_name=pipeline.pipeline_name, pipeline_arn=pipeline.arn, execution_arn=execution.arn,
-                s3=session.client("s3", endpoint_url=endpoint), sagemaker=session.client("sagemaker", endpoint_url=endpoint),
+                pipeline_name=pipeline.pipeline_name,
+                pipeline_arn=pipeline.arn,
+                execution_arn=execution.arn,
+                s3=session.client("s3", endpoint_url=endpoint),
+                sagemaker=session.client("sagemaker", endpoint_url=endpoint),
                 logs_dir=state_dir() / "pipelines" / pipeline.pipeline_name,
             )
             overrides = {p["Name"]: str(p["Value"]) for p in (execution.pipeline_parameters or [])}
@@ -96,7 +110,7 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
                 json.loads(execution.pipeline_definition_for_execution), overrides, context, recorder
             )
             recorder.finish(result.status, result.failure_reason)
-        except Exception as exc:  # noqa: BLE001 - the execution must end, with the reason, whatever happens
+        except Exception as exc:
             logger.exception("pipeline execution %s crashed", execution.arn)
             recorder.finish("Failed", f"InternalError: the local runner crashed: {type(exc).__name__}: {exc}")
 
@@ -142,9 +156,9 @@ def _statuses_report_failures() -> None:
     def make_list(original: Callable[..., Any]) -> Callable[..., Any]:
         def list_pipeline_executions(self: Any, pipeline_name: str) -> dict[str, Any]:
             pipeline = get_pipeline_from_name(self.pipelines, pipeline_name)
-            summaries = []
+            summaries: list[dict[str, Any]] = []
             for arn, execution in pipeline.pipeline_executions.items():
-                summary = {
+                summary: dict[str, Any] = {
                     "PipelineExecutionArn": arn,
                     "StartTime": execution.start_time,
                     "PipelineExecutionStatus": execution.pipeline_execution_status,

@@ -1,10 +1,21 @@
 """Drift engine: compare current data with the training baseline, feature by feature.
 
-Pure: no AWS, no printing. Data flows as
+Pure: no AWS (S3 comes in through an `ObjectStore` the caller passes), no printing. The pieces:
 
-    build_baseline(training frame) -> Baseline -> .to_json()   (training pipeline, preprocess step)
-    current data -> CurrentHistogram (one per shard) -> + -> evaluate_drift -> DriftReport
-    DriftReport -> .to_json() (CLI --json) / render_html_report()
+    # training pipeline, preprocess step (baseline.py alone can be shipped as source)
+    document = build_baseline(train_frame, categorical=[...], metadata={...}).to_json()
+
+    # drift job: each shard counts its part, a last step merges and judges
+    baseline = load_baseline(text, source=uri)                        # BadInput if invalid
+    shard = histogram_of_capture_keys(store, keys_for_shard(keys, i, n), baseline, TimeWindow(a, b))
+    shard.to_json()  ->  CurrentHistogram.from_json(...)  ->  merge_histograms(baseline, shards)
+    report = evaluate_drift(baseline, merged, DriftThresholds(...))
+    report.to_json()                 # what `kit drift run --json` prints
+    render_html_report(report)       # self-contained page
+    # the caller raises mlops_kit.errors.DriftFound when report.drifted
+
+Shard-then-merge gives exactly the answer of one run over all the data: histograms hold only
+integer counts in the baseline's bins.
 """
 
 from mlops_kit.drift.baseline import (

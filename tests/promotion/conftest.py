@@ -25,8 +25,8 @@ from mlops_kit.config import Environment, ResourceNames
 
 
 @pytest.fixture(scope="session")
-def model_artifact() -> bytes:
-    """A real scikit-learn model (logistic regression on the Wisconsin data) as `model.tar.gz`."""
+def trained_model() -> bytes:
+    """A real scikit-learn model (logistic regression on the Wisconsin data), joblib-serialized."""
     import joblib
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
@@ -37,11 +37,17 @@ def model_artifact() -> bytes:
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(features, labels)
     payload = io.BytesIO()
     joblib.dump(model, payload)
+    return payload.getvalue()
+
+
+def model_archive(model: bytes, run: str) -> bytes:
+    """`model.tar.gz` of one training run: the model and the run's id (so each run's bytes differ)."""
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-        info = tarfile.TarInfo("model.joblib")
-        info.size = len(payload.getvalue())
-        tar.addfile(info, io.BytesIO(payload.getvalue()))
+        for name, data in (("model.joblib", model), ("run.txt", run.encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return archive.getvalue()
 
 
@@ -59,7 +65,7 @@ RegisterDev = Callable[..., DevVersion]
 
 
 @pytest.fixture
-def register_dev_version(promotion_platform: dict[str, Environment], model_artifact: bytes) -> RegisterDev:
+def register_dev_version(promotion_platform: dict[str, Environment], trained_model: bytes) -> RegisterDev:
     """Register a dev version like the training pipeline: artifact in the dev bucket, metrics and
     lineage in the package metadata, PendingManualApproval. `recorded_sha256` lets a test lie."""
     from mlops_kit.aws import clients_for
@@ -73,6 +79,7 @@ def register_dev_version(promotion_platform: dict[str, Environment], model_artif
         names = ResourceNames(dev)
         run = uuid.uuid4().hex[:12]
         key = f"pipelines/{MODEL}/{run}/model.tar.gz"
+        model_artifact = model_archive(trained_model, run)
         clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=key, Body=model_artifact)
         sha = hashlib.sha256(model_artifact).hexdigest()
         lineage = Lineage(

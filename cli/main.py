@@ -11,6 +11,7 @@ import click
 import typer
 import typer.main
 
+from cli import demo as demo_command
 from cli import env as env_commands
 from cli import local as local_commands
 from cli import models as models_commands
@@ -24,9 +25,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals would print credentials and session tokens
     add_completion=False,
+    # Plain help for `kit --help`: typer's rich help imports rich.markdown and friends, which alone
+    # cost more than the whole help budget (benchmarks/cli.py). Subcommands keep rich help.
+    rich_markup_mode=None,
 )
 app.add_typer(env_commands.app, name="env")
 app.add_typer(local_commands.app, name="local")
+app.command("demo")(demo_command.demo)
 app.add_typer(models_commands.app, name="models")
 app.add_typer(pipeline_commands.app, name="pipeline")
 app.command("promote")(promote_commands.promote)

@@ -36,6 +36,7 @@ import gc
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -221,6 +222,8 @@ def run_worker(group: str, rows: int, seed: int, repeats: int) -> list[dict[str,
                 "median_seconds": statistics.median(seconds[name]),
                 "data_bytes": frame_bytes(reference, current),
                 "found": sorted(found[name]) if isinstance(found[name], list) else None,
+                # Linux reports ru_maxrss in KiB; it spans the whole process, frame generation too.
+                "process_max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                 **memory,
             }
         )
@@ -336,6 +339,8 @@ def _print_table(
     print("  allocated: tracemalloc peak over one run (every numpy and Python allocation)")
     print("  RSS growth: resident-set high-water mark over one run (Evidently: its timed run) above")
     print("  the resident size before it; RSS peak: the high-water mark itself, interpreter included")
+    largest = max((result.get("process_max_rss_bytes", 0) for result in results.values()), default=0)
+    print(f"  largest process, frame generation included: {_mib(largest)}")
     if evidently_note:
         print(f"evidently: NOT MEASURED: {evidently_note}")
     _print_ratios(rows, evidently_rows, results, data_bytes)

@@ -296,10 +296,13 @@ def _distinct_counts(series: pd.Series) -> tuple[list[object], Counts, int]:
         codes = series.cat.codes.to_numpy()
         values = list(series.cat.categories)
         if codes.dtype.itemsize <= 2:
-            # Missing is code -1; viewed unsigned it becomes the last slot, so one bincount
-            # counts categories and missing values in a single pass without copying the codes.
+            # Missing is code -1; viewed unsigned it becomes the last slot, so bincount counts
+            # categories and missing values together. It widens its input to 8-byte integers
+            # first, hence the blocks: a cache-sized copy instead of one eight times the column.
             unsigned = codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16)
-            slots: Counts = np.bincount(unsigned, minlength=256**codes.dtype.itemsize).astype(np.int64)
+            slots: Counts = np.zeros(256**codes.dtype.itemsize, dtype=np.int64)
+            for start in range(0, len(unsigned), _BLOCK):
+                slots += np.bincount(unsigned[start : start + _BLOCK], minlength=len(slots))
             return values, slots[: len(values)], int(slots[-1])
         present = codes[codes >= 0]
         counts: Counts = np.bincount(present, minlength=len(values)).astype(np.int64)
@@ -314,7 +317,8 @@ def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericF
     # One sort gives the quantiles and the bin means: numpy's vectorised sort is faster than the
     # selection np.quantile runs for each cut point.
     ordered = np.sort(values.astype(np.float64, copy=False))
-    finite = ordered[np.isfinite(ordered)]
+    # Sorted, -inf comes first and +inf then NaN last: the finite values are a slice, not a copy.
+    finite = ordered[np.searchsorted(ordered, -np.inf, "right") : np.searchsorted(ordered, np.inf, "left")]
     if len(finite):
         edges = np.unique(_linear_quantiles(finite, np.arange(1, bins) / bins))
         mean, std = float(finite.mean()), float(finite.std())

@@ -129,8 +129,9 @@ def _request_rows(text: str, names: list[str], window: TimeWindow | None) -> lis
         if encoding == "CSV":
             return [_positional_row(row, names) for row in _csv_records(data)]
         return list(_json_rows(json.loads(data), names))
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        # json.JSONDecodeError, UnicodeDecodeError and bad timestamps are all ValueErrors.
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
+        # json.JSONDecodeError, UnicodeDecodeError and bad timestamps are all ValueErrors; a
+        # field of the wrong JSON type fails as a KeyError, TypeError or AttributeError.
         raise _CorruptLine(str(error)) from error
 
 

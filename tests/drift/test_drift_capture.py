@@ -131,6 +131,7 @@ def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
         _line("34,51.5,pro", "CSV"),
         '{"captureData": {"endpointInput": ',  # cut short
         json.dumps({"eventMetadata": {}}),  # no captureData
+        json.dumps({"captureData": {"endpointInput": "34,51.5,pro"}}),  # not an object
         _line("!!not base64!!", "BASE64"),
         _line("34,51.5,pro", "PROTOBUF"),
         _line(base64.b64encode(b"[1, 2").decode(), "BASE64", content_type="application/json"),
@@ -140,7 +141,7 @@ def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
     histogram = histogram_of_capture_lines(lines, baseline)
 
     assert histogram.rows == 1
-    assert histogram.rows_skipped == 5
+    assert histogram.rows_skipped == 6
 
 
 def test_a_line_without_a_readable_time_is_corrupt_when_a_window_is_set(baseline: Baseline) -> None:

@@ -101,9 +101,10 @@ def promote(
             f"plan for {model} {result.source_env} v{result.source_version} -> {to} "
             f"(serving {result.serving_before}); dry run, nothing changed:",
             highlight=False,
+            soft_wrap=True,
         )
         for number, step in enumerate(result.plan, 1):
-            console.print(f"  {number}. {step}", highlight=False)
+            console.print(f"  {number}. {step}", highlight=False, soft_wrap=True)
         if not all(g.passed for g in result.gates):
             console.print("[bold red]the gates would block this promotion[/]")
             raise typer.Exit(1)
@@ -112,6 +113,7 @@ def promote(
         f"{result.outcome}: {model} {result.source_env} v{result.source_version} -> "
         f"{to} v{result.target_version} (was serving {result.serving_before})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -139,6 +141,7 @@ def approve(
         f"approved {model} {event.source_env} v{event.source_version} for {env} as {event.actor} "
         f"({event.detail}); recorded as {event.event_id}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -164,6 +167,7 @@ def rollback(
     console.print(
         f"{result.outcome}: {result.model} in {env} v{result.from_version} -> v{result.to_version}",
         highlight=False,
+        soft_wrap=True,
     )
 
 

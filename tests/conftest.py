@@ -101,11 +101,12 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 os.environ[key] = value
 
 
-def deploy_stack(stack_dir: Path, extra_env: dict[str, str]) -> dict[str, object]:
-    """`terraform init` + `apply` of one synthesized stack; returns its outputs."""
+def deploy_stack(stack_dir: Path, extra_env: dict[str, str], *, init: bool = True) -> dict[str, object]:
+    """`terraform init` (optional) + `apply` of one synthesized stack; returns its outputs."""
     from mlops_kit.terraform import run_terraform
 
-    run_terraform(stack_dir, "init", "-input=false", env=extra_env)
+    if init:
+        run_terraform(stack_dir, "init", "-input=false", env=extra_env)
     run_terraform(stack_dir, "apply", "-auto-approve", "-input=false", "-parallelism=20", env=extra_env)
     outputs = run_terraform(stack_dir, "output", "-json", env=extra_env).stdout
     return {k: v["value"] for k, v in json.loads(outputs).items()}
@@ -117,9 +118,19 @@ def platform(emulator: Emulator, synthesized: Synthesized) -> dict[str, dict[str
     in parallel; maps each environment to its Terraform outputs."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from mlops_kit.terraform import run_terraform
+
     envs = ["dev", "staging", "prod"]
+    # One init at a time: parallel inits race on the shared provider plugin cache.
+    for name in envs:
+        run_terraform(
+            synthesized.stack_file(name, local=True).parent, "init", "-input=false", env=emulator.aws_env
+        )
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = pool.map(
-            lambda name: deploy_stack(synthesized.stack_file(name, local=True).parent, emulator.aws_env), envs
+            lambda name: deploy_stack(
+                synthesized.stack_file(name, local=True).parent, emulator.aws_env, init=False
+            ),
+            envs,
         )
         return dict(zip(envs, results, strict=True))

@@ -34,7 +34,6 @@ def run_checkov(stack_file: Path, baseline: Path | None) -> dict[str, Any]:
         "--framework",
         "terraform_json",
         "--skip-download",
-        "--quiet",
         "-o",
         "json",
     ]
@@ -51,9 +50,10 @@ def test_checkov_reports_zero_failed_checks(synthesized: Any, name: str, tmp_pat
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps(checkov_baseline(stack_file)))
     report = run_checkov(stack_file, baseline)
-    failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+    # With a baseline and nothing left to report, checkov prints only a summary object.
+    failed = [(c["check_id"], c["resource"]) for c in report.get("results", {}).get("failed_checks", [])]
     assert failed == []
-    assert report["summary"]["passed"] > 100
+    assert report.get("summary", report)["failed"] == 0
 
 
 @pytest.mark.parametrize("name", ENVS)
@@ -65,3 +65,4 @@ def test_every_checkov_skip_is_needed_and_has_a_reason(synthesized: Any, name: s
     report = run_checkov(stack_file, baseline=None)
     failed = {(c["resource"], c["check_id"]) for c in report["results"]["failed_checks"]}
     assert failed == set(skips)
+    assert report["summary"]["passed"] > 100  # the scan really ran over the stack

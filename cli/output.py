@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console created on first use, so `kit --help` never pays for importing rich."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+console: Any = _LazyConsole(stderr=False)
+err_console: Any = _LazyConsole(stderr=True)
 
 
 def print_json(data: Any) -> None:
@@ -20,6 +36,8 @@ def print_json(data: Any) -> None:
 
 def print_error(error: Exception | str) -> None:
     """Print an error without traceback: `error: message` (multi-line messages keep their lines)."""
+    from rich.markup import escape
+
     text = str(error)
     lines = text.splitlines() or [text]
     if len(lines) == 1:
@@ -32,6 +50,8 @@ def print_error(error: Exception | str) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left")
     for column in columns:
         t.add_column(column)

@@ -218,9 +218,12 @@ def is_numeric_series(series: pd.Series) -> bool:
 def numeric_values(series: pd.Series) -> npt.NDArray[Any]:
     """The column as a numpy array without copying plain int/float data; missing values are NaN."""
     dtype = series.dtype
+    values: npt.NDArray[Any]
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
-        return series.to_numpy()
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = series.to_numpy()
+    else:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def count_numeric(values: npt.NDArray[Any], edges: Floats) -> tuple[Counts, int]:

@@ -84,7 +84,7 @@ def _frame(rows: int, seed: int, *, drifted: bool) -> pd.DataFrame:
         columns[name] = pd.Categorical.from_codes(codes, categories=pd.Index(labels))
     if drifted:
         columns["num_00"] = columns["num_00"] + 0.75  # mean shift of 0.75 standard deviations
-        columns["num_05"] = columns["num_05"] * 1.5  # a lognormal's scale grows by half
+        columns["num_05"] = columns["num_05"] * 1.5  # every value grows by half (mean 50 -> 75)
         num_10 = columns["num_10"]  # spread doubles around the same mean
         columns["num_10"] = num_10.mean() + 2.0 * (num_10 - num_10.mean())
         reversed_shares = np.arange(1, 7, dtype=np.float64)  # category mix reversed

@@ -84,7 +84,7 @@ def _histogram_svg(feature: FeatureDrift) -> str:
     current = _shares(feature.current_counts)
     tallest = max([*baseline, *current, 1e-12])
     group = 2 * _BAR_WIDTH + _GROUP_GAP
-    width = group * len(feature.bin_labels) + _GROUP_GAP
+    width = group * len(feature.bin_labels) + _GROUP_GAP + _LABEL_SPACE  # room for the last tilted label
     height = _BAR_HEIGHT + _LABEL_SPACE
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img' "

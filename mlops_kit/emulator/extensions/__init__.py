@@ -7,7 +7,7 @@ gap it closes (moto 5.2.5). Patches apply inside the emulator process only.
 
 from __future__ import annotations
 
-from mlops_kit.emulator.extensions import endpoints, pipelines, platform
+from mlops_kit.emulator.extensions import endpoints, pipelines, platform, serving
 
 _installed = False
 
@@ -20,4 +20,5 @@ def install_extensions() -> None:
     platform.install()
     pipelines.install()
     endpoints.install()
+    serving.install()
     _installed = True

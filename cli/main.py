@@ -12,6 +12,8 @@ import typer
 import typer.main
 
 from cli import demo as demo_command
+from cli import drift as drift_commands
+from cli import endpoint as endpoint_commands
 from cli import env as env_commands
 from cli import local as local_commands
 from cli import models as models_commands
@@ -34,10 +36,12 @@ app.add_typer(local_commands.app, name="local")
 app.command("demo")(demo_command.demo)
 app.add_typer(models_commands.app, name="models")
 app.add_typer(pipeline_commands.app, name="pipeline")
+app.add_typer(drift_commands.app, name="drift")
 app.command("promote")(promote_commands.promote)
 app.command("approve")(promote_commands.approve)
 app.command("rollback")(promote_commands.rollback)
 app.command("audit")(promote_commands.audit)
+app.add_typer(endpoint_commands.app, name="endpoint")
 
 
 @app.callback()

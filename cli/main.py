@@ -13,6 +13,7 @@ import typer.main
 
 from cli import demo as demo_command
 from cli import drift as drift_commands
+from cli import drift as drift_commands
 from cli import endpoint as endpoint_commands
 from cli import env as env_commands
 from cli import local as local_commands
@@ -36,6 +37,7 @@ app.add_typer(local_commands.app, name="local")
 app.command("demo")(demo_command.demo)
 app.add_typer(models_commands.app, name="models")
 app.add_typer(pipeline_commands.app, name="pipeline")
+app.add_typer(drift_commands.app, name="drift")
 app.add_typer(drift_commands.app, name="drift")
 app.command("promote")(promote_commands.promote)
 app.command("approve")(promote_commands.approve)

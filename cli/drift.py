@@ -1,0 +1,122 @@
+"""`kit drift run`: compare current data with the training baseline (exit 3 when it drifted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cli.output import console, print_json, table
+
+if TYPE_CHECKING:
+    from mlops_kit.monitoring import DriftCheck
+
+app = typer.Typer(help="Data drift: compare current data with the training baseline.", no_args_is_help=True)
+
+STATISTIC_FORMAT = "{:.4g}"
+
+
+@app.command("run")
+def run(
+    baseline: str | None = typer.Option(
+        None,
+        "--baseline",
+        help="Baseline JSON: path or s3:// URI (default with --env: the serving version's).",
+    ),
+    current: str | None = typer.Option(
+        None,
+        "--current",
+        help="Current data: CSV/Parquet/capture .jsonl file, folder, or s3:// key or prefix.",
+    ),
+    env: str | None = typer.Option(
+        None, "--env", help="Check an environment's endpoint capture; publish the report and metrics."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Model (default: the environment's first)."),
+    since: str | None = typer.Option(None, "--since", help="With --env: capture window, e.g. 24h, 90m, 7d."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    html: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML report here."),
+) -> None:
+    """Run the drift check; exit 0 without drift, 3 with drift, 2 for bad input."""
+    from mlops_kit.errors import BadInput, DriftFound
+
+    check = _check(baseline=baseline, current=current, env=env, model=model, since=since)
+    if html is not None:
+        from mlops_kit.drift import render_html_report
+
+        try:
+            html.write_text(render_html_report(check.report), encoding="utf-8")
+        except OSError as error:
+            raise BadInput(f"--html {html}: {error.strerror}") from None
+    if as_json:
+        print_json(check.document)
+    else:
+        _render(check, html)
+    if check.report.drifted:
+        drifted = check.report.drifted_features
+        raise DriftFound(f"drift found in {len(drifted)} feature(s): {', '.join(drifted)}")
+
+
+def _check(
+    *, baseline: str | None, current: str | None, env: str | None, model: str | None, since: str | None
+) -> DriftCheck:
+    from mlops_kit.errors import BadInput
+    from mlops_kit.monitoring import check_environment, check_sources, parse_since
+
+    if env is None:
+        if baseline is None or current is None:
+            raise BadInput("give --baseline and --current, or --env to check an environment's endpoint")
+        if since is not None or model is not None:
+            raise BadInput("--since and --model need --env")
+        return check_sources(baseline, current)
+    if current is not None:
+        raise BadInput("--current is not used with --env: the current data is the endpoint's capture")
+    from mlops_kit.config import load_environment
+
+    window = parse_since(since) if since is not None else None
+    return check_environment(load_environment(env), model, since=window, baseline=baseline)
+
+
+def _statistics(feature: Any) -> str:
+    shown = ("psi", "ks_pvalue") if feature.kind == "numeric" else ("js_distance", "chi2_pvalue")
+    values = [(name, feature.statistics.get(name)) for name in shown]
+    return ", ".join(f"{n} {STATISTIC_FORMAT.format(v)}" for n, v in values if v is not None) or "-"
+
+
+def _thresholds(feature: Any) -> str:
+    return ", ".join(f"{name} {STATISTIC_FORMAT.format(value)}" for name, value in feature.threshold.items())
+
+
+def _render(check: DriftCheck, html: Path | None) -> None:
+    report = check.report
+    style = {"drift": "[red]drift[/]", "no_drift": "[green]ok[/]", "insufficient_data": "[yellow]too few[/]"}
+    rows = [
+        [
+            f"{feature.name}{' (critical)' if feature.critical else ''}",
+            feature.kind,
+            style[str(feature.verdict)],
+            _statistics(feature),
+            _thresholds(feature),
+            feature.rows_current,
+        ]
+        for feature in report.features  # drifted first: the engine orders them so
+    ]
+    verdict = "[red]DRIFT[/]" if report.drifted else "[green]no drift[/]"
+    console.print(
+        table(
+            f"drift: {verdict} ({len(report.drifted_features)}/{len(report.features)} features, "
+            f"share {report.drifted_share:.0%})",
+            ["feature", "kind", "verdict", "statistics", "drift when", "rows"],
+            rows,
+        )
+    )
+    console.print(
+        f"rows: {report.rows_current} used, {report.rows_skipped} skipped; baseline {report.rows_baseline}",
+        highlight=False,
+    )
+    if check.report_uri:
+        console.print(
+            f"report: {check.report_uri} ({check.metrics_published} metrics published)", highlight=False
+        )
+    if html is not None:
+        console.print(f"html: {html}", highlight=False)

@@ -13,7 +13,6 @@ import typer.main
 
 from cli import demo as demo_command
 from cli import drift as drift_commands
-from cli import drift as drift_commands
 from cli import endpoint as endpoint_commands
 from cli import env as env_commands
 from cli import local as local_commands
@@ -37,7 +36,6 @@ app.add_typer(local_commands.app, name="local")
 app.command("demo")(demo_command.demo)
 app.add_typer(models_commands.app, name="models")
 app.add_typer(pipeline_commands.app, name="pipeline")
-app.add_typer(drift_commands.app, name="drift")
 app.add_typer(drift_commands.app, name="drift")
 app.command("promote")(promote_commands.promote)
 app.command("approve")(promote_commands.approve)
@@ -67,14 +65,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print_error(exc)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Exit, click.exceptions.Exit) as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, click.exceptions.Abort):
         print_error("aborted")
         return 1
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    # typer 0.29 ships its own click: its usage errors derive from typer.TyperException.
+    except (typer.TyperException, click.ClickException) as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print_error(exc)
+        return int(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130

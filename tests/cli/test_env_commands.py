@@ -118,3 +118,11 @@ def test_local_up_refuses_an_invalid_port() -> None:
     result = kit("local", "up", "--port", "80")
     assert result.returncode == 2
     assert "--port: 80" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["bogus"], ["env", "show"], ["env", "list", "--no-such-flag"]])
+def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
+    result = kit(*args)
+    assert result.returncode == 2
+    assert "Error:" in result.stderr
+    assert "Traceback" not in result.stderr

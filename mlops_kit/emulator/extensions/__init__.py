@@ -7,7 +7,7 @@ gap it closes (moto 5.2.5). Patches apply inside the emulator process only.
 
 from __future__ import annotations
 
-from mlops_kit.emulator.extensions import endpoints, pipelines, platform, serving
+from mlops_kit.emulator.extensions import alarms, endpoints, pipelines, platform, serving
 
 _installed = False
 
@@ -21,4 +21,5 @@ def install_extensions() -> None:
     pipelines.install()
     endpoints.install()
     serving.install()
+    alarms.install()
     _installed = True

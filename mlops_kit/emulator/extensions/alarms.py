@@ -124,7 +124,7 @@ def deliver_event(event: dict[str, Any]) -> list[str]:
     bus = backend.event_buses.get("default")
     started: list[str] = []
     for rule in list(bus.rules.values()) if bus else []:
-        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+        if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):  # type: ignore[arg-type]
             continue
         for target in rule.targets:
             if ":sagemaker:" in target["Arn"] and ":pipeline/" in target["Arn"]:

@@ -51,7 +51,9 @@ class EnvironmentStack(TerraformStack):
         )
         TrainingCluster(self, "training-cluster", env=env, key=key, network=network, identity=identity)
         Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
-        DriftMonitoring(self, "monitoring", env=env, key=key, identity=identity)
+        DriftMonitoring(
+            self, "monitoring", env=env, key=key, identity=identity, network=network, registry=registry
+        )
 
         TerraformOutput(self, "artifact_bucket", value=registry.artifacts.bucket.bucket)
         TerraformOutput(self, "kms_key_arn", value=key.key.arn)

@@ -1,10 +1,13 @@
-"""Drift monitoring: a schedule that starts each model's drift pipeline, an alarm on the dataset
-drift metric that pipeline publishes, and a rule that starts retraining when the alarm fires.
-No Lambda: EventBridge Scheduler and EventBridge start SageMaker pipelines directly."""
+"""Drift monitoring: each model's drift pipeline (and its code in the artifact bucket), a schedule
+that starts it, an alarm on the dataset drift metric it publishes, and a rule that starts retraining
+when the alarm fires. No Lambda: EventBridge Scheduler and EventBridge start SageMaker pipelines
+directly. The pipeline definition is plain JSON (`pipelines.drift_definition`): no SDK at synth."""
 
 from __future__ import annotations
 
+import base64
 import json
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
@@ -12,6 +15,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetSagemakerPipelineTargetPipelineParameterListStruct,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.s3_object import S3Object
+from cdktf_cdktf_provider_aws.sagemaker_pipeline import SagemakerPipeline
 from cdktf_cdktf_provider_aws.scheduler_schedule import (
     SchedulerSchedule,
     SchedulerScheduleTargetSagemakerPipelineParametersPipelineParameter,
@@ -19,8 +24,11 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from pipelines.drift_definition import drift_code_objects, drift_code_prefix, drift_pipeline_definition
 from stacks.encryption import EnvironmentKey
 from stacks.identity import Identity, SageMakerArns
+from stacks.network import Network
+from stacks.registry import Registry
 
 DRIFT_NAMESPACE = "mlops-kit/drift"
 DATASET_DRIFT_METRIC = "DatasetDrift"
@@ -30,17 +38,71 @@ def drift_alarm_name(env: Environment, model: str) -> str:
     return f"{ResourceNames(env).endpoint(model)}-drift"
 
 
+@dataclass(frozen=True)
+class _JobPlatform:
+    """The drift jobs' bucket, role, key and network, as Terraform references."""
+
+    artifact_bucket: str
+    execution_role_arn: str
+    kms_key_id: str
+    subnet_ids: list[str]
+    security_group_ids: list[str]
+
+
 class DriftMonitoring(Construct):
-    """Per model: drift schedule, drift alarm, and the retraining trigger."""
+    """Per model: drift pipeline and its code, drift schedule, drift alarm, and the retraining trigger."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, env: Environment, key: EnvironmentKey, identity: Identity
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        key: EnvironmentKey,
+        identity: Identity,
+        network: Network,
+        registry: Registry,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
         arns = SageMakerArns(env)
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+        self.pipelines: dict[str, SagemakerPipeline] = {}
+        platform = _JobPlatform(
+            artifact_bucket=names.artifact_bucket,
+            execution_role_arn=identity.sagemaker_execution.arn,
+            kms_key_id=key.key.arn,
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.workload_security_group.id],
+        )
+        code = drift_code_objects()
         for model in env.models:
+            prefix = drift_code_prefix(model, code)
+            uploads = [
+                S3Object(
+                    self,
+                    f"drift-code-{model}-{name.replace('/', '-').replace('.', '-')}",
+                    bucket=registry.artifacts.bucket.id,
+                    key=f"{prefix}/{name}",
+                    content_base64=base64.b64encode(body).decode(),
+                    content_type="text/x-python" if name.endswith(".py") else "application/octet-stream",
+                    server_side_encryption="aws:kms",
+                    kms_key_id=key.key.arn,
+                )
+                for name, body in sorted(code.items())
+            ]
+            self.pipelines[model] = SagemakerPipeline(
+                self,
+                f"drift-pipeline-{model}",
+                pipeline_name=names.drift_pipeline(model),
+                pipeline_display_name=names.drift_pipeline(model),
+                pipeline_description=f"Drift job of {model} in {env.name}: shard histograms, merge, report",
+                role_arn=identity.pipeline.arn,
+                pipeline_definition=json.dumps(
+                    drift_pipeline_definition(env, platform, model, prefix), sort_keys=True
+                ),
+                depends_on=uploads,
+            )
             SchedulerSchedule(
                 self,
                 f"drift-schedule-{model}",

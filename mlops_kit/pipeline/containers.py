@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,34 +42,43 @@ class S3Transfer:
 
     s3: Any
 
-    def download(self, uri: str, folder: Path, *, what: str) -> int:
-        """Objects under `uri` into `folder` (a key equal to the URI lands as its base name); count."""
+    def download(self, uri: str, folder: Path, *, what: str, shard: tuple[int, int] = (0, 1)) -> int:
+        """Objects under `uri` into `folder` (a key equal to the URI lands as its base name); count.
+
+        `shard` (index, count) keeps every count-th object of the sorted keys from index, as
+        ShardedByS3Key gives each instance its share; a shard may get none."""
         bucket, key = split_s3_uri(uri)
         folder.mkdir(parents=True, exist_ok=True)
+        index, shards = shard
         try:
             self.s3.head_object(Bucket=bucket, Key=key)
             exact = bool(key)
         except Exception:
             exact = False
         if exact:
-            self.s3.download_file(bucket, key, str(folder / Path(key).name))
-            return 1
+            if index == 0:
+                self.s3.download_file(bucket, key, str(folder / Path(key).name))
+            return 1 if index == 0 else 0
         prefix = key.rstrip("/") + "/" if key else ""
         count = 0
         try:
-            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                for item in page.get("Contents", []):
-                    relative = item["Key"][len(prefix) :]
-                    if not relative or relative.endswith("/"):
-                        continue
-                    target = folder / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    self.s3.download_file(bucket, item["Key"], str(target))
-                    count += 1
+            keys = sorted(
+                item["Key"]
+                for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for item in page.get("Contents", [])
+                if item["Key"][len(prefix) :] and not item["Key"].endswith("/")
+            )
+            if not keys:
+                raise JobFailed(f"ClientError: no S3 objects found under {uri} ({what})")
+            for object_key in keys[index::shards]:
+                target = folder / object_key[len(prefix) :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.s3.download_file(bucket, object_key, str(target))
+                count += 1
+        except JobFailed:
+            raise
         except Exception as exc:
             raise JobFailed(f"ClientError: cannot read {what} from {uri}: {exc}") from None
-        if count == 0:
-            raise JobFailed(f"ClientError: no S3 objects found under {uri} ({what})")
         return count
 
     def upload_folder(self, folder: Path, uri: str) -> int:
@@ -135,14 +145,57 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def run_processing_job(arguments: dict[str, Any], *, root: Path, log: Path, transfer: S3Transfer) -> None:
-    """Execute a resolved CreateProcessingJob request; raise JobFailed with SageMaker's kind of reason."""
+def run_processing_job(
+    arguments: dict[str, Any],
+    *,
+    root: Path,
+    log: Path,
+    transfer: S3Transfer,
+    environment: Mapping[str, str] | None = None,
+) -> None:
+    """Execute a resolved CreateProcessingJob request; raise JobFailed with SageMaker's kind of reason.
+
+    An InstanceCount above one runs the job once per instance (`algo-1`, ... in
+    /opt/ml/config/resourceconfig.json), one after another, each with its share of ShardedByS3Key
+    inputs; every instance's outputs go to the same S3 URIs, as in SageMaker. `environment` is
+    what the container would get from its role (credentials, endpoint)."""
+    count = int(arguments.get("ProcessingResources", {}).get("ClusterConfig", {}).get("InstanceCount", 1))
+    hosts = [f"algo-{index + 1}" for index in range(count)]
+    for index, host in enumerate(hosts):
+        host_root = root if count == 1 else root / host
+        host_log = log if count == 1 else log.with_name(f"{log.stem}-{host}{log.suffix}")
+        config = local_path(host_root, "/opt/ml/config/resourceconfig.json")
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps({"current_host": host, "hosts": hosts}))
+        _run_processing_instance(
+            arguments,
+            root=host_root,
+            log=host_log,
+            transfer=transfer,
+            shard=(index, count),
+            environment=environment,
+        )
+
+
+def _run_processing_instance(
+    arguments: dict[str, Any],
+    *,
+    root: Path,
+    log: Path,
+    transfer: S3Transfer,
+    shard: tuple[int, int],
+    environment: Mapping[str, str] | None,
+) -> None:
     for item in arguments.get("ProcessingInputs", []):
         s3_input = item.get("S3Input")
         if not s3_input:
             raise JobFailed(f"input '{item.get('InputName')}': only S3 inputs are supported locally")
+        sharded = s3_input.get("S3DataDistributionType") == "ShardedByS3Key"
         transfer.download(
-            s3_input["S3Uri"], local_path(root, s3_input["LocalPath"]), what=f"input '{item['InputName']}'"
+            s3_input["S3Uri"],
+            local_path(root, s3_input["LocalPath"]),
+            what=f"input '{item['InputName']}'",
+            shard=shard if sharded else (0, 1),
         )
     outputs = arguments.get("ProcessingOutputConfig", {}).get("Outputs", [])
     for item in outputs:
@@ -154,7 +207,11 @@ def run_processing_job(arguments: dict[str, Any], *, root: Path, log: Path, tran
     if Path(entrypoint[0]).name.startswith("python"):
         entrypoint[0] = sys.executable
     command = entrypoint + [_rewrite(str(v), root) for v in app.get("ContainerArguments", [])]
-    env = {**_base_env(), **{k: str(v) for k, v in (arguments.get("Environment") or {}).items()}}
+    env = {
+        **_base_env(),
+        **dict(environment or {}),
+        **{k: str(v) for k, v in (arguments.get("Environment") or {}).items()},
+    }
     timeout = float(arguments.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
     code = _run(command, cwd=root, env=env, log=log, timeout=timeout)
     if code != 0:

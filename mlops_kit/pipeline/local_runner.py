@@ -50,6 +50,8 @@ class ExecutionContext:
     sagemaker: Any
     logs_dir: Path
     work_dir: Path | None = None
+    # What a job's container gets from its role in SageMaker (AWS credentials, endpoint, region).
+    job_environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def execution_id(self) -> str:
@@ -199,7 +201,9 @@ def _run_step(
     if step_type == "Processing":
         arguments = resolver.resolve(step["Arguments"])
         job = _job_name(context, name)
-        run_processing_job(arguments, root=work / name, log=log, transfer=transfer)
+        run_processing_job(
+            arguments, root=work / name, log=log, transfer=transfer, environment=context.job_environment
+        )
         job_arn = f"{arn}:processing-job/{job.lower()}"
         properties.records[name] = {
             **arguments,

@@ -198,6 +198,35 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
     assert not resources(stack, "aws_lambda_function")
 
 
+def test_drift_pipeline_is_declared_with_sharded_capture_and_its_code(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
+    env, stack = env_stack
+    names = ResourceNames(env)
+    for model in env.models:
+        pipeline = one(stack, "aws_sagemaker_pipeline", pipeline_name=names.drift_pipeline(model))
+        assert "aws_iam_role.identity_pipeline" in pipeline["role_arn"]
+        definition = json.loads(pipeline["pipeline_definition"])
+        assert {p["Name"] for p in definition["Parameters"]} == {
+            "WindowHours",
+            "BaselineUri",
+            "CapturePrefix",
+        }
+        shards, merge = definition["Steps"]
+        assert (
+            shards["Arguments"]["ProcessingResources"]["ClusterConfig"]["InstanceCount"]
+            == env.drift.instance_count
+        )
+        capture = shards["Arguments"]["ProcessingInputs"][0]["S3Input"]
+        assert capture["S3DataDistributionType"] == "ShardedByS3Key"
+        assert merge["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+            names.drift_report_prefix(model)
+        )
+        code = merge["Arguments"]["ProcessingInputs"][-1]["S3Input"]["S3Uri"]
+        uploaded = {f"s3://{names.artifact_bucket}/{o['key']}" for o in resources(stack, "aws_s3_object")}
+        assert code in uploaded
+
+
 def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environment, dict[str, Any]]) -> None:
     _, stack = env_stack
     for policy in resources(stack, "aws_iam_role_policy"):

@@ -104,6 +104,14 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
                 s3=session.client("s3", endpoint_url=endpoint),
                 sagemaker=session.client("sagemaker", endpoint_url=endpoint),
                 logs_dir=state_dir() / "pipelines" / pipeline.pipeline_name,
+                # Jobs reach the emulator as the role, like containers do in SageMaker.
+                job_environment={
+                    "AWS_ENDPOINT_URL": endpoint,
+                    "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+                    "AWS_SESSION_TOKEN": credentials["SessionToken"],
+                    "AWS_DEFAULT_REGION": region,
+                },
             )
             overrides = {p["Name"]: str(p["Value"]) for p in (execution.pipeline_parameters or [])}
             result = run_pipeline_execution(

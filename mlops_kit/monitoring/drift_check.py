@@ -192,7 +192,8 @@ def capture_keys_in_window(keys: Iterable[str], window: TimeWindow) -> list[str]
     for key in keys:
         match = _CAPTURE_HOUR.search(key)
         if match:
-            hour = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
+            year, month, day, hour_of_day = (int(part) for part in match.groups())
+            hour = datetime(year, month, day, hour_of_day, tzinfo=UTC)
             if (window.end and hour >= window.end) or (
                 window.start and hour + timedelta(hours=1) <= window.start
             ):

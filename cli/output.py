@@ -18,12 +18,22 @@ class _LazyConsole:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def get(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=self._stderr)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+    # Special methods bypass __getattr__; rich's Live uses the console as a context manager.
+    def __enter__(self) -> Console:
+        return self.get().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.get().__exit__(*exc)  # type: ignore[arg-type]
 
 
 console: Any = _LazyConsole(stderr=False)

@@ -88,7 +88,7 @@ def run(
         print_json(final.as_dict())
     else:
         console.print(f"started {started.execution_arn}", highlight=False)
-        with Live(console=console, refresh_per_second=4, transient=False) as live:
+        with Live(console=console.get(), refresh_per_second=4, transient=False) as live:
             final = wait_for_execution(
                 environment, started.execution_arn, lambda s: live.update(_steps_table(s))
             )

@@ -1,13 +1,27 @@
-"""`kit demo`: the whole lifecycle locally, on the emulator."""
+"""`kit demo`: the whole lifecycle locally, on the emulator, as a tour of the `kit` commands.
+
+Each stage runs the same commands a user would type (in this process), prints their output, and
+stops the demo loudly when one fails.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import typer
 
 from cli.output import console, table
+
+MODEL = "tumor-classifier"
+PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
+TRAFFIC_ROWS = 240  # above the drift check's minimum sample size
 
 PORT_OPTION = typer.Option(
     int(os.environ.get("KIT_EMULATOR_PORT", "4580")),
@@ -16,22 +30,94 @@ PORT_OPTION = typer.Option(
 )
 
 
+class DemoFailed(Exception):
+    pass
+
+
+def _kit(args: Sequence[str], *, expect: Sequence[int] = (0,), capture: bool = False) -> tuple[int, str]:
+    """Run one `kit` command in this process, as a user would type it."""
+    from cli.main import main
+
+    console.print(f"[bold]$ kit {' '.join(args)}[/]", highlight=False)
+    if capture:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            code = main(list(args))
+        out = buffer.getvalue()
+    else:
+        code, out = main(list(args)), ""
+    if code not in expect:
+        raise DemoFailed(f"`kit {' '.join(args)}` exited {code} (expected {', '.join(map(str, expect))})")
+    return code, out
+
+
+@contextlib.contextmanager
+def _identity(role_arn: str, session_name: str) -> Iterator[str]:
+    """Act as another identity (an assumed role) inside the block."""
+    import boto3
+
+    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
+        "Credentials"
+    ]
+    keys = {
+        "AWS_ACCESS_KEY_ID": "AccessKeyId",
+        "AWS_SECRET_ACCESS_KEY": "SecretAccessKey",
+        "AWS_SESSION_TOKEN": "SessionToken",
+    }
+    previous = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: credentials[v] for k, v in keys.items()})
+    try:
+        yield boto3.client("sts").get_caller_identity()["Arn"]
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _traffic(folder: Path) -> tuple[Path, Path]:
+    """Requests from the bundled data set: as seen in training, and with every feature scaled up 60%."""
+    import pandas as pd
+
+    from mlops_kit.pipeline.dataset import bundled_dataset_csv
+
+    frame = pd.read_csv(io.BytesIO(bundled_dataset_csv())).drop(columns=["target"])
+    sample = frame.sample(n=TRAFFIC_ROWS, random_state=7)
+    folder.mkdir(parents=True, exist_ok=True)
+    normal, shifted = folder / "normal.csv", folder / "shifted.csv"
+    sample.to_csv(normal, header=False, index=False)
+    (sample * 1.6).to_csv(shifted, header=False, index=False)
+    return normal, shifted
+
+
+def _stage(number: int, title: str, timings: list[tuple[str, float]], started: float) -> float:
+    now = time.perf_counter()
+    if timings or number > 1:
+        timings[-1] = (timings[-1][0], now - started)
+    timings.append((f"{number}. {title}", 0.0))
+    console.rule(f"{number}. {title}")
+    return now
+
+
 def demo(port: int = PORT_OPTION) -> None:
-    """Start a fresh emulator and deploy dev, staging and prod into it with `cdktf deploy`."""
+    """Start a fresh emulator, deploy dev/staging/prod, train, promote, serve, and catch drift."""
     from mlops_kit.config import ResourceNames, load_all_environments
     from mlops_kit.emulator import local_aws_environment, start_emulator
     from mlops_kit.emulator.server import reset_emulator, state_dir
+    from mlops_kit.errors import OperationFailed
     from mlops_kit.stack_deploy import deploy_stacks
 
     envs = load_all_environments()
-    started = time.perf_counter()
-    console.rule("1. emulator and platform")
+    timings: list[tuple[str, float]] = []
+    t = _stage(1, "emulator and platform (cdktf deploy)", timings, time.perf_counter())
     status = start_emulator(port)
     # A second run starts from a clean slate: forget emulated resources and their local state.
     reset_emulator(port)
-    tf_state = state_dir() / "terraform-state"
-    for old in tf_state.glob("*.tfstate*"):
+    for old in (state_dir() / "terraform-state").glob("*.tfstate*"):
         old.unlink()
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(local_aws_environment(port))
     console.print(f"emulator healthy on {status.endpoint_url}", highlight=False)
     result = deploy_stacks(
         list(envs),
@@ -39,28 +125,84 @@ def demo(port: int = PORT_OPTION) -> None:
         state_dir=state_dir(),
         progress=lambda message: console.print(f"  {message}", highlight=False),
     )
-    rows = []
-    for name, env in envs.items():
-        names = ResourceNames(env)
-        rows.append(
-            [
-                name,
-                env.account_id,
-                names.artifact_bucket,
-                names.eks_cluster,
-                ", ".join(names.endpoint(m) for m in env.models),
-            ]
-        )
-    console.print(
-        table(
-            "Deployed into the emulator",
-            ["env", "account", "artifact bucket", "EKS cluster", "endpoints"],
-            rows,
-        )
-    )
     console.print(f"deploy log: {result.log_file}", highlight=False)
+    try:
+        t = _stage(2, "train in dev (kit pipeline run)", timings, t)
+        _kit(["pipeline", "run", "--env", "dev"])
+        _kit(["models", "list", "--env", "dev"])
+
+        t = _stage(3, "promote to staging, approve, promote to prod", timings, t)
+        _kit(["promote", MODEL, "--to", "staging", "--yes"])
+        normal, shifted = _traffic(state_dir() / "demo")
+        _kit(["endpoint", "invoke", "--env", "staging", "--data", str(normal)], capture=True)
+        _kit(["drift", "run", "--env", "staging"])
+        _, listing = _kit(["models", "list", "--env", "staging", "--json"], capture=True)
+        version = _serving_version(json.loads(listing))
+        with _identity(PROD_APPROVER_ROLE, "demo-approver") as approver:
+            console.print(f"acting as the approver {approver}", highlight=False)
+            _kit(["approve", MODEL, str(version), "--env", "prod", "--comment", "baked in staging (demo)"])
+        _kit(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
+        _kit(["models", "list", "--env", "prod"])
+
+        t = _stage(4, "serve in prod (InvokeEndpoint runs the model's own inference code)", timings, t)
+        _kit(["endpoint", "status", "--env", "prod"])
+        _, answers = _kit(
+            ["endpoint", "invoke", "--env", "prod", "--data", str(normal), "--json"], capture=True
+        )
+        predictions = json.loads(answers)
+        console.print(
+            f"{len(predictions)} predictions served and captured; first: "
+            f"{json.dumps(predictions[0]['response'])}",
+            highlight=False,
+        )
+
+        t = _stage(5, "drift: normal traffic, then shifted traffic", timings, t)
+        _kit(["drift", "run", "--env", "prod"])
+        _kit(["endpoint", "invoke", "--env", "prod", "--data", str(shifted)], capture=True)
+        _kit(["drift", "run", "--env", "prod", "--since", "1h"], expect=(3,))
+        _show_alarm(envs["prod"])
+
+        t = _stage(6, "what exists now", timings, t)
+        rows = []
+        for name, env in envs.items():
+            names = ResourceNames(env)
+            rows.append([name, env.account_id, names.artifact_bucket, names.endpoint(MODEL)])
+        console.print(
+            table("Environments in the emulator", ["env", "account", "artifact bucket", "endpoint"], rows)
+        )
+        _stage(7, "done", timings, t)
+    except DemoFailed as exc:
+        raise OperationFailed(f"demo stopped: {exc}") from None
+    timings.pop()
+    console.print(table("Time per stage", ["stage", "seconds"], [[n, f"{s:.0f}"] for n, s in timings]))
     console.print(
-        f"done in {time.perf_counter() - started:.0f} s. Explore with: kit env show dev; "
-        f'eval "$(kit local env --port {port})"',
+        f'Explore: eval "$(kit local env --port {port})"; kit models list --env prod; kit audit --env prod; '
+        "kit pipeline list --env dev; kit endpoint invoke --env prod --data FILE",
         highlight=False,
     )
+
+
+def _serving_version(listing: Any) -> int:
+    rows = listing if isinstance(listing, list) else listing.get("versions", [])
+    for row in rows:
+        if row.get("serving"):
+            return int(row["version"])
+    raise DemoFailed("staging serves no promoted version")
+
+
+def _show_alarm(env: Any) -> None:
+    from mlops_kit.aws import clients_for
+    from mlops_kit.config import ResourceNames
+
+    alarm = f"{ResourceNames(env).endpoint(MODEL)}-drift"
+    deadline = time.monotonic() + 10
+    state = "?"
+    while time.monotonic() < deadline:
+        found = clients_for(env).client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        state = found[0]["StateValue"] if found else "missing"
+        if state == "ALARM":
+            break
+        time.sleep(0.5)
+    console.print(f"drift alarm {alarm}: {state}", highlight=False)
+    if state != "ALARM":
+        raise DemoFailed(f"the drift alarm {alarm} did not fire (state {state})")

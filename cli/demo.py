@@ -159,8 +159,16 @@ def demo(port: int = PORT_OPTION) -> None:
         t = _stage(5, "drift: normal traffic, then shifted traffic", timings, t)
         _kit(["drift", "run", "--env", "prod"])
         _kit(["endpoint", "invoke", "--env", "prod", "--data", str(shifted)], capture=True)
+        dev_versions = _version_count()
         _kit(["drift", "run", "--env", "prod", "--since", "1h"], expect=(3,))
         _show_alarm(envs["prod"])
+        console.print(
+            "the alarm's event goes to dev's event bus; its rule starts the training pipeline ...",
+            highlight=False,
+        )
+        _wait_for_retraining(dev_versions)
+        _kit(["pipeline", "list", "--env", "dev"])
+        _kit(["models", "list", "--env", "dev"])
 
         t = _stage(6, "what exists now", timings, t)
         rows = []
@@ -190,11 +198,32 @@ def _serving_version(listing: Any) -> int:
     raise DemoFailed("staging serves no promoted version")
 
 
+def _version_count() -> int:
+    _, listing = _kit(["models", "list", "--env", "dev", "--json"], capture=True)
+    return len(json.loads(listing))
+
+
+def _wait_for_retraining(before: int, timeout: float = 300) -> None:
+    """Until the retraining run started by the drift alarm has registered a new version in dev."""
+    from cli.main import main
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            main(["models", "list", "--env", "dev", "--json"])
+        if len(json.loads(buffer.getvalue())) > before:
+            console.print("retraining registered a new version in dev", highlight=False)
+            return
+        time.sleep(2)
+    raise DemoFailed(f"no new dev version within {timeout:.0f} s of the drift alarm")
+
+
 def _show_alarm(env: Any) -> None:
     from mlops_kit.aws import clients_for
     from mlops_kit.config import ResourceNames
 
-    alarm = f"{ResourceNames(env).endpoint(MODEL)}-drift"
+    alarm = ResourceNames(env).drift_alarm(MODEL)
     deadline = time.monotonic() + 10
     state = "?"
     while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from constructs import Construct
 from mlops_kit.config import Environment, ResourceNames
 from stacks.encryption import EnvironmentKey
 from stacks.identity import Identity
-from stacks.monitoring import DriftMonitoring
+from stacks.monitoring import DriftMonitoring, RetrainEventBus
 from stacks.network import Network
 from stacks.promotion_state import PromotionState
 from stacks.registry import Registry
@@ -54,6 +54,8 @@ class EnvironmentStack(TerraformStack):
         DriftMonitoring(
             self, "monitoring", env=env, key=key, identity=identity, network=network, registry=registry
         )
+        if env.drift.accept_retrain_from:
+            RetrainEventBus(self, "retrain-event-bus", env=env)
 
         TerraformOutput(self, "artifact_bucket", value=registry.artifacts.bucket.bucket)
         TerraformOutput(self, "kms_key_arn", value=key.key.arn)

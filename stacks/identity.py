@@ -90,7 +90,7 @@ class Identity(Construct):
         drift_pipelines = [self.arns.of("pipeline", self.names.drift_pipeline(m)) for m in env.models]
         training_pipelines = [self.arns.of("pipeline", self.names.training_pipeline(m)) for m in env.models]
         self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", drift_pipelines)
-        self.retrain = self._starter("retrain", "events.amazonaws.com", training_pipelines)
+        self.retrain = self._retrain_role(training_pipelines)
         self.promotion = self._promotion(key, registry, promotion_state)
 
     def _role(self, purpose: str, trust: str, description: str) -> IamRole:
@@ -231,6 +231,24 @@ class Identity(Construct):
             role,
             "start-pipelines",
             [statement("StartPipelines", ["sagemaker:StartPipelineExecution"], pipelines)],
+        )
+        return role
+
+    def _retrain_role(self, training_pipelines: list[str]) -> IamRole:
+        """EventBridge's role: start this account's training pipeline, or forward the drift alarm to
+        the training account's event bus (`drift.retrain_account_id`)."""
+        env = self.env
+        forward_to = env.drift.retrain_account_id
+        if not forward_to or forward_to == env.account_id:
+            return self._starter("retrain", "events.amazonaws.com", training_pipelines)
+        role = self._role(
+            "retrain",
+            service_trust("events.amazonaws.com", source_account=env.account_id),
+            "Forwards drift alarms to the training account's event bus",
+        )
+        bus = f"arn:aws:events:{env.region}:{forward_to}:event-bus/default"
+        self._inline(
+            role, "forward-drift-alarms", [statement("ForwardDriftAlarms", ["events:PutEvents"], [bus])]
         )
         return role
 

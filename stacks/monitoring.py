@@ -9,11 +9,9 @@ import base64
 import json
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.cloudwatch_event_bus_policy import CloudwatchEventBusPolicy
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
-    CloudwatchEventTarget,
-    CloudwatchEventTargetSagemakerPipelineTargetPipelineParameterListStruct,
-)
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.sagemaker_pipeline import SagemakerPipeline
@@ -35,7 +33,7 @@ DATASET_DRIFT_METRIC = "DatasetDrift"
 
 
 def drift_alarm_name(env: Environment, model: str) -> str:
-    return f"{ResourceNames(env).endpoint(model)}-drift"
+    return ResourceNames(env).drift_alarm(model)
 
 
 @dataclass(frozen=True)
@@ -143,31 +141,95 @@ class DriftMonitoring(Construct):
             self.alarms[model] = alarm
             if not env.drift.retrain_on_drift:
                 continue
+            self._retrain_trigger(env, model, alarm, identity)
+
+    def _retrain_trigger(
+        self, env: Environment, model: str, alarm: CloudwatchMetricAlarm, identity: Identity
+    ) -> None:
+        """Drift alarm -> retraining, without a Lambda.
+
+        The training environment (no `drift.retrain_account_id`) runs a rule that starts its training
+        pipeline on the ALARM state of this model's drift alarm in any accepted account. The other
+        environments forward their alarm's events to the training environment's default event bus.
+        """
+        names = ResourceNames(env)
+        alarm_state = {
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+        }
+        forward_to = env.drift.retrain_account_id
+        if forward_to and forward_to != env.account_id:
             rule = CloudwatchEventRule(
                 self,
                 f"retrain-rule-{model}",
                 name=f"{names.endpoint(model)}-retrain",
-                description=f"Starts the training pipeline of {model} when its drift alarm fires",
+                description=f"Sends the drift alarm of {model} to the training account {forward_to}",
                 event_pattern=json.dumps(
-                    {
-                        "source": ["aws.cloudwatch"],
-                        "detail-type": ["CloudWatch Alarm State Change"],
-                        "resources": [alarm.arn],
-                        "detail": {"state": {"value": ["ALARM"]}},
-                    }
+                    {**alarm_state, "resources": [alarm.arn], "detail": {"state": {"value": ["ALARM"]}}}
                 ),
             )
             CloudwatchEventTarget(
                 self,
                 f"retrain-target-{model}",
                 rule=rule.name,
-                arn=arns.of("pipeline", names.training_pipeline(model)),
+                arn=retrain_event_bus_arn(env),
                 role_arn=identity.retrain.arn,
-                sagemaker_pipeline_target={
-                    "pipeline_parameter_list": [
-                        CloudwatchEventTargetSagemakerPipelineTargetPipelineParameterListStruct(
-                            name="TriggeredBy", value="drift-alarm"
-                        )
-                    ]
-                },
             )
+            return
+        rule = CloudwatchEventRule(
+            self,
+            f"retrain-rule-{model}",
+            name=f"{names.endpoint(model)}-retrain",
+            description=f"Starts the training pipeline of {model} when a drift alarm of it fires",
+            event_pattern=json.dumps(
+                {
+                    **alarm_state,
+                    "account": [env.account_id, *env.drift.accept_retrain_from],
+                    "detail": {
+                        "state": {"value": ["ALARM"]},
+                        "alarmName": [{"prefix": names.drift_alarm_prefix(model)}],
+                    },
+                }
+            ),
+        )
+        CloudwatchEventTarget(
+            self,
+            f"retrain-target-{model}",
+            rule=rule.name,
+            arn=SageMakerArns(env).of("pipeline", names.training_pipeline(model)),
+            role_arn=identity.retrain.arn,
+            sagemaker_pipeline_target={"pipeline_parameter_list": []},
+        )
+
+
+def retrain_event_bus_arn(env: Environment) -> str:
+    """The default event bus of the account where this environment's drift alarms start retraining."""
+    return f"arn:aws:events:{env.region}:{env.drift.retrain_account_id or env.account_id}:event-bus/default"
+
+
+class RetrainEventBus(Construct):
+    """Lets the accounts named in `drift.accept_retrain_from` put their drift alarm events here."""
+
+    def __init__(self, scope: Construct, id_: str, *, env: Environment) -> None:
+        super().__init__(scope, id_)
+        accounts = env.drift.accept_retrain_from
+        CloudwatchEventBusPolicy(
+            self,
+            "policy",
+            event_bus_name="default",
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DriftAlarmsOfOtherEnvironments",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+                            "Action": "events:PutEvents",
+                            "Resource": f"arn:aws:events:{env.region}:{env.account_id}:event-bus/default",
+                            "Condition": {"StringEquals": {"events:source": "aws.cloudwatch"}},
+                        }
+                    ],
+                }
+            ),
+        )

@@ -312,6 +312,11 @@ class DriftSettings(Strict):
     instance_type: SageMakerInstanceType = "ml.m5.large"
     instance_count: int = Field(default=1, ge=1, le=100)
     retrain_on_drift: bool = True
+    # Where a drift alarm starts retraining: unset = this account's training pipeline (the training
+    # environment, normally dev); else the account whose default event bus receives the alarm event.
+    retrain_account_id: AccountId | None = None
+    # Accounts whose drift alarms may start retraining here (their events reach this default bus).
+    accept_retrain_from: list[AccountId] = Field(default_factory=list)
 
 
 class Identity(Strict):

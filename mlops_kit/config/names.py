@@ -116,6 +116,14 @@ class ResourceNames:
     def drift_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
 
+    def drift_alarm(self, model: str) -> str:
+        # `.` cannot occur in model or environment names, so a rule can match every environment's
+        # drift alarm of one model by the prefix `<prefix>-drift.<model>.`.
+        return f"{self.drift_alarm_prefix(model)}{self.env.name}"
+
+    def drift_alarm_prefix(self, model: str) -> str:
+        return f"{self.env.name_prefix}-drift.{model}."
+
     def drift_schedule(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
 

@@ -191,11 +191,31 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
     schedule = one(stack, "aws_scheduler_schedule")
     assert schedule["schedule_expression"] == env.drift.schedule
     assert schedule["target"]["arn"].endswith(f":pipeline/{names.drift_pipeline(model)}")
-    rule = one(stack, "aws_cloudwatch_event_rule")
-    assert json.loads(rule["event_pattern"])["detail"] == {"state": {"value": ["ALARM"]}}
+    alarm = one(stack, "aws_cloudwatch_metric_alarm", metric_name="DatasetDrift")
+    assert alarm["alarm_name"] == names.drift_alarm(model)
+    pattern = json.loads(one(stack, "aws_cloudwatch_event_rule")["event_pattern"])
+    assert pattern["detail"]["state"] == {"value": ["ALARM"]}
     target = one(stack, "aws_cloudwatch_event_target")
-    assert target["arn"].endswith(f":pipeline/{names.training_pipeline(model)}")
+    if env.drift.retrain_account_id:
+        # Drift here retrains in the training account: the alarm event goes to its event bus.
+        assert (
+            target["arn"] == f"arn:aws:events:{env.region}:{env.drift.retrain_account_id}:event-bus/default"
+        )
+    else:
+        assert target["arn"].endswith(f":pipeline/{names.training_pipeline(model)}")
+        assert pattern["detail"]["alarmName"] == [{"prefix": names.drift_alarm_prefix(model)}]
+        assert pattern["account"] == [env.account_id, *env.drift.accept_retrain_from]
     assert not resources(stack, "aws_lambda_function")
+
+
+def test_the_training_account_accepts_drift_alarms_of_the_others(
+    environments: dict[str, Environment], synthesized: Any
+) -> None:
+    dev, staging, prod = (environments[n] for n in ("dev", "staging", "prod"))
+    assert staging.drift.retrain_account_id == prod.drift.retrain_account_id == dev.account_id
+    policy = json.loads(one(synthesized.stack("dev"), "aws_cloudwatch_event_bus_policy")["policy"])
+    principals = policy["Statement"][0]["Principal"]["AWS"]
+    assert principals == [f"arn:aws:iam::{a}:root" for a in (staging.account_id, prod.account_id)]
 
 
 def test_drift_pipeline_is_declared_with_sharded_capture_and_its_code(

@@ -9,7 +9,8 @@ emulator closes it here:
   datapoints just put (its statistic over them, compared with its threshold), moving to ALARM or OK.
 - Any alarm state change (also `SetAlarmState`) emits the event to the account's default bus; each
   rule whose pattern matches starts its SageMaker pipeline targets, assuming the target's role as
-  EventBridge does, with the target's pipeline parameters.
+  EventBridge does, with the target's pipeline parameters, and passes the event on to event-bus
+  targets in other accounts (bus policies are not evaluated).
 """
 
 from __future__ import annotations
@@ -116,21 +117,26 @@ def _start_pipeline(target: dict[str, Any], region: str) -> None:
     )
 
 
-def deliver_event(event: dict[str, Any]) -> list[str]:
-    """Start the pipeline targets of every rule on the default bus that matches `event`."""
+def deliver_event(event: dict[str, Any], *, account: str | None = None, hops: int = 0) -> list[str]:
+    """Deliver `event` to the default bus of `account` (the event's own by default): start the
+    SageMaker pipeline targets of every matching rule, and pass it on to event-bus targets (another
+    account's bus, as EventBridge does across accounts). Returns the pipeline ARNs started."""
     from moto.events.models import events_backends
 
-    backend = events_backends[event["account"]][event["region"]]
+    backend = events_backends[account or event["account"]][event["region"]]
     bus = backend.event_buses.get("default")
     started: list[str] = []
     for rule in list(bus.rules.values()) if bus else []:
         if rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):  # type: ignore[arg-type]
             continue
         for target in rule.targets:
-            if ":sagemaker:" in target["Arn"] and ":pipeline/" in target["Arn"]:
-                started.append(target["Arn"])
+            arn = target["Arn"]
+            if ":sagemaker:" in arn and ":pipeline/" in arn:
+                started.append(arn)
                 # Outside the request thread: the start call comes back into this same server.
                 threading.Thread(target=_start_safely, args=(target, event["region"]), daemon=True).start()
+            elif ":event-bus/" in arn and hops < 3:
+                started += deliver_event(event, account=arn.split(":")[4], hops=hops + 1)
     return started
 
 

@@ -84,7 +84,8 @@ class EnvironmentStack(TerraformStack):
         if emulator:
             # The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours; only the
             # look-ups an emulator cannot answer are switched off, and retries kept short so an
-            # unimplemented call fails fast instead of retrying for minutes.
+            # unimplemented call fails in seconds instead of retrying for minutes (3, not 1: a loaded
+            # machine occasionally drops a loopback connection).
             AwsProvider(
                 self,
                 "aws",
@@ -92,7 +93,7 @@ class EnvironmentStack(TerraformStack):
                 skip_metadata_api_check="true",
                 skip_requesting_account_id=False,
                 s3_use_path_style=True,
-                max_retries=1,
+                max_retries=3,
                 **common,  # type: ignore[arg-type]
             )
         else:

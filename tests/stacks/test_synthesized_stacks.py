@@ -291,7 +291,7 @@ def test_emulator_stacks_use_local_state_and_emulator_settings_only(synthesized:
     assert "local" in stack["terraform"]["backend"]
     provider = stack["provider"]["aws"][0]
     assert provider["skip_credentials_validation"] is True
-    assert provider["max_retries"] == 1
+    assert provider["max_retries"] == 3
     assert "endpoints" not in provider  # the endpoint comes from AWS_ENDPOINT_URL alone
     cloud = synthesized.stack(name)
     assert cloud["resource"] == stack["resource"]

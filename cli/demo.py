@@ -182,6 +182,7 @@ def demo(port: int = PORT_OPTION) -> None:
     except DemoFailed as exc:
         raise OperationFailed(f"demo stopped: {exc}") from None
     timings.pop()
+    (state_dir() / "demo" / "timings.json").write_text(json.dumps(dict(timings), indent=2))
     console.print(table("Time per stage", ["stage", "seconds"], [[n, f"{s:.0f}"] for n, s in timings]))
     console.print(
         f'Explore: eval "$(kit local env --port {port})"; kit models list --env prod; kit audit --env prod; '

@@ -54,8 +54,13 @@ def _root(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `kit` with `argv`; return the exit code (2 bad input, 1 failed operation, 3 drift found)."""
+    import logging
+
     from mlops_kit.errors import KitError
 
+    # Warnings and errors only: a root handler set up first also keeps libraries that call
+    # logging.basicConfig(level=INFO) on import (the SageMaker SDK) from flooding the terminal.
+    logging.basicConfig(level=logging.INFO if os.environ.get("KIT_DEBUG") else logging.WARNING)
     command = typer.main.get_command(app)
     try:
         result = command.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="kit",

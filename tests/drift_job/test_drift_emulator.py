@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,18 @@ def dev(platform: dict[str, dict[str, object]], environments: dict[str, Environm
 @pytest.fixture(scope="module")
 def clients(dev: Environment) -> AwsClients:
     return clients_for(dev)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reports_removed_afterwards(clients: AwsClients, dev: Environment) -> Iterator[None]:
+    """The drifted reports written here must not become dev's latest drift check for later tests
+    (promotion's drift gate reads it)."""
+    before = {model: report_keys(clients, dev, model) for model in dev.models}
+    yield
+    bucket = ResourceNames(dev).artifact_bucket
+    for model in dev.models:
+        for key in report_keys(clients, dev, model) - before[model]:
+            clients.client("s3").delete_object(Bucket=bucket, Key=key)
 
 
 def capture_line(values: list[float], at: datetime) -> str:

@@ -17,19 +17,17 @@ def run_kit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def drift_run(
+    capsys: pytest.CaptureFixture[str], baseline: str, current: str, *extra: str
+) -> tuple[int, str, str]:
+    """`kit drift run --baseline BASELINE --current CURRENT EXTRA...`."""
+    return run_kit(capsys, "drift", "run", "--baseline", baseline, "--current", current, *extra)
+
+
 def test_same_distribution_exits_0_and_json_is_one_object(
     drift_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(drift_files["baseline"]),
-        "--current",
-        str(drift_files["same"]),
-        "--json",
-    )
+    code, out, _ = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["same"]), "--json")
     assert code == 0
     document = json.loads(out)
     assert document["drifted"] is False
@@ -46,16 +44,7 @@ def test_same_distribution_exits_0_and_json_is_one_object(
 def test_shifted_features_exit_3_and_come_first(
     drift_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(drift_files["baseline"]),
-        "--current",
-        str(drift_files["shifted"]),
-        "--json",
-    )
+    code, out, err = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["shifted"]), "--json")
     assert code == 3
     document = json.loads(out)
     assert document["drifted"] is True
@@ -68,15 +57,7 @@ def test_shifted_features_exit_3_and_come_first(
 def test_terminal_table_lists_drifted_features_first(
     drift_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(drift_files["baseline"]),
-        "--current",
-        str(drift_files["shifted"]),
-    )
+    code, out, _ = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["shifted"]))
     assert code == 3
     assert "DRIFT" in out
     lines = out.splitlines()
@@ -89,15 +70,7 @@ def test_terminal_table_lists_drifted_features_first(
 def test_renamed_column_exits_2_naming_it(
     drift_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(drift_files["baseline"]),
-        "--current",
-        str(drift_files["renamed"]),
-    )
+    code, out, err = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["renamed"]))
     assert code == 2
     assert out == ""
     assert "mean radius" in err
@@ -107,15 +80,7 @@ def test_renamed_column_exits_2_naming_it(
 def test_missing_file_exits_2(
     drift_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(tmp_path / "nope.json"),
-        "--current",
-        str(drift_files["same"]),
-    )
+    code, _, err = drift_run(capsys, str(tmp_path / "nope.json"), str(drift_files["same"]))
     assert code == 2
     assert "nope.json" in err
 
@@ -130,16 +95,8 @@ def test_html_report_is_a_self_contained_page(
     drift_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "report.html"
-    code, _, _ = run_kit(
-        capsys,
-        "drift",
-        "run",
-        "--baseline",
-        str(drift_files["baseline"]),
-        "--current",
-        str(drift_files["shifted"]),
-        "--html",
-        str(page),
+    code, _, _ = drift_run(
+        capsys, str(drift_files["baseline"]), str(drift_files["shifted"]), "--html", str(page)
     )
     assert code == 3
     text = page.read_text()

@@ -75,7 +75,9 @@ def deploy_stacks(
     _run([*_cdktf(root), "synth", "--output", str(outdir)], cwd=root, env=env, log=log, what="cdktf synth")
     for name in environments:
         note(f"initialising {name} (terraform init)")
-        run_terraform(outdir / "stacks" / name, "init", "-input=false", env=env)
+        # -reconfigure: the local state folder may differ from the last deploy (KIT_STATE_DIR); state
+        # is never migrated between folders.
+        run_terraform(outdir / "stacks" / name, "init", "-input=false", "-reconfigure", env=env)
     outputs_file = state_dir / "stack-outputs.json"
     note(f"deploying {', '.join(environments)} (cdktf deploy)")
     _run(

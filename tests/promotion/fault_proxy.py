@@ -49,8 +49,10 @@ class FaultProxy:
         self.mode = ""
         self.fired = threading.Event()
         self._lock = threading.Lock()
-        self._server = self._serve(0)
-        self.port = self._server.server_address[1]
+        self._stopping: threading.Thread | None = None
+        server = self._serve(0)
+        self.port = server.server_address[1]
+        self._server: ThreadingHTTPServer | None = server
 
     @property
     def endpoint_url(self) -> str:
@@ -64,14 +66,21 @@ class FaultProxy:
     def resume(self) -> None:
         """The emulator is back: listen again on the same port, forward everything."""
         self.matcher = None
+        # A "stop" fault closes the port from a background thread; wait for it, or the close could
+        # land after this resume and leave the proxy dead for the rest of the test.
+        with self._lock:
+            stopping, self._stopping = self._stopping, None
+        if stopping is not None:
+            stopping.join()
         if self._server is None:
             self._server = self._serve(self.port)
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
     def _serve(self, port: int) -> ThreadingHTTPServer:
         proxy = self
@@ -96,7 +105,9 @@ class FaultProxy:
                         proxy.fired.set()
                 if fault == "stop":
                     self.close_connection = True
-                    threading.Thread(target=proxy.close, daemon=True).start()
+                    with proxy._lock:
+                        proxy._stopping = threading.Thread(target=proxy.close, daemon=True)
+                        proxy._stopping.start()
                     return
                 status, reply_headers, reply = proxy._forward(self.command, self.path, headers, body)
                 if fault == "error":

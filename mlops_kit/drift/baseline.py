@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,10 @@ _BLOCK = 1 << 17
 # Frames shorter than this are counted in one thread: starting threads would cost more.
 _PARALLEL_ROWS = 1 << 18
 _MAX_THREADS = 8
+# Categorical codes are counted by one comparison per category up to this many categories, above
+# it by np.bincount.
+_COMPARED_CATEGORIES = 32
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -100,7 +104,7 @@ class CategoricalFeature:
         return int(self.counts.sum())
 
 
-Feature = NumericFeature | CategoricalFeature
+Feature = Union[NumericFeature, CategoricalFeature]
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,7 +216,12 @@ def build_baseline(
 
 def is_numeric_series(series: pd.Series) -> bool:
     """Whether a column is binned by quantiles (ints and floats; bools are categories)."""
-    return bool(pd.api.types.is_numeric_dtype(series.dtype)) and not pd.api.types.is_bool_dtype(series.dtype)
+    return is_numeric_dtype(series.dtype)
+
+
+def is_numeric_dtype(dtype: Any) -> bool:
+    """Whether columns of this type are binned by quantiles (ints and floats, not bools)."""
+    return bool(pd.api.types.is_numeric_dtype(dtype)) and not pd.api.types.is_bool_dtype(dtype)
 
 
 def numeric_values(series: pd.Series) -> npt.NDArray[Any]:
@@ -231,20 +240,86 @@ def count_numeric(values: npt.NDArray[Any], edges: Floats) -> tuple[Counts, int]
 
     Exact and integer-valued, so counts of shards add up to the counts of the whole.
     """
-    # Counting values <= each edge (plus +inf, which every non-NaN value is below) gives the
-    # cumulative counts with one vectorised comparison per edge: several times faster than a
-    # per-value np.searchsorted, whose binary search does not vectorise.
-    limits = np.append(edges, np.inf)
+    # Counting values <= each edge gives the cumulative counts with one vectorised comparison per
+    # edge: several times faster than a per-value np.searchsorted, whose binary search does not
+    # vectorise. The values go through the CPU cache block by block, so memory is read once.
+    is_float = values.dtype.kind == "f"
+    narrow = is_float and values.dtype.itemsize >= 4 and decided_in_float32(edges)
+    limits = edges.astype(np.float32) if narrow else edges  # the same answers: float32_cut_points
     cumulative = np.zeros(len(limits), dtype=np.int64)
-    mask = np.empty(min(len(values), _BLOCK), dtype=bool)
+    present = 0
+    size = min(len(values), _BLOCK)
+    mask = np.empty(size, dtype=bool)
+    narrowed = np.empty(size if narrow and values.dtype != np.float32 else 0, dtype=np.float32)
     for start in range(0, len(values), _BLOCK):
         block = values[start : start + _BLOCK]
+        if len(narrowed):
+            # Values beyond float32's range become +-inf: on the same side of every edge.
+            with np.errstate(over="ignore"):
+                np.copyto(narrowed[: len(block)], block, casting="same_kind")
+            block = narrowed[: len(block)]
         block_mask = mask[: len(block)]
         for index, limit in enumerate(limits):
             np.less_equal(block, limit, out=block_mask)
             cumulative[index] += np.count_nonzero(block_mask)
-    counts = np.diff(cumulative, prepend=0)
-    return counts, int(len(values) - cumulative[-1])
+        # NaN is the only value not <= +inf. The maximum, which is NaN if any value is, finds
+        # them faster than that comparison; integers are never NaN.
+        if is_float and np.isnan(block.max(initial=-np.inf)):
+            present += int(np.count_nonzero(np.less_equal(block, np.inf, out=block_mask)))
+        else:
+            present += len(block)
+    counts = np.diff(cumulative, prepend=0, append=present)
+    return counts, len(values) - present
+
+
+def float32_cut_points(edges: Floats) -> Floats:
+    """Each edge moved up, by at most two float32 steps, to a point where float32 rounding decides.
+
+    The point lies halfway between neighbouring float32 numbers low < high, low's last bit even.
+    Rounding to the nearest float32 (ties to even) sends every float64 at or below the point to
+    low or less and every one above it to high or more, so `v <= point` is exactly
+    `float32(v) <= low`: count_numeric then compares float32, twice as many per instruction.
+    Edges beyond float32's range, or closer together than a few float32 steps, stay as they are.
+    """
+    if not len(edges) or not (np.abs(edges) < _FLOAT32_MAX).all():
+        return edges
+    below = edges.astype(np.float32)
+    below = np.where(below.astype(np.float64) > edges, np.nextafter(below, np.float32(-np.inf)), below)
+    # `below` is the largest float32 <= edge; of it and its next two, the first even one whose
+    # midpoint with its successor is at or above the edge (one of the two above always is).
+    candidates = [below]
+    for _ in range(2):
+        candidates.append(np.nextafter(candidates[-1], np.float32(np.inf)))
+    moved = np.full(len(edges), np.nan)
+    for low in reversed(candidates):
+        point = _float32_midpoint(low)
+        moved = np.where(((low.view(np.uint32) & 1) == 0) & (point >= edges), point, moved)
+    if not (np.diff(moved) > 0).all() or not decided_in_float32(moved):
+        return edges
+    return moved
+
+
+def decided_in_float32(edges: Floats) -> bool:
+    """Whether every edge is a float32_cut_points point, so float32 comparisons are exact."""
+    if not len(edges) or not (np.abs(edges) < _FLOAT32_MAX).all() or not _rounds_subnormals():
+        return False
+    low = edges.astype(np.float32)  # the point is a tie, which rounds to its even neighbour
+    return bool(((low.view(np.uint32) & 1) == 0).all() and (_float32_midpoint(low) == edges).all())
+
+
+def _float32_midpoint(low: npt.NDArray[np.float32]) -> Floats:
+    high = np.nextafter(low, np.float32(np.inf))
+    # Neighbouring float32 numbers add up exactly in float64, and halving is exact too.
+    midpoint: Floats = (low.astype(np.float64) + high.astype(np.float64)) / 2
+    return midpoint
+
+
+def _rounds_subnormals() -> bool:
+    """False if flush-to-zero or denormals-are-zero is on (some native libraries switch it on for
+    the whole process): that breaks the rounding argument near zero, so compare in float64."""
+    smallest = np.float32(np.finfo(np.float32).smallest_subnormal)
+    converted = np.array([float(smallest)]).astype(np.float32)
+    return bool(converted[0] == smallest and not np.less_equal(converted, np.float32(0.0))[0])
 
 
 def column_threads(rows: int, requested: int | None) -> int:
@@ -296,24 +371,33 @@ def count_categorical(series: pd.Series, categories: Sequence[str]) -> tuple[Cou
 def _distinct_counts(series: pd.Series) -> tuple[list[object], Counts, int]:
     """Each distinct non-missing value with its count, and the number of missing values."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
+        # The integer codes behind the categories, without the Series that .cat.codes builds.
+        codes = np.asarray(series.array.codes)
         values = list(series.cat.categories)
-        if codes.dtype.itemsize <= 2:
-            # Missing is code -1; viewed unsigned it becomes the last slot, so bincount counts
-            # categories and missing values together. It widens its input to 8-byte integers
-            # first, hence the blocks: a cache-sized copy instead of one eight times the column.
-            unsigned = codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16)
-            slots: Counts = np.zeros(256**codes.dtype.itemsize, dtype=np.int64)
-            for start in range(0, len(unsigned), _BLOCK):
-                slots += np.bincount(unsigned[start : start + _BLOCK], minlength=len(slots))
-            return values, slots[: len(values)], int(slots[-1])
-        present = codes[codes >= 0]
-        counts: Counts = np.bincount(present, minlength=len(values)).astype(np.int64)
-        return values, counts, int(len(codes) - len(present))
+        counts = count_codes(codes, len(values))
+        return values, counts, int(len(codes) - counts.sum())
     value_counts = series.value_counts(dropna=True, sort=False)
     missing = int(len(series) - value_counts.sum())
     distinct_counts: Counts = np.asarray(value_counts.to_numpy(), dtype=np.int64)
     return list(value_counts.index), distinct_counts, missing
+
+
+def count_codes(codes: npt.NDArray[Any], categories: int) -> Counts:
+    """How often each code 0 .. categories - 1 occurs (negative codes, i.e. missing, are left out)."""
+    if categories > _COMPARED_CATEGORIES:
+        present = codes[codes >= 0]
+        return np.bincount(present, minlength=categories).astype(np.int64)
+    # Few categories: one comparison per code over cache-sized blocks. np.bincount would first
+    # widen every 1- or 2-byte code to 8 bytes, which costs more than a dozen comparisons.
+    counts = np.zeros(categories, dtype=np.int64)
+    mask = np.empty(min(len(codes), _BLOCK), dtype=bool)
+    for start in range(0, len(codes), _BLOCK):
+        block = codes[start : start + _BLOCK]
+        block_mask = mask[: len(block)]
+        for code in range(categories):
+            np.equal(block, code, out=block_mask)
+            counts[code] += np.count_nonzero(block_mask)
+    return counts
 
 
 def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericFeature:
@@ -323,7 +407,7 @@ def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericF
     # Sorted, -inf comes first and +inf then NaN last: the finite values are a slice, not a copy.
     finite = ordered[np.searchsorted(ordered, -np.inf, "right") : np.searchsorted(ordered, np.inf, "left")]
     if len(finite):
-        edges = np.unique(_linear_quantiles(finite, np.arange(1, bins) / bins))
+        edges = float32_cut_points(np.unique(_linear_quantiles(finite, np.arange(1, bins) / bins)))
         mean, std = float(finite.mean()), float(finite.std())
     else:
         edges, mean, std = np.empty(0), 0.0, 0.0
@@ -366,7 +450,7 @@ def _bin_means(ordered: Floats, edges: Floats) -> Floats:
 def _categorical_feature(name: str, series: pd.Series, max_categories: int) -> CategoricalFeature:
     distinct, distinct_counts, missing = _distinct_counts(series)
     totals: dict[str, int] = {}
-    for value, count in zip(distinct, distinct_counts.tolist(), strict=True):
+    for value, count in zip(distinct, distinct_counts.tolist()):
         if count:
             label = category_label(value)
             totals[label] = totals.get(label, 0) + count

@@ -23,7 +23,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -117,9 +117,7 @@ def _request_rows(text: str, names: list[str], window: TimeWindow | None) -> lis
         endpoint_input = record["captureData"]["endpointInput"]
         data, encoding = endpoint_input["data"], str(endpoint_input.get("encoding", "")).upper()
         content_type = str(endpoint_input.get("observedContentType", "")).lower()
-        if window is not None and not window.contains(
-            datetime.fromisoformat(record["eventMetadata"]["inferenceTime"])
-        ):
+        if window is not None and not window.contains(iso_time(record["eventMetadata"]["inferenceTime"])):
             return []
         if encoding == "BASE64":
             data = base64.b64decode(data, validate=True).decode("utf-8")
@@ -133,6 +131,20 @@ def _request_rows(text: str, names: list[str], window: TimeWindow | None) -> lis
         # json.JSONDecodeError, UnicodeDecodeError and bad timestamps are all ValueErrors; a
         # field of the wrong JSON type fails as a KeyError, TypeError or AttributeError.
         raise _CorruptLine(str(error)) from error
+
+
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 time as SageMaker writes them ("Z" for UTC, a fraction of any length).
+
+    Done by hand because Python 3.9's fromisoformat, which the drift job's image runs, takes
+    neither "Z" nor a fraction of a second of other than 3 or 6 digits.
+    """
+    moment = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    head, dot, rest = moment.partition(".")
+    if dot:
+        fraction = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+        moment = f"{head}.{(fraction + '000000')[:6]}{rest[len(fraction) :]}"
+    return datetime.fromisoformat(moment)
 
 
 def _csv_records(text: str) -> Iterator[list[str | None]]:
@@ -189,4 +201,4 @@ def _lines(content: bytes) -> Iterator[bytes]:
 def _as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

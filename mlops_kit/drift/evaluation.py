@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
@@ -144,5 +142,5 @@ def _numeric_bin_labels(edges: np.ndarray) -> tuple[str, ...]:
     cuts = [f"{edge:.4g}" for edge in edges.tolist()]
     if not cuts:
         return ("all values",)
-    inner = [f"({low}, {high}]" for low, high in itertools.pairwise(cuts)]
+    inner = [f"({low}, {high}]" for low, high in zip(cuts, cuts[1:])]
     return (f"<= {cuts[0]}", *inner, f"> {cuts[-1]}")

@@ -22,7 +22,7 @@ from mlops_kit.drift.baseline import (
     column_threads,
     count_categorical,
     count_numeric,
-    is_numeric_series,
+    is_numeric_dtype,
     map_concurrently,
     numeric_values,
 )
@@ -175,7 +175,7 @@ def histogram_of_frame(
     # Columns are taken out of the frame here, in one thread, so the workers never touch it.
     columns = [(feature, frame[feature.name]) for feature in baseline.features]
     counted = map_concurrently(_feature_counts, columns, threads=column_threads(len(frame), threads))
-    features = {feature.name: counts for feature, counts in zip(baseline.features, counted, strict=True)}
+    features = {feature.name: counts for feature, counts in zip(baseline.features, counted)}
     return CurrentHistogram(
         baseline_fingerprint=baseline.fingerprint,
         features=features,
@@ -195,10 +195,11 @@ def _feature_counts(column: tuple[Feature, pd.Series]) -> FeatureCounts:
 
 def _drop_unparseable_rows(frame: pd.DataFrame, baseline: Baseline) -> tuple[pd.DataFrame, int]:
     """Parse text in numeric columns to numbers; drop the rows holding text that is no number."""
+    dtypes = frame.dtypes  # one lookup of every column's type, instead of a Series per column
     numeric_text = [
         feature.name
         for feature in baseline.features
-        if feature.kind == "numeric" and not is_numeric_series(frame[feature.name])
+        if feature.kind == "numeric" and not is_numeric_dtype(dtypes[feature.name])
     ]
     if not numeric_text:
         return frame, 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from mlops_kit.drift.report import DriftReport
@@ -28,7 +28,7 @@ METRICS_PER_CALL = 20
 
 def report_name(generated_at: datetime) -> str:
     """`2026-11-25T09-00-00Z.json`: the report's file name, which sorts by time."""
-    return f"{generated_at.astimezone(UTC):%Y-%m-%dT%H-%M-%SZ}.json"
+    return f"{generated_at.astimezone(timezone.utc):%Y-%m-%dT%H-%M-%SZ}.json"
 
 
 def report_document(
@@ -37,7 +37,7 @@ def report_document(
     """The stored report: the report's fields, `generated_at` (ISO 8601, UTC) and `context`
     (environment, model, baseline and current data sources, window...)."""
     document = report.to_dict()
-    document["generated_at"] = generated_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    document["generated_at"] = generated_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     document.update(context or {})
     return document
 

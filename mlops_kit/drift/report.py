@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 from typing import Any, Literal
 
 REPORT_FORMAT = "mlops-kit/drift-report"
 REPORT_FORMAT_VERSION = 1
 
 
-class Verdict(StrEnum):
-    """A feature's verdict."""
+class Verdict(str, Enum):
+    """A feature's verdict; str() and JSON give its value."""
 
     DRIFT = "drift"
     NO_DRIFT = "no_drift"
     INSUFFICIENT_DATA = "insufficient_data"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
 @dataclass(frozen=True)

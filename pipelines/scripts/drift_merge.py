@@ -11,12 +11,15 @@ Writes `<UTC time>.json` (the drift report, read by the promotion drift gate) to
 (namespace mlops-kit/drift). Drift is not a failure of the step: it exits 0 and the alarm acts.
 """
 
+# The scikit-learn 1.2-1 image runs this on Python 3.9, which has no datetime.UTC.
+# ruff: noqa: UP017
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         merge_histograms,
         render_html_report,
     )
+    from mlops_kit.drift.capture import iso_time
     from mlops_kit.drift.publication import (
         DRIFT_NAMESPACE,
         metric_batches,
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     shards = sorted(args.histogram_dir.rglob("*.json"))
     merged = merge_histograms(baseline, (CurrentHistogram.from_json(p.read_text()) for p in shards))
     report = evaluate_drift(baseline, merged, DriftThresholds(**json.loads(args.thresholds)))
-    end = datetime.fromisoformat(args.window_end.replace("Z", "+00:00")).astimezone(UTC)
+    end = iso_time(args.window_end).astimezone(timezone.utc)
     start = end - timedelta(hours=int(args.window_hours))
     document = report_document(
         report,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -32,11 +32,6 @@ def baseline_text(folder: Path) -> str:
     return documents[0].read_text()
 
 
-def window_start_end(end: str, hours: str) -> tuple[datetime, datetime]:
-    moment = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    return moment - timedelta(hours=int(hours)), moment
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--capture-dir", type=Path, required=True)
@@ -50,9 +45,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(args.lib_dir))
     from mlops_kit.drift import LocalDirectoryStore, TimeWindow, histogram_of_capture_keys, load_baseline
+    from mlops_kit.drift.capture import iso_time
 
     baseline = load_baseline(baseline_text(args.baseline_dir), source="baseline")
-    start, end = window_start_end(args.window_end, args.window_hours)
+    end = iso_time(args.window_end)
+    start = end - timedelta(hours=int(args.window_hours))
     store = LocalDirectoryStore(args.capture_dir)
     keys = store.list_keys("") if args.capture_dir.is_dir() else []
     histogram = histogram_of_capture_keys(store, keys, baseline, TimeWindow(start, end))

@@ -22,7 +22,7 @@ from mlops_kit.drift import (
     build_baseline,
     load_baseline,
 )
-from mlops_kit.drift.baseline import category_label, count_numeric
+from mlops_kit.drift.baseline import category_label, count_numeric, decided_in_float32, float32_cut_points
 from mlops_kit.errors import BadInput
 
 
@@ -33,7 +33,10 @@ def test_numeric_columns_get_quantile_bins_with_open_outer_bins(rng: np.random.G
 
     assert isinstance(feature, NumericFeature)
     assert len(feature.edges) == 9
-    np.testing.assert_allclose(feature.edges, np.quantile(frame["x"], np.arange(1, 10) / 10))
+    quantiles = np.quantile(frame["x"], np.arange(1, 10) / 10)
+    # Cut points sit at most two float32 steps above the quantiles (see float32_cut_points).
+    assert (feature.edges >= quantiles).all()
+    np.testing.assert_allclose(feature.edges, quantiles, rtol=2.5e-7)
     assert len(feature.counts) == 10
     assert feature.counts.sum() == 10_000
     assert all(abs(count - 1_000) <= 1 for count in feature.counts)
@@ -97,9 +100,16 @@ def test_a_constant_column_gets_one_edge_and_an_empty_column_none() -> None:
 
     constant, empty = baseline.feature("constant"), baseline.feature("empty")
     assert isinstance(constant, NumericFeature) and isinstance(empty, NumericFeature)
-    assert constant.edges.tolist() == [4.0]
+    assert constant.edges.astype(np.float32).tolist() == [4.0]
     assert constant.counts.tolist() == [50, 0]
     assert empty.edges.tolist() == [] and empty.missing == 50
+
+
+def test_integer_columns_are_counted_without_a_missing_pass() -> None:
+    counts, missing = count_numeric(np.array([1, 2, 2, 3, 7], dtype=np.int64), np.array([2.0, 5.0]))
+
+    assert counts.tolist() == [3, 1, 1]
+    assert missing == 0
 
 
 def test_bins_are_closed_on_the_right() -> None:
@@ -107,6 +117,45 @@ def test_bins_are_closed_on_the_right() -> None:
 
     assert counts.tolist() == [2, 2, 1]
     assert missing == 1
+
+
+def test_float32_cut_points_count_exactly_like_float64_comparisons(rng: np.random.Generator) -> None:
+    for trial in range(100):
+        edges = np.unique(rng.normal(0, 10, rng.integers(1, 12)))
+        if trial % 3 == 0:
+            edges = np.unique(np.round(edges))  # integer cut points, as in discrete data
+        points = float32_cut_points(edges)
+        assert decided_in_float32(points)
+        assert (points >= edges).all()
+        as_float32 = points.astype(np.float32)
+        # The hard cases: values at, next to and around the points and their float32 neighbours.
+        values = np.concatenate(
+            [
+                rng.normal(0, 10, 2_000),
+                edges,
+                points,
+                np.nextafter(points, np.inf),
+                np.nextafter(points, -np.inf),
+                as_float32.astype(np.float64),
+                np.nextafter(as_float32, np.float32(np.inf)).astype(np.float64),
+                [np.nan, np.inf, -np.inf, 1e300, -1e300, 0.0, -0.0, 5e-324],
+            ]
+        )
+        present = values[~np.isnan(values)]
+        expected = np.bincount(np.searchsorted(points, present, side="left"), minlength=len(points) + 1)
+
+        counts, missing = count_numeric(values, points)
+
+        assert counts.tolist() == expected.tolist()
+        assert missing == 1
+
+
+def test_edges_float32_cannot_decide_are_kept_and_compared_in_float64() -> None:
+    edges = np.array([0.0, 1e-300, 1e-200, 1e39])  # closer than float32's steps, or beyond its range
+
+    assert float32_cut_points(edges).tolist() == edges.tolist()
+    assert not decided_in_float32(edges)
+    assert count_numeric(np.array([1e-300, 2e-300, 1e39, 2e39]), edges)[0].tolist() == [0, 1, 1, 1, 1]
 
 
 def test_a_category_is_known_by_the_same_label_whatever_its_type() -> None:

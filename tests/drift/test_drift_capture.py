@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from mlops_kit.drift import (
     histogram_of_frame,
     keys_for_shard,
 )
+from mlops_kit.drift.capture import iso_time
 from mlops_kit.errors import BadInput
 
 
@@ -142,6 +143,23 @@ def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
 
     assert histogram.rows == 1
     assert histogram.rows_skipped == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "microseconds"),
+    [
+        ("2026-11-25T09:00:00Z", 0),
+        ("2026-11-25T09:00:00.5Z", 500_000),
+        ("2026-11-25T09:00:00.123Z", 123_000),
+        ("2026-11-25T09:00:00.123456789Z", 123_456),
+        ("2026-11-25T10:00:00.25+01:00", 250_000),
+    ],
+)
+def test_sagemaker_times_are_read_whatever_the_length_of_their_fraction(text: str, microseconds: int) -> None:
+    # Python 3.9's fromisoformat (the drift job's image) takes none of these but the third and fifth.
+    expected = datetime(2026, 11, 25, 9, tzinfo=UTC) + timedelta(microseconds=microseconds)
+
+    assert iso_time(text) == expected
 
 
 def test_a_line_without_a_readable_time_is_corrupt_when_a_window_is_set(baseline: Baseline) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -48,3 +51,30 @@ def drift_files(breast_cancer: pd.DataFrame, tmp_path_factory: pytest.TempPathFa
     paths["renamed"] = folder / "renamed.csv"
     same.rename(columns={"mean radius": "radius_mean"}).to_csv(paths["renamed"], index=False)
     return paths
+
+
+def capture_line(values: list[float], at: datetime) -> str:
+    """One request as SageMaker's data capture writes it (CSV payload, no header)."""
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": "text/csv",
+                    "mode": "INPUT",
+                    "data": ",".join(repr(float(v)) for v in values),
+                    "encoding": "CSV",
+                },
+                "endpointOutput": {
+                    "observedContentType": "application/json",
+                    "mode": "OUTPUT",
+                    "data": '{"predictions": [0]}',
+                    "encoding": "JSON",
+                },
+            },
+            "eventMetadata": {
+                "eventId": str(uuid.uuid4()),
+                "inferenceTime": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            },
+            "eventVersion": "0",
+        }
+    )

@@ -20,7 +20,7 @@ from mlops_kit.drift import build_baseline
 from mlops_kit.pipeline.platform import resolve_platform
 from mlops_kit.pipeline.service import upsert_pipeline
 from mlops_kit.promotion.drift_status import latest_drift_status
-from tests.drift_job.conftest import SHIFTED_FEATURES
+from tests.drift_job.conftest import SHIFTED_FEATURES, capture_line
 
 pytestmark = pytest.mark.slow
 VARIANT = "AllTraffic"
@@ -48,33 +48,6 @@ def reports_removed_afterwards(clients: AwsClients, dev: Environment) -> Iterato
     for model in dev.models:
         for key in report_keys(clients, dev, model) - before[model]:
             clients.client("s3").delete_object(Bucket=bucket, Key=key)
-
-
-def capture_line(values: list[float], at: datetime) -> str:
-    """One request as SageMaker's data capture writes it (CSV payload, no header)."""
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": {
-                    "observedContentType": "text/csv",
-                    "mode": "INPUT",
-                    "data": ",".join(repr(float(v)) for v in values),
-                    "encoding": "CSV",
-                },
-                "endpointOutput": {
-                    "observedContentType": "application/json",
-                    "mode": "OUTPUT",
-                    "data": '{"predictions": [0]}',
-                    "encoding": "JSON",
-                },
-            },
-            "eventMetadata": {
-                "eventId": str(uuid.uuid4()),
-                "inferenceTime": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            },
-            "eventVersion": "0",
-        }
-    )
 
 
 def put_capture(

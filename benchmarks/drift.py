@@ -22,8 +22,9 @@ Measured, side by side:
   engine-check-1t  the same on one thread (the floor uses one)
   evidently      Report([DataDriftPreset()]) on the same frames (evidently 0.7.x)
 
-Evidently 0.7 does not import with pandas 3, so it may need its own interpreter
-(--evidently-python); if it cannot run, the benchmark says so and reports the rest. Above
+Evidently 0.7 does not import with pandas 3, so it needs its own interpreter (--evidently-python),
+e.g. one made with `python3.11 -m venv /tmp/evidently-venv && /tmp/evidently-venv/bin/pip install
+evidently==0.7.23 'pandas<3'`; if it cannot run, the benchmark says so and reports the rest. Above
 1,000,000 rows Evidently runs on --evidently-rows rows (default 1,000,000), and the table says so.
 """
 

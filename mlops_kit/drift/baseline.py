@@ -390,9 +390,12 @@ def count_codes(codes: npt.NDArray[Any], categories: int) -> Counts:
     # Few categories: one comparison per code over cache-sized blocks. np.bincount would first
     # widen every 1- or 2-byte code to 8 bytes, which costs more than a dozen comparisons.
     counts = np.zeros(categories, dtype=np.int64)
-    mask = np.empty(min(len(codes), _BLOCK), dtype=bool)
-    for start in range(0, len(codes), _BLOCK):
-        block = codes[start : start + _BLOCK]
+    # Codes of up to 32 categories are 1-byte integers: blocks 8 times as long as those of floats
+    # take as much cache and need fewer calls.
+    size = _BLOCK * 8
+    mask = np.empty(min(len(codes), size), dtype=bool)
+    for start in range(0, len(codes), size):
+        block = codes[start : start + size]
         block_mask = mask[: len(block)]
         for code in range(categories):
             np.equal(block, code, out=block_mask)

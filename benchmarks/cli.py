@@ -10,7 +10,9 @@
 
 The emulator gets the minimum promotion needs (buckets, model package groups, lock and audit
 tables, the staging endpoint with its bootstrap model and alarms), created with boto3 under the
-kit's derived names instead of a Terraform apply, so the benchmark takes seconds.
+kit's derived names instead of a Terraform apply, so the benchmark takes seconds. Each dev version
+is registered as the training pipeline registers it: artifact, drift baseline (a real one, of the
+Wisconsin breast cancer features) and lineage; the promotion copies both to staging.
 """
 
 from __future__ import annotations
@@ -150,6 +152,15 @@ def minimal_platform() -> None:
             )
 
 
+def drift_baseline(run: int) -> bytes:
+    from sklearn.datasets import load_breast_cancer
+
+    from mlops_kit.drift import build_baseline
+
+    features = load_breast_cancer(as_frame=True).data
+    return build_baseline(features, metadata={"training_run": f"bench-{run}"}).to_json().encode()
+
+
 def register_dev_version(archive: bytes, run: int) -> int:
     from mlops_kit.aws import clients_for
     from mlops_kit.config import ResourceNames, load_environment
@@ -160,6 +171,8 @@ def register_dev_version(archive: bytes, run: int) -> int:
     clients = clients_for(dev)
     key = f"pipelines/{MODEL}/bench-{run}/model.tar.gz"
     clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=key, Body=archive)
+    baseline_key = f"pipelines/{MODEL}/bench-{run}/baseline/baseline.json"
+    clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=baseline_key, Body=drift_baseline(run))
     lineage = Lineage(
         git_commit=f"bench{run}",
         data_uri="s3://x/data",
@@ -168,6 +181,7 @@ def register_dev_version(archive: bytes, run: int) -> int:
         image_uris={},
         metrics={"auc": 0.98, "accuracy": 0.95},
         artifact_sha256=hashlib.sha256(archive).hexdigest(),
+        drift_baseline_uri=f"s3://{names.artifact_bucket}/{baseline_key}",
     )
     response = clients.client("sagemaker").create_model_package(
         ModelPackageGroupName=names.model_package_group(MODEL),

@@ -66,6 +66,16 @@ class _Progress:
             self.status = None
 
 
+def _spare_the_collector() -> None:
+    """Move everything imported so far out of the cyclic collector's reach. A promotion allocates
+    enough (botocore's service models) to trigger full collections, and each would rescan every
+    module object of typer, pydantic and botocore: 50-200 ms of a 1.5 s command. Those objects live
+    as long as the process anyway."""
+    import gc
+
+    gc.freeze()
+
+
 def promote(
     model: str = typer.Argument(..., help="Model name, e.g. tumor-classifier"),
     to: str = typer.Option(..., "--to", help="Target environment: staging or prod"),
@@ -86,6 +96,7 @@ def promote(
         _confirm(f"Promote {model} from {source_name} to {to}", yes)
     from mlops_kit.promotion.promote import promote_model_version
 
+    _spare_the_collector()
     progress = _Progress(f"Gates: {model} {source_name} -> {to}", quiet=as_json)
     try:
         result = promote_model_version(
@@ -169,6 +180,8 @@ def rollback(
         highlight=False,
         soft_wrap=True,
     )
+    if result.note:
+        console.print(f"[yellow]note:[/] {result.note}", highlight=False, soft_wrap=True)
 
 
 def audit(

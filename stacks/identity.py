@@ -261,11 +261,16 @@ class Identity(Construct):
             "Assumed by kit promote / approve / rollback to change this environment",
         )
         endpoints = [self.arns.of("endpoint", self.names.endpoint(m)) for m in env.models]
+        bucket = registry.artifacts.bucket.arn
         self._inline(
             role,
             "promote",
             [
+                # Copies of artifacts and drift baselines (models/...), the default drift baselines
+                # (drift-baselines/..., a copy within the bucket: get + put), the drift reports.
                 self._bucket_rw,
+                # A copy that fails its sha256 check is deleted; only copies live under models/.
+                statement("DeleteUnverifiedCopies", ["s3:DeleteObject"], [f"{bucket}/models/*"]),
                 key.use_statement(),
                 statement(
                     "Registry",

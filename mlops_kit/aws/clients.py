@@ -1,20 +1,21 @@
-"""The one place the kit creates boto3 clients.
+"""The one place the kit creates AWS clients (botocore; boto3's resource layer is not needed).
 
 Every client gets standard retries and timeouts; an environment's clients assume its promotion role
 when the caller is in another account (the normal case for staging and prod). Local mode needs no
-code here: boto3 honours `AWS_ENDPOINT_URL`, like the Terraform provider does.
+code here: botocore honours `AWS_ENDPOINT_URL`, like the Terraform provider does.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
@@ -31,6 +32,10 @@ RETRY_CONFIG = Config(
     read_timeout=60,
 )
 
+# botocore sessions are not thread-safe while creating clients (the clients themselves are), and
+# a client is expensive enough to create only once: one creation at a time.
+_creating_clients = threading.RLock()
+
 
 @contextmanager
 def client_error(action: str) -> Iterator[None]:
@@ -41,22 +46,31 @@ def client_error(action: str) -> Iterator[None]:
         raise map_client_error(exc, action) from None
 
 
+def _new_client(session: Any, service: str) -> Any:
+    # The kit's sessions are botocore's; callers may bring a boto3 session (it has `client` instead).
+    create = getattr(session, "create_client", None) or session.client
+    with _creating_clients:
+        return create(service, config=RETRY_CONFIG)
+
+
 @dataclass
 class AwsClients:
-    """Clients for one environment, created lazily and cached."""
+    """Clients for one environment, created lazily and cached; safe to use from several threads."""
 
     env: Environment | None
-    session: boto3.session.Session
+    session: Any  # botocore.session.Session (or a boto3 Session)
     # Who is acting: the caller's own identity (before any assume-role), for audit and approvals.
     principal_arn: str = ""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        if service not in self._cache:
-            # cast: boto3-stubs types each service name separately; the kit passes names through.
-            session: Any = self.session
-            self._cache[service] = session.client(service, config=RETRY_CONFIG)
-        return self._cache[service]
+        cached = self._cache.get(service)
+        if cached is None:
+            with _creating_clients:
+                cached = self._cache.get(service)
+                if cached is None:
+                    cached = self._cache[service] = _new_client(self.session, service)
+        return cached
 
     def call(self, action: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """`fn(**kwargs)` with botocore errors mapped to the kit's errors."""
@@ -74,44 +88,78 @@ class AwsClients:
         return str(identity["Arn"])
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The identity the kit runs as (before any assume-role), and its STS client."""
+
+    session: Any
+    sts: Any
+    arn: str
+    account_id: str
+
+
+class _PlainJsonFileLoader(botocore.loaders.JSONFileLoader):
+    """botocore's file loader, parsing JSON objects into dicts instead of OrderedDicts (a habit
+    from before dicts kept their order, which botocore's models build themselves): SageMaker's
+    service model and endpoints.json parse about twice as fast."""
+
+    def _load_file(self, full_path: str, open_method: Callable[..., Any]) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as fp:
+            return json.loads(fp.read())
+
+
 @functools.cache
 def _shared_loader() -> botocore.loaders.Loader:
     # One loader for every session of the process: parsing botocore's service models (SageMaker's
     # alone is megabytes of JSON) once instead of once per session halves a promotion's run time.
-    return botocore.loaders.create_loader()
+    loader = botocore.loaders.create_loader()
+    loader.file_loader = _PlainJsonFileLoader()
+    return loader
 
 
-def _core_session(profile: str | None = None) -> botocore.session.Session:
-    core = botocore.session.Session(profile=profile)
-    core.register_component("data_loader", _shared_loader())
-    return core
+def _session(region: str, profile: str | None = None) -> botocore.session.Session:
+    session = botocore.session.Session(profile=profile)
+    session.register_component("data_loader", _shared_loader())
+    session.set_config_variable("region", region)
+    return session
 
 
-def _base_session(region: str, profile: str | None = None) -> boto3.session.Session:
-    profile = profile or os.environ.get("AWS_PROFILE") or None
-    return boto3.session.Session(botocore_session=_core_session(profile), region_name=region)
+def identify_caller(region: str) -> Caller:
+    """Who the kit runs as: one STS call. Pass the result to several `clients_for` calls so the
+    caller is identified once, not once per environment."""
+    profile = os.environ.get("AWS_PROFILE") or None
+    session = _session(region, profile)
+    sts = _new_client(session, "sts")
+    with client_error("identify the caller"):
+        identity = sts.get_caller_identity()
+    return Caller(session=session, sts=sts, arn=str(identity["Arn"]), account_id=str(identity["Account"]))
 
 
-def clients_for(env: Environment, *, role: str = "promotion", session_name: str = "mlops-kit") -> AwsClients:
+def clients_for(
+    env: Environment,
+    *,
+    role: str = "promotion",
+    session_name: str = "mlops-kit",
+    caller: Caller | None = None,
+) -> AwsClients:
     """Clients acting in `env`'s account: the caller's own credentials when already in that account,
     else credentials from assuming the environment's `role` (promotion by default)."""
-    base = _base_session(env.region)
-    sts = base.client("sts", config=RETRY_CONFIG)
-    with client_error(f"identify the caller for {env.name}"):
-        caller = sts.get_caller_identity()
-    if caller["Account"] == env.account_id:
-        return AwsClients(env=env, session=base, principal_arn=str(caller["Arn"]))
+    caller = caller or identify_caller(env.region)
+    if caller.account_id == env.account_id:
+        session = caller.session
+        if session.get_config_variable("region") != env.region:
+            session = _session(env.region, os.environ.get("AWS_PROFILE") or None)
+        return AwsClients(env=env, session=session, principal_arn=caller.arn)
     names = ResourceNames(env)
     role_arn = names.promotion_role_arn if role == "promotion" else names.deploy_role_arn
     with client_error(f"assume {role_arn}"):
-        credentials = sts.assume_role(
-            RoleArn=role_arn, RoleSessionName=session_name[:64]
-        )["Credentials"]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=env.region,
-        botocore_session=_core_session(),
+        credentials = caller.sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])[
+            "Credentials"
+        ]
+    session = _session(env.region)
+    session.set_credentials(
+        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
     )
-    return AwsClients(env=env, session=session, principal_arn=str(caller["Arn"]))
+    return AwsClients(env=env, session=session, principal_arn=caller.arn)

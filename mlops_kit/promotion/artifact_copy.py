@@ -1,9 +1,12 @@
-"""Copy a model artifact between environments' buckets (separate accounts) and prove it arrived intact.
+"""Copy a model artifact and its drift baseline between environments' buckets (separate accounts)
+and prove they arrived intact.
 
 The bytes stream from the source (read with the source environment's clients) through a temporary
 file while hashed; the source's recorded sha256, when there is one, must match before anything is
-written. The copy lands under a content-addressed key, carries its sha256 (also as S3's own
-checksum), and is read back and hashed again: only then is it verified.
+written. The artifact lands under a content-addressed key, its baseline next to it under a key
+named by the baseline's own sha256 (two versions with one artifact may have different baselines);
+each copy carries its sha256 (also as S3's own checksum) and is read back and hashed again: only
+then is it verified. A copy that fails verification is deleted.
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ def target_key(model: str, sha256: str) -> str:
     return f"models/{model}/{sha256}/model.tar.gz"
 
 
+def baseline_key(model: str, artifact_sha256: str, baseline_sha256: str) -> str:
+    """Where a version's drift baseline is kept in the target: next to its artifact."""
+    return f"models/{model}/{artifact_sha256}/drift-baseline-{baseline_sha256}.json"
+
+
+def sha256_checksum(digest: str) -> str:
+    """A hex sha256 as S3's `ChecksumSHA256` (base64 of the raw digest)."""
+    return base64.b64encode(bytes.fromhex(digest)).decode()
+
+
 def _hash_stream(body: Any, sink: IO[bytes] | None = None) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     for chunk in iter(lambda: body.read(_CHUNK), b""):
@@ -48,9 +61,7 @@ def _hash_stream(body: Any, sink: IO[bytes] | None = None) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _hash_object(
-    clients: AwsClients, bucket: str, key: str, sink: IO[bytes] | None = None
-) -> tuple[str, int]:
+def hash_object(clients: AwsClients, bucket: str, key: str, sink: IO[bytes] | None = None) -> tuple[str, int]:
     s3 = clients.client("s3")
     response = clients.call(f"read s3://{bucket}/{key}", s3.get_object, Bucket=bucket, Key=key)
     with client_error(f"read s3://{bucket}/{key}"):
@@ -64,6 +75,49 @@ def _existing_sha256(clients: AwsClients, bucket: str, key: str) -> str | None:
     except NotFound:
         return None
     return str(head.get("Metadata", {}).get("sha256", "")) or None
+
+
+def _verified_copy_exists(clients: AwsClients, bucket: str, key: str, sha256: str) -> int | None:
+    """The size of the object at `key` when it is there with sha256 `sha256` (read and hashed)."""
+    if _existing_sha256(clients, bucket, key) != sha256:
+        return None
+    digest, size = hash_object(clients, bucket, key)
+    return size if digest == sha256 else None
+
+
+def _put_verified(
+    clients: AwsClients,
+    env: Environment,
+    key: str,
+    body: IO[bytes],
+    *,
+    size: int,
+    sha256: str,
+    source_uri: str,
+    content_type: str,
+) -> str:
+    """Put `body` at `key` of `env`'s bucket, read it back and check its sha256; the copy's URI."""
+    bucket = ResourceNames(env).artifact_bucket
+    s3 = clients.client("s3")
+    clients.call(
+        f"copy {source_uri} to s3://{bucket}/{key}",
+        s3.put_object,
+        Bucket=bucket,
+        Key=key,
+        Body=body,
+        ContentLength=size,
+        ChecksumSHA256=sha256_checksum(sha256),
+        Metadata={"sha256": sha256, "source": source_uri[:1024]},
+        ContentType=content_type,
+    )
+    copied, _ = hash_object(clients, bucket, key)
+    if copied != sha256:
+        clients.call(f"delete the bad copy s3://{bucket}/{key}", s3.delete_object, Bucket=bucket, Key=key)
+        raise ChecksumMismatch(
+            f"the copy s3://{bucket}/{key} has sha256 {copied}, expected {sha256}; it was deleted and "
+            f"{env.name} is unchanged"
+        )
+    return f"s3://{bucket}/{key}"
 
 
 def copy_artifact(
@@ -80,38 +134,64 @@ def copy_artifact(
     source_bucket, source_key = split_s3_uri(source_uri)
     if expected_sha256:
         key = target_key(model, expected_sha256)
-        if _existing_sha256(target_clients, bucket, key) == expected_sha256:
-            digest, size = _hash_object(target_clients, bucket, key)
-            if digest == expected_sha256:
-                return CopiedArtifact(f"s3://{bucket}/{key}", digest, size, copied=False)
+        size = _verified_copy_exists(target_clients, bucket, key, expected_sha256)
+        if size is not None:
+            return CopiedArtifact(f"s3://{bucket}/{key}", expected_sha256, size, copied=False)
     with tempfile.TemporaryFile() as staging:
-        digest, size = _hash_object(source_clients, source_bucket, source_key, staging)
+        digest, size = hash_object(source_clients, source_bucket, source_key, staging)
         if expected_sha256 and digest != expected_sha256:
             raise ChecksumMismatch(
                 f"{source_uri} has sha256 {digest}, but its version records {expected_sha256}; "
                 f"nothing was copied to {target_env.name}"
             )
-        key = target_key(model, digest)
         staging.seek(0)
-        s3 = target_clients.client("s3")
-        target_clients.call(
-            f"copy the artifact to s3://{bucket}/{key}",
-            s3.put_object,
-            Bucket=bucket,
-            Key=key,
-            Body=staging,
-            ContentLength=size,
-            ChecksumSHA256=base64.b64encode(bytes.fromhex(digest)).decode(),
-            Metadata={"sha256": digest, "source": source_uri[:1024]},
-            ContentType="application/gzip",
+        uri = _put_verified(
+            target_clients,
+            target_env,
+            target_key(model, digest),
+            staging,
+            size=size,
+            sha256=digest,
+            source_uri=source_uri,
+            content_type="application/gzip",
         )
-    copied, copied_size = _hash_object(target_clients, bucket, key)
-    if copied != digest:
-        target_clients.call(
-            f"delete the bad copy s3://{bucket}/{key}", s3.delete_object, Bucket=bucket, Key=key
+    return CopiedArtifact(uri, digest, size, copied=True)
+
+
+def copy_baseline(
+    source_clients: AwsClients,
+    target_clients: AwsClients,
+    target_env: Environment,
+    *,
+    model: str,
+    source_uri: str,
+    expected_sha256: str,
+    artifact_sha256: str,
+) -> CopiedArtifact:
+    """Copy the drift baseline at `source_uri` next to the artifact `artifact_sha256` in
+    `target_env`'s bucket and verify its sha256 there. A baseline is small: the source is read
+    every time, since a version from the training pipeline records no sha256 for it."""
+    bucket = ResourceNames(target_env).artifact_bucket
+    source_bucket, source_key = split_s3_uri(source_uri)
+    with tempfile.TemporaryFile() as staging:
+        digest, size = hash_object(source_clients, source_bucket, source_key, staging)
+        if expected_sha256 and digest != expected_sha256:
+            raise ChecksumMismatch(
+                f"the drift baseline {source_uri} has sha256 {digest}, but its version records "
+                f"{expected_sha256}; it was not copied to {target_env.name}"
+            )
+        key = baseline_key(model, artifact_sha256, digest)
+        if _verified_copy_exists(target_clients, bucket, key, digest) is not None:
+            return CopiedArtifact(f"s3://{bucket}/{key}", digest, size, copied=False)
+        staging.seek(0)
+        uri = _put_verified(
+            target_clients,
+            target_env,
+            key,
+            staging,
+            size=size,
+            sha256=digest,
+            source_uri=source_uri,
+            content_type="application/json",
         )
-        raise ChecksumMismatch(
-            f"the copy s3://{bucket}/{key} has sha256 {copied}, expected {digest}; it was deleted and "
-            f"{target_env.name} is unchanged"
-        )
-    return CopiedArtifact(f"s3://{bucket}/{key}", digest, copied_size, copied=True)
+    return CopiedArtifact(uri, digest, size, copied=True)

@@ -103,3 +103,15 @@ def source_status_gate(status: str, label: str) -> GateResult:
 
 def all_passed(results: Sequence[GateResult]) -> bool:
     return all(r.passed for r in results)
+
+
+def drift_baseline_gate(baseline_uri: str, label: str, target_env: str) -> GateResult:
+    """The version must bring its drift baseline: the target's drift job compares traffic with it."""
+    if not baseline_uri:
+        return GateResult(
+            "drift baseline",
+            False,
+            f"{label} records no drift_baseline_uri; "
+            f"{target_env}'s drift job would have nothing to compare with",
+        )
+    return GateResult("drift baseline", True, baseline_uri)

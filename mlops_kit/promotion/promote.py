@@ -3,10 +3,12 @@
 Steps, each idempotent so that a re-run after a crash anywhere converges on the same end state:
   lock   one promotion per model and target environment (lock.py)
   gates  thresholds, no regression against what serves, the source's drift check, approvals
-  copy   the artifact into the target's bucket, sha256 verified (artifact_copy.py)
-  register  a version in the target's group with lineage to the source (found again by that lineage)
+  copy   the artifact and its drift baseline into the target's bucket, sha256 verified (artifact_copy.py)
+  register  a version in the target's group with lineage to the source (found again by that lineage),
+            its drift baseline the target's copy
   approve   the target version
   rollout   blue/green canary with alarm rollback (rollout.py), waited for
+  baseline  the version's drift baseline becomes the target's default one (drift_baseline.py)
   audit     one record of the outcome in the target's append-only log (audit.py)
 
 What "approved in the source" means: a dev version is PendingManualApproval until promoted; it may
@@ -20,20 +22,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_kit.aws import AwsClients
+from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, EndpointUnreachable, GateFailed, KitError, NotFound, OperationFailed
 from mlops_kit.promotion import rollout as rollouts
 from mlops_kit.promotion.approvals import approval_gates, approvers_of
-from mlops_kit.promotion.artifact_copy import copy_artifact, target_key
+from mlops_kit.promotion.artifact_copy import baseline_key, copy_artifact, copy_baseline, target_key
 from mlops_kit.promotion.audit import AuditEvent, append_event, read_events
+from mlops_kit.promotion.drift_baseline import default_baseline_uri, publish_default_baseline
 from mlops_kit.promotion.drift_status import latest_drift_status
 from mlops_kit.promotion.gates import (
+    DriftStatus,
     GateResult,
     all_passed,
+    drift_baseline_gate,
     drift_gate,
     regression_gates,
     source_status_gate,
@@ -45,9 +51,9 @@ from mlops_kit.registry.versions import (
     APPROVED,
     REJECTED,
     ModelVersion,
+    describe_versions,
     get_version,
-    latest_version,
-    list_versions,
+    list_version_summaries,
     register_version,
     require_model,
     set_approval,
@@ -58,7 +64,7 @@ class RolloutRolledBack(OperationFailed):
     """The endpoint rolled back to what it served before (an alarm fired during the canary)."""
 
 
-STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "audit")
+STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "baseline", "audit")
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class PromotionResult:
     target_version_arn: str = ""
     rollout_wait_seconds: float = 0.0
     audit_event_id: str = ""
+    drift_baseline_uri: str = ""  # the target's default drift baseline after the promotion
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +110,7 @@ class PromotionResult:
             "serving_after": self.serving_after,
             "rollout_wait_seconds": round(self.rollout_wait_seconds, 3),
             "audit_event_id": self.audit_event_id,
+            "drift_baseline_uri": self.drift_baseline_uri,
         }
 
 
@@ -118,7 +126,10 @@ class _Run:
     listener: Listener
     step: str = "lock"
     serving_before: str = ""
-    target_versions: list[ModelVersion] = field(default_factory=list)
+    # The target version serving when the gates ran, and one an earlier run registered from the
+    # candidate (found by its lineage), if any.
+    serving: ModelVersion | None = None
+    existing: ModelVersion | None = None
 
     def emit(self, message: str, **kwargs: Any) -> None:
         self.listener(PromotionEvent(self.step, message, **kwargs))
@@ -127,50 +138,96 @@ class _Run:
     def where(self) -> str:
         return f"{self.model} in {self.target_env.name}"
 
-    def existing_copy(self) -> ModelVersion | None:
-        """The target version an earlier run registered from this candidate, if any."""
-        copies = [v for v in self.target_versions if v.lineage.source_version_arn == self.candidate.arn]
-        return copies[-1] if copies else None
+    @property
+    def description(self) -> str:
+        """The target version's description; `_look_at_target` narrows its search by it."""
+        return f"{self.model} {_copied_from(self.candidate)}{self.promoter}"
+
+
+def _copied_from(candidate: ModelVersion) -> str:
+    return f"promoted from {candidate.label} by "
 
 
 def _default_candidate(clients: AwsClients, env: Environment, model: str) -> ModelVersion:
-    versions = list_versions(clients, env, model)
+    summaries = list_version_summaries(clients, env, model)
     if env.name != "dev":
         # What serves in staging is what baked there; fall back to its newest approved version.
         state = rollouts.serving_state(clients, env, model)
-        serving = [v for v in versions if v.version == state.version]
-        if serving:
-            return serving[0]
-        chosen = latest_version(versions, statuses=(APPROVED,))
+        serving = [v for v in summaries if v.version == state.version]
+        approved = [v for v in summaries if v.status == APPROVED]
+        chosen = serving[0] if serving else (approved[-1] if approved else None)
     else:
-        chosen = next((v for v in reversed(versions) if v.status != REJECTED), None)
+        chosen = next((v for v in reversed(summaries) if v.status != REJECTED), None)
     if chosen is None:
         raise NotFound(f"MODEL: {model} has no version in {env.name} to promote", hint="pass --version")
-    return chosen
+    return describe_versions(clients, env, model, [chosen.arn])[0]
 
 
-def _gates(run: _Run, state: rollouts.ServingState) -> list[GateResult]:
-    target, model, candidate = run.target_env, run.model, run.candidate
+@dataclass(frozen=True)
+class _TargetView:
+    state: rollouts.ServingState
+    serving: ModelVersion | None
+    existing: ModelVersion | None
+
+
+def _look_at_target(run: _Run) -> _TargetView:
+    """What the target serves, and which of its versions matter: the serving one (for the
+    regression gate) and a copy of the candidate an earlier run registered (to reuse it). Only
+    those are described; a version's description names its source, its lineage confirms it."""
+    state, summaries = concurrently(
+        lambda: rollouts.serving_state(run.target_clients, run.target_env, run.model),
+        lambda: list_version_summaries(run.target_clients, run.target_env, run.model),
+    )
+    marker = _copied_from(run.candidate)
+    wanted = [
+        s.arn for s in summaries if s.version == state.version or marker in s.description or not s.description
+    ]
+    versions = describe_versions(run.target_clients, run.target_env, run.model, wanted)
+    copies = [v for v in versions if v.lineage.source_version_arn == run.candidate.arn]
+    serving = next((v for v in versions if v.version == state.version), None)
+    return _TargetView(state, serving, copies[-1] if copies else None)
+
+
+def _approvers(run: _Run) -> list[str]:
+    if not run.target_env.approvals.rules:
+        return []  # nothing to count: skip reading the audit log
+    return approvers_of(read_events(run.target_clients, run.target_env, run.model), run.candidate.arn)
+
+
+def _gates(run: _Run) -> tuple[rollouts.ServingState, list[GateResult]]:
+    """Evaluate the target's gates (reading target and source at the same time); the serving state."""
+    view, status, approvers = concurrently(
+        lambda: _look_at_target(run),
+        lambda: latest_drift_status(run.source_clients, run.source_env, run.model),
+        lambda: _approvers(run),
+    )
+    run.serving, run.existing, state = view.serving, view.existing, view.state
+    run.serving_before = state.label
+    return state, _gate_results(run, state, status, approvers)
+
+
+def _gate_results(
+    run: _Run, state: rollouts.ServingState, status: DriftStatus | None, approvers: list[str]
+) -> list[GateResult]:
+    target, candidate = run.target_env, run.candidate
     results = [source_status_gate(candidate.status, f"{candidate.label}")]
     results += threshold_gates(candidate.lineage.metrics, target.gates)
-    serving = next((v for v in run.target_versions if v.version == state.version), None)
     label = f"{target.name} {state.label}"
     if state.version is None:
         label = f"{target.name} serves the bootstrap model"
-    results += regression_gates(
-        candidate.lineage.metrics, serving.lineage.metrics if serving else None, label, target.gates
-    )
-    status = latest_drift_status(run.source_clients, run.source_env, model)
+    serving_metrics = run.serving.lineage.metrics if run.serving else None
+    results += regression_gates(candidate.lineage.metrics, serving_metrics, label, target.gates)
     results.append(drift_gate(status, run.source_env.name, target.gates))
-    approvers = approvers_of(read_events(run.target_clients, target, model), candidate.arn)
+    results.append(drift_baseline_gate(candidate.lineage.drift_baseline_uri, candidate.label, target.name))
     results += approval_gates(target.approvals.rules, approvers, run.promoter)
     return results
 
 
 def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
     target, names = run.target_env, ResourceNames(run.target_env)
-    existing = run.existing_copy()
+    existing = run.existing
     sha = run.candidate.lineage.artifact_sha256 or "<sha256>"
+    baseline_sha = run.candidate.lineage.drift_baseline_sha256 or "<sha256>"
     rollout = target.serving.rollout
     alarms = ", ".join(sorted(names.rollback_alarms(run.model).values()))
     register = (
@@ -182,10 +239,13 @@ def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
     return (
         f"copy {run.candidate.artifact_uri} -> s3://{names.artifact_bucket}/{target_key(run.model, sha)}, "
         "verify sha256",
+        f"copy the drift baseline {run.candidate.lineage.drift_baseline_uri or '<none>'} -> "
+        f"s3://{names.artifact_bucket}/{baseline_key(run.model, sha, baseline_sha)}, verify sha256",
         register,
         f"roll out to {state.endpoint} (serving {state.label}): canary {rollout.canary_percent}% for "
         f"{rollout.bake_minutes} min, then all; blue fleet kept {rollout.termination_wait_minutes} min; "
         f"rolls back on {alarms}",
+        f"once it serves, make its drift baseline {default_baseline_uri(target, run.model)}",
         f"append an audit record to {names.audit_table}",
     )
 
@@ -213,10 +273,7 @@ def _audit(
 def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
     target_env, model, candidate = run.target_env, run.model, run.candidate
     run.step = "gates"
-    state = rollouts.serving_state(run.target_clients, target_env, model)
-    run.serving_before = state.label
-    run.target_versions = list_versions(run.target_clients, target_env, model)
-    gates = _gates(run, state)
+    state, gates = _gates(run)
     run.emit("gates evaluated", gates=tuple(gates))
     plan = _plan(run, state)
     if not all_passed(gates):
@@ -239,15 +296,30 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
         f"{'copied' if copied.copied else 'already copied'} {copied.uri} "
         f"(sha256 {copied.sha256[:12]}, verified)"
     )
+    baseline = copy_baseline(
+        run.source_clients,
+        run.target_clients,
+        target_env,
+        model=model,
+        source_uri=candidate.lineage.drift_baseline_uri,
+        expected_sha256=candidate.lineage.drift_baseline_sha256,
+        artifact_sha256=copied.sha256,
+    )
+    run.emit(
+        f"{'copied' if baseline.copied else 'already copied'} the drift baseline {baseline.uri} "
+        f"(sha256 {baseline.sha256[:12]}, verified)"
+    )
 
     run.step = "register"
-    version = run.existing_copy()
+    version = run.existing
     if version is None:
         lineage = replace(
             candidate.lineage,
             source_env=run.source_env.name,
             source_version_arn=candidate.arn,
             artifact_sha256=copied.sha256,
+            drift_baseline_uri=baseline.uri,
+            drift_baseline_sha256=baseline.sha256,
         )
         version = register_version(
             run.target_clients,
@@ -257,7 +329,7 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
             image=candidate.image,
             container_environment=candidate.container_environment,
             lineage=lineage,
-            description=f"{model} promoted from {candidate.label} by {run.promoter}",
+            description=run.description,
         )
         run.emit(f"registered {version.label} from {candidate.label}")
     else:
@@ -272,7 +344,7 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
     run.emit(f"{version.label} approved")
 
     run.step = "rollout"
-    config = rollouts.prepare_config(run.target_clients, target_env, model, version)
+    config = rollouts.prepare_config(run.target_clients, target_env, model, version, current=state)
     started = rollouts.start_rollout(run.target_clients, target_env, model, config)
     run.emit(f"rollout of {config}: {started}")
     outcome = rollouts.wait_for_rollout(
@@ -294,12 +366,28 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
             f"{version.label} marked Rejected"
         )
 
+    run.step = "baseline"
+    published = publish_default_baseline(
+        run.target_clients,
+        target_env,
+        model,
+        source_uri=baseline.uri,
+        sha256=baseline.sha256,
+        version_arn=version.arn,
+    )
+    run.emit(f"drift baseline of {version.label} published as {published}")
+
     run.step = "audit"
-    done = [
-        e
-        for e in read_events(run.target_clients, target_env, model)
-        if e.kind == "promotion" and e.outcome == "promoted" and e.target_version_arn == version.arn
-    ]
+    # A rollout this run started is a new promotion; otherwise an earlier run may have recorded it.
+    done = (
+        []
+        if started == "started"
+        else [
+            e
+            for e in read_events(run.target_clients, target_env, model)
+            if e.kind == "promotion" and e.outcome == "promoted" and e.target_version_arn == version.arn
+        ]
+    )
     event = done[-1] if done else _audit(run, "promoted", gates, target=version, detail=outcome.reason)
     run.emit(f"audit record {event.event_id}")
     return PromotionResult(
@@ -308,7 +396,7 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
         target_env=target_env.name,
         source_version=candidate.version,
         source_version_arn=candidate.arn,
-        outcome="promoted" if started != "serving" or not done else "already promoted",
+        outcome="already promoted" if done else "promoted",
         gates=tuple(gates),
         plan=plan,
         serving_before=state.label,
@@ -317,6 +405,7 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
         target_version_arn=version.arn,
         rollout_wait_seconds=outcome.wait_seconds,
         audit_event_id=event.event_id,
+        drift_baseline_uri=published,
     )
 
 
@@ -337,7 +426,6 @@ def promote_model_version(
     Raises `BadInput`/`NotFound` (exit 2) for a wrong argument, `LockHeld` when another promotion
     runs, `GateFailed` when a gate fails, `OperationFailed` when a step fails (re-run to resume).
     """
-    from mlops_kit.aws import clients_for
     from mlops_kit.config import load_all_environments
 
     source_name = source_of(target, source)
@@ -350,17 +438,14 @@ def promote_model_version(
     require_model(target_env, model)
     if version is not None and version < 1:
         raise BadInput(f"--version: {version} is not a version number (1, 2, ...)")
-    target_clients = target_clients or clients_for(target_env, session_name="mlops-kit-promote")
-    source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-promote")
+    target_clients, source_clients = _clients(target_env, source_env, target_clients, source_clients)
     promoter = target_clients.principal_arn
     if dry_run:
         run = _new_run(
             model, source_env, target_env, source_clients, target_clients, version, promoter, on_event
         )
         run.step = "gates"
-        state = rollouts.serving_state(target_clients, target_env, model)
-        run.target_versions = list_versions(target_clients, target_env, model)
-        gates = _gates(run, state)
+        state, gates = _gates(run)
         run.emit("gates evaluated", gates=tuple(gates))
         return PromotionResult(
             model=model,
@@ -397,6 +482,25 @@ def promote_model_version(
                 f"{run.where}: promotion of {label} stopped at step {run.step}: {exc}{unchanged}",
                 hint=f"re-run `kit promote {model} --to {target} --version {number}` to resume",
             ) from exc
+
+
+def _clients(
+    target_env: Environment,
+    source_env: Environment,
+    target_clients: AwsClients | None,
+    source_clients: AwsClients | None,
+) -> tuple[AwsClients, AwsClients]:
+    """Clients of the target and the source: the caller identified once, both roles assumed at the
+    same time."""
+    from mlops_kit.aws import clients_for, identify_caller
+
+    if target_clients is not None and source_clients is not None:
+        return target_clients, source_clients
+    caller = identify_caller(target_env.region)
+    return concurrently(
+        lambda: target_clients or clients_for(target_env, session_name="mlops-kit-promote", caller=caller),
+        lambda: source_clients or clients_for(source_env, session_name="mlops-kit-promote", caller=caller),
+    )
 
 
 def _new_run(

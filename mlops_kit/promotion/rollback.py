@@ -4,7 +4,8 @@ The version rolled back from is marked Rejected *before* the endpoint moves, so 
 approved version" stays the same if the rollback is interrupted and re-run. Without `to_version` a
 completed rollback followed by another `kit rollback` goes one version further back; pass
 `--to` for a rollback that is idempotent. A rollback shifts all traffic at once and watches no
-alarm: they are usually why it runs.
+alarm: they are usually why it runs. Once the endpoint serves the version, its drift baseline becomes
+the environment's default one (drift_baseline.py), also when a re-run finds it serving already.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mlops_kit.config import Environment
 from mlops_kit.errors import BadInput, NotFound, OperationFailed
 from mlops_kit.promotion import rollout as rollouts
 from mlops_kit.promotion.audit import AuditEvent, append_event
+from mlops_kit.promotion.drift_baseline import publish_default_baseline, version_baseline
 from mlops_kit.promotion.lock import PromotionLock
 from mlops_kit.registry.versions import (
     APPROVED,
@@ -37,6 +39,8 @@ class RollbackResult:
     to_version: int
     outcome: str  # rolled back | already serving
     audit_event_id: str
+    drift_baseline_uri: str = ""  # the default baseline now (empty: left as it was, see `note`)
+    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +50,8 @@ class RollbackResult:
             "to_version": self.to_version,
             "outcome": self.outcome,
             "audit_event_id": self.audit_event_id,
+            "drift_baseline_uri": self.drift_baseline_uri,
+            "note": self.note,
         }
 
 
@@ -93,10 +99,13 @@ def rollback_endpoint(
             )
         chosen = _choose(versions, current, to_version, env.name)
         if chosen.version == current.version:
-            return RollbackResult(model, env.name, current.version, chosen.version, "already serving", "")
+            baseline, note = _publish_baseline(clients, env, model, chosen)
+            return RollbackResult(
+                model, env.name, current.version, chosen.version, "already serving", "", baseline, note
+            )
         if current.status != REJECTED:
             set_approval(clients, current, REJECTED, f"rolled back to {chosen.label} by {actor}")
-        config = rollouts.prepare_config(clients, env, model, chosen)
+        config = rollouts.prepare_config(clients, env, model, chosen, current=state)
         rollouts.start_rollout(clients, env, model, config, canary=False)
         outcome = rollouts.wait_for_rollout(
             clients, env, model, config, on_progress=on_progress, heartbeat=lock.renew
@@ -106,6 +115,7 @@ def rollback_endpoint(
                 f"rollback of {model} in {env.name} to {chosen.label} did not complete: {outcome.reason}",
                 hint="re-run kit rollback with --to " + str(chosen.version),
             )
+        baseline, note = _publish_baseline(clients, env, model, chosen)
         event = append_event(
             clients,
             env,
@@ -120,7 +130,26 @@ def rollback_endpoint(
                 source_version_arn=current.arn,
                 target_version=chosen.version,
                 target_version_arn=chosen.arn,
-                detail=f"{current.label} -> {chosen.label}",
+                detail=f"{current.label} -> {chosen.label}" + (f"; {note}" if note else ""),
             ),
         )
-    return RollbackResult(model, env.name, current.version, chosen.version, "rolled back", event.event_id)
+    return RollbackResult(
+        model, env.name, current.version, chosen.version, "rolled back", event.event_id, baseline, note
+    )
+
+
+def _publish_baseline(
+    clients: AwsClients, env: Environment, model: str, version: ModelVersion
+) -> tuple[str, str]:
+    """Publish `version`'s drift baseline as the default one: (its URI, "") or ("", why not)."""
+    found = version_baseline(env, version)
+    if found is None:
+        # A version promoted before baselines travelled with it: nothing of it to publish here.
+        return "", (
+            f"drift baseline unchanged: {version.label} has no drift baseline in {env.name}'s bucket "
+            f"(its lineage: {version.lineage.drift_baseline_uri or 'none'})"
+        )
+    uri, sha256 = found
+    return publish_default_baseline(
+        clients, env, model, source_uri=uri, sha256=sha256, version_arn=version.arn
+    ), ""

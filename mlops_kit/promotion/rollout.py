@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_kit.aws import AwsClients
+from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import NotFound, OperationFailed
 from mlops_kit.registry.versions import ModelVersion
@@ -123,28 +124,43 @@ def _exists(clients: AwsClients, action: str, fn: Callable[..., Any], **kwargs: 
         raise
 
 
-def prepare_config(clients: AwsClients, env: Environment, model: str, version: ModelVersion) -> str:
-    """The model and endpoint configuration serving `version` (created if missing); returns its name."""
+def prepare_config(
+    clients: AwsClients,
+    env: Environment,
+    model: str,
+    version: ModelVersion,
+    *,
+    current: ServingState | None = None,
+) -> str:
+    """The model and endpoint configuration serving `version` (created if missing); returns its name.
+    `current`: what the endpoint serves, when the caller has just read it."""
     sagemaker = clients.client("sagemaker")
     name = config_name(env, model, version.version)
-    if _exists(
-        clients,
-        f"describe endpoint configuration {name}",
-        sagemaker.describe_endpoint_config,
-        EndpointConfigName=name,
-    ):
+    current = current or serving_state(clients, env, model)
+    # Whether an earlier run created them, and the settings to carry over: independent reads.
+    existing_config, current_config = concurrently(
+        lambda: _exists(
+            clients,
+            f"describe endpoint configuration {name}",
+            sagemaker.describe_endpoint_config,
+            EndpointConfigName=name,
+        ),
+        lambda: clients.call(
+            f"describe endpoint configuration {current.config_name}",
+            sagemaker.describe_endpoint_config,
+            EndpointConfigName=current.config_name,
+        ),
+    )
+    if existing_config:
         return name
-    current = serving_state(clients, env, model)
-    current_config = clients.call(
-        f"describe endpoint configuration {current.config_name}",
-        sagemaker.describe_endpoint_config,
-        EndpointConfigName=current.config_name,
-    )
     current_model_name = current_config["ProductionVariants"][0]["ModelName"]
-    current_model = clients.call(
-        f"describe model {current_model_name}", sagemaker.describe_model, ModelName=current_model_name
+    current_model, existing_model = concurrently(
+        lambda: clients.call(
+            f"describe model {current_model_name}", sagemaker.describe_model, ModelName=current_model_name
+        ),
+        lambda: _exists(clients, f"describe model {name}", sagemaker.describe_model, ModelName=name),
     )
-    if not _exists(clients, f"describe model {name}", sagemaker.describe_model, ModelName=name):
+    if not existing_model:
         container: dict[str, Any] = {
             "Image": version.image or current_model["PrimaryContainer"]["Image"],
             "ModelDataUrl": version.artifact_uri,

@@ -26,6 +26,8 @@ class Lineage:
     metrics: dict[str, float]
     execution_arn: str = ""
     drift_baseline_uri: str = ""
+    # Recorded by promotion for the copy it makes, so the next promotion can verify it.
+    drift_baseline_sha256: str = ""
     artifact_sha256: str = ""
     # Set by promotion: the environment and version ARN this copy was promoted from.
     source_env: str = ""
@@ -43,6 +45,7 @@ class Lineage:
             "metrics": json.dumps({k: round(v, 6) for k, v in sorted(self.metrics.items())}),
             "execution_arn": self.execution_arn,
             "drift_baseline_uri": self.drift_baseline_uri,
+            "drift_baseline_sha256": self.drift_baseline_sha256,
             "artifact_sha256": self.artifact_sha256,
             "source_env": self.source_env,
             "source_version_arn": self.source_version_arn,
@@ -61,6 +64,7 @@ class Lineage:
             "metrics",
             "execution_arn",
             "drift_baseline_uri",
+            "drift_baseline_sha256",
             "artifact_sha256",
             "source_env",
             "source_version_arn",
@@ -81,6 +85,7 @@ class Lineage:
             metrics={str(k): float(v) for k, v in loads("metrics").items()},
             execution_arn=metadata.get("execution_arn", ""),
             drift_baseline_uri=metadata.get("drift_baseline_uri", ""),
+            drift_baseline_sha256=metadata.get("drift_baseline_sha256", ""),
             artifact_sha256=metadata.get("artifact_sha256", ""),
             source_env=metadata.get("source_env", ""),
             source_version_arn=metadata.get("source_version_arn", ""),

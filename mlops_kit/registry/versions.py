@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mlops_kit.aws import AwsClients
+from mlops_kit.aws.concurrency import map_concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, NotFound
 from mlops_kit.registry.lineage import Lineage
@@ -103,24 +104,55 @@ def describe_version(clients: AwsClients, env: Environment, model: str, arn: str
     return _version_from(env, model, package)
 
 
-def list_versions(clients: AwsClients, env: Environment, model: str) -> list[ModelVersion]:
-    """Every version of `model` in `env`, oldest first, with metadata."""
+@dataclass(frozen=True)
+class VersionSummary:
+    """What listing a group says of a version, without its metadata (one call for all versions)."""
+
+    version: int
+    arn: str
+    status: str
+    description: str
+
+
+def list_version_summaries(clients: AwsClients, env: Environment, model: str) -> list[VersionSummary]:
+    """Every version of `model` in `env`, oldest first, as the listing gives it (no metadata)."""
     require_model(env, model)
     group = ResourceNames(env).model_package_group(model)
     sagemaker = clients.client("sagemaker")
-    arns: list[str] = []
+    summaries: list[VersionSummary] = []
     token: str | None = None
     while True:
         kwargs: dict[str, Any] = {"ModelPackageGroupName": group, "MaxResults": 100}
         if token:
             kwargs["NextToken"] = token
         page = clients.call(f"list versions of {group}", sagemaker.list_model_packages, **kwargs)
-        arns += [p["ModelPackageArn"] for p in page.get("ModelPackageSummaryList", [])]
+        summaries += [
+            VersionSummary(
+                version=int(p.get("ModelPackageVersion") or version_number(p["ModelPackageArn"])),
+                arn=p["ModelPackageArn"],
+                status=p.get("ModelApprovalStatus") or PENDING,
+                description=p.get("ModelPackageDescription") or "",
+            )
+            for p in page.get("ModelPackageSummaryList", [])
+        ]
         token = page.get("NextToken")
         if not token:
             break
-    versions = [describe_version(clients, env, model, arn) for arn in arns]
+    return sorted(summaries, key=lambda v: v.version)
+
+
+def describe_versions(
+    clients: AwsClients, env: Environment, model: str, arns: list[str]
+) -> list[ModelVersion]:
+    """The versions at `arns`, with metadata, oldest first (described concurrently)."""
+    versions = map_concurrently(lambda arn: describe_version(clients, env, model, arn), arns)
     return sorted(versions, key=lambda v: v.version)
+
+
+def list_versions(clients: AwsClients, env: Environment, model: str) -> list[ModelVersion]:
+    """Every version of `model` in `env`, oldest first, with metadata."""
+    summaries = list_version_summaries(clients, env, model)
+    return describe_versions(clients, env, model, [s.arn for s in summaries])
 
 
 def get_version(clients: AwsClients, env: Environment, model: str, version: int) -> ModelVersion:
@@ -150,7 +182,8 @@ def register_version(
     lineage: Lineage,
     description: str,
 ) -> ModelVersion:
-    """Create a version (PendingManualApproval) in `env`'s model package group."""
+    """Create a version (PendingManualApproval) in `env`'s model package group; returns it as
+    registered (its creation time is left unknown rather than read back)."""
     group = ResourceNames(env).model_package_group(model)
     container: dict[str, Any] = {"Image": image, "ModelDataUrl": artifact_uri}
     if container_environment:
@@ -169,7 +202,19 @@ def register_version(
         ModelApprovalStatus=PENDING,
         CustomerMetadataProperties=lineage.to_metadata(),
     )
-    return describe_version(clients, env, model, response["ModelPackageArn"])
+    arn = response["ModelPackageArn"]
+    return ModelVersion(
+        env=env.name,
+        model=model,
+        version=version_number(arn),
+        arn=arn,
+        status=PENDING,
+        created=None,
+        lineage=lineage,
+        artifact_uri=artifact_uri,
+        image=image,
+        container_environment=dict(container_environment),
+    )
 
 
 def set_approval(clients: AwsClients, version: ModelVersion, status: str, description: str) -> None:

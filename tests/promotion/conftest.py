@@ -13,6 +13,7 @@ import os
 import tarfile
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,14 @@ def model_archive(model: bytes, run: str) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def training_features() -> Any:
+    """The features the model was trained on (a pandas DataFrame), for drift baselines."""
+    from sklearn.datasets import load_breast_cancer
+
+    return load_breast_cancer(as_frame=True).data
+
+
+@pytest.fixture(scope="session")
 def promotion_platform(
     platform: dict[str, dict[str, object]], environments: dict[str, Environment]
 ) -> dict[str, Environment]:
@@ -65,16 +74,25 @@ RegisterDev = Callable[..., DevVersion]
 
 
 @pytest.fixture
-def register_dev_version(promotion_platform: dict[str, Environment], trained_model: bytes) -> RegisterDev:
-    """Register a dev version like the training pipeline: artifact in the dev bucket, metrics and
-    lineage in the package metadata, PendingManualApproval. `recorded_sha256` lets a test lie."""
+def register_dev_version(
+    promotion_platform: dict[str, Environment], trained_model: bytes, training_features: Any
+) -> RegisterDev:
+    """Register a dev version like the training pipeline: artifact and drift baseline (each run's
+    its own) in the dev bucket, metrics and lineage in the package metadata, PendingManualApproval.
+    `recorded_sha256` lets a test lie; `baseline=False` registers a version without a baseline."""
     from mlops_kit.aws import clients_for
+    from mlops_kit.drift import build_baseline
     from mlops_kit.registry.lineage import Lineage
     from mlops_kit.serving.images import sklearn_image_uri
 
     dev = promotion_platform["dev"]
 
-    def register(metrics: dict[str, float] | None = None, recorded_sha256: str | None = None) -> DevVersion:
+    def register(
+        metrics: dict[str, float] | None = None,
+        recorded_sha256: str | None = None,
+        *,
+        baseline: bool = True,
+    ) -> DevVersion:
         clients = clients_for(dev)
         names = ResourceNames(dev)
         run = uuid.uuid4().hex[:12]
@@ -82,6 +100,15 @@ def register_dev_version(promotion_platform: dict[str, Environment], trained_mod
         model_artifact = model_archive(trained_model, run)
         clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=key, Body=model_artifact)
         sha = hashlib.sha256(model_artifact).hexdigest()
+        baseline_uri, baseline_document = "", b""
+        if baseline:
+            baseline_key = f"pipelines/{MODEL}/{run}/preprocess/baseline/baseline.json"
+            document = build_baseline(training_features, metadata={"training_run": run}).to_json()
+            baseline_document = document.encode()
+            clients.client("s3").put_object(
+                Bucket=names.artifact_bucket, Key=baseline_key, Body=baseline_document
+            )
+            baseline_uri = f"s3://{names.artifact_bucket}/{baseline_key}"
         lineage = Lineage(
             git_commit=run,
             data_uri=f"s3://{names.artifact_bucket}/data/{run}/",
@@ -91,6 +118,7 @@ def register_dev_version(promotion_platform: dict[str, Environment], trained_mod
             metrics=metrics or GOOD_METRICS,
             execution_arn=f"arn:aws:sagemaker:us-east-1:{dev.account_id}:pipeline/x/execution/{run}",
             artifact_sha256=recorded_sha256 or sha,
+            drift_baseline_uri=baseline_uri,
         )
         response = clients.client("sagemaker").create_model_package(
             ModelPackageGroupName=names.model_package_group(MODEL),
@@ -108,6 +136,12 @@ def register_dev_version(promotion_platform: dict[str, Environment], trained_mod
             CustomerMetadataProperties=lineage.to_metadata(),
         )
         arn = response["ModelPackageArn"]
-        return DevVersion(int(arn.rsplit("/", 1)[-1]), arn, f"s3://{names.artifact_bucket}/{key}")
+        return DevVersion(
+            int(arn.rsplit("/", 1)[-1]),
+            arn,
+            f"s3://{names.artifact_bucket}/{key}",
+            baseline_uri,
+            baseline_document,
+        )
 
     return register

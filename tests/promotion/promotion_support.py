@@ -38,6 +38,8 @@ class DevVersion:
     version: int
     arn: str
     artifact_uri: str
+    baseline_uri: str = ""
+    baseline: bytes = b""  # the drift baseline document's bytes
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Fault injection: the emulator stops, or answers an API error, at every step boundary of a
 promotion in turn; a re-run converges on one target version, serving, no orphaned endpoint
-configuration, and one `promoted` record in the audit log."""
+configuration, one `promoted` record in the audit log, and the version's drift baseline as the
+target's default one."""
 
 from __future__ import annotations
 
@@ -23,12 +24,16 @@ LOCKS, AUDIT = "promotion-locks", "-audit"
 BOUNDARIES = {
     "lock": lambda r: r.operation == "PutItem" and LOCKS.encode() in r.body,
     "gates": lambda r: r.operation == "DescribeEndpoint",
-    "copy": lambda r: r.operation == "s3:PUT" and "/models/" in r.path,
+    "copy": lambda r: r.operation == "s3:PUT" and "/models/" in r.path and r.path.endswith("/model.tar.gz"),
+    "copy-baseline": lambda r: (
+        r.operation == "s3:PUT" and "/models/" in r.path and "/drift-baseline-" in r.path
+    ),
     "register": lambda r: r.operation == "CreateModelPackage",
     "approve": lambda r: r.operation == "UpdateModelPackage",
     "rollout-model": lambda r: r.operation == "CreateModel",
     "rollout-config": lambda r: r.operation == "CreateEndpointConfig",
     "rollout-update": lambda r: r.operation == "UpdateEndpoint",
+    "default-baseline": lambda r: r.operation == "s3:PUT" and "/drift-baselines/" in r.path,
     "audit": lambda r: r.operation == "PutItem" and AUDIT.encode() in r.body and b'"promoted"' in r.body,
     "release": lambda r: r.operation == "DeleteItem",
 }
@@ -51,6 +56,7 @@ def proxy(emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:  #
 def end_state(env: Environment, dev_arn: str) -> tuple[int, bool, list[str], list[str]]:
     from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
+    from mlops_kit.promotion.drift_baseline import default_baseline_key
     from mlops_kit.promotion.rollout import serving_state, version_of_config
     from mlops_kit.registry.versions import list_versions
 
@@ -70,6 +76,10 @@ def end_state(env: Environment, dev_arn: str) -> tuple[int, bool, list[str], lis
     ]
     outcomes = [e.outcome for e in read_events(clients, env, MODEL) if e.source_version_arn == dev_arn]
     assert len(copies) == 1, f"{len(copies)} target versions"
+    default = clients.client("s3").head_object(
+        Bucket=ResourceNames(env).artifact_bucket, Key=default_baseline_key(MODEL)
+    )
+    assert default["Metadata"]["model-package"] == copies[0].arn
     return (
         copies[0].version,
         state.version == copies[0].version and copies[0].status == "Approved",

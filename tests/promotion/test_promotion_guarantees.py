@@ -136,6 +136,15 @@ def test_a_missing_drift_check_blocks_when_the_target_requires_one(
         put_drift_report(staging, CLEAN_REPORT_KEY, drifted=False)
 
 
+def test_a_version_without_a_drift_baseline_is_blocked_and_changes_nothing(
+    staging_serves_a_good_version: Environment, register_dev_version
+) -> None:
+    dev = register_dev_version(baseline=False)
+    before = target_state(staging_serves_a_good_version)
+    assert blocked("staging", dev.version) == {"drift baseline"}
+    assert target_state(staging_serves_a_good_version) == before
+
+
 def test_a_rejected_source_version_is_blocked(
     staging_serves_a_good_version: Environment,
     register_dev_version,

@@ -9,6 +9,7 @@ from promotion_support import MODEL, PROD_APPROVER_ROLE, identity
 
 from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.promotion.drift_baseline import default_baseline_uri
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -27,6 +28,14 @@ def served_config(env: Environment) -> str:
     return str(
         clients_for(env).client("sagemaker").describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
     )
+
+
+def default_baseline(env: Environment) -> bytes:
+    from mlops_kit.aws import clients_for
+
+    uri = default_baseline_uri(env, MODEL)
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bytes(clients_for(env).client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
@@ -72,6 +81,9 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     assert prod["outcome"] == "promoted"
     assert served_config(promotion_platform["prod"]).endswith(f"-v{prod['to']['version']}")
     assert {g["name"]: g["passed"] for g in prod["gates"]}["approval ml-lead"]
+    # The drift baseline travelled dev -> staging -> prod, verified, and is prod's default now.
+    assert prod["drift_baseline_uri"] == default_baseline_uri(promotion_platform["prod"], MODEL)
+    assert default_baseline(promotion_platform["prod"]) == dev.baseline
 
     code, out, _ = kit(capsys, "models", "list", "--env", "prod", "--json")
     rows = {r["version"]: r for r in json.loads(out)}

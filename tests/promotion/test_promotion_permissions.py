@@ -1,0 +1,45 @@
+"""The promotion role may do what promotion writes to its bucket, and no more: read and write
+objects (copies of artifacts and drift baselines, the default drift baseline, drift reports) and
+delete only under models/, where a copy that failed its sha256 check is removed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mlops_kit.config import Environment
+
+ENVS = ["dev", "staging", "prod"]
+
+
+def promotion_statements(stack: dict[str, Any], env: Environment) -> list[dict[str, Any]]:
+    roles = stack["resource"]["aws_iam_role"]
+    role_id = next(rid for rid, r in roles.items() if r["name"] == env.identity.promotion_role_name)
+    policies = [
+        p
+        for p in stack["resource"]["aws_iam_role_policy"].values()
+        if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+    ]
+    return [s for p in policies for s in json.loads(p["policy"])["Statement"]]
+
+
+@pytest.mark.parametrize("name", ENVS)
+def test_promotion_role_may_delete_only_unverified_copies(
+    synthesized: Any, environments: dict[str, Environment], name: str
+) -> None:
+    env = environments[name]
+    statements = promotion_statements(synthesized.stack(name), env)
+    s3_actions = {a for s in statements for a in s["Action"] if a.startswith("s3:")}
+    assert s3_actions == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObjectVersion",
+        "s3:DeleteObject",
+    }
+    deletes = [s for s in statements if "s3:DeleteObject" in s["Action"]]
+    assert len(deletes) == 1 and deletes[0]["Action"] == ["s3:DeleteObject"]
+    assert len(deletes[0]["Resource"]) == 1 and deletes[0]["Resource"][0].endswith("/models/*")

@@ -13,7 +13,8 @@ JSON format, version 1 (``"format": "mlops-kit/drift-baseline"``)::
       "metadata": {"data_uri": "..."},   # free-form strings, e.g. lineage
       "features": [                      # in column order: capture CSV payloads are mapped by it
         {"name": "age", "kind": "numeric",
-         "edges": [31.0, 38.5, ...],     # interior cut points, strictly increasing
+         "edges": [31.0, 38.5, ...],     # interior cut points, strictly increasing: the training
+                                         # quantiles, moved up by at most two float32 steps
          "counts": [57, 56, ...],        # len(edges) + 1 bins: (-inf, e0], (e0, e1], ..., (e_last, inf)
          "bin_means": [27.1, ...],       # training mean per bin, the bin's location for Wasserstein
          "missing": 0, "mean": 41.2, "std": 9.7},
@@ -278,7 +279,7 @@ def float32_cut_points(edges: Floats) -> Floats:
     The point lies halfway between neighbouring float32 numbers low < high, low's last bit even.
     Rounding to the nearest float32 (ties to even) sends every float64 at or below the point to
     low or less and every one above it to high or more, so `v <= point` is exactly
-    `float32(v) <= low`: count_numeric then compares float32, twice as many per instruction.
+    `float32(v) <= low`: count_numeric then compares float32, half the bytes of float64.
     Edges beyond float32's range, or closer together than a few float32 steps, stay as they are.
     """
     if not len(edges) or not (np.abs(edges) < _FLOAT32_MAX).all():

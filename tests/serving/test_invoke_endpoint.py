@@ -145,3 +145,37 @@ def test_invocations_are_captured_in_sagemaker_format(
     assert json.loads(output["data"])["predictions"][0]["label"] == int(dataset_rows[42][0])
     assert uuid.UUID(record["eventMetadata"]["eventId"])
     assert record["eventMetadata"]["inferenceTime"].endswith("Z")
+
+
+def test_requests_in_the_same_minute_share_one_capture_file(
+    served_model: ServedModel, dataset_rows: list[list[float]]
+) -> None:
+    """Like SageMaker, capture goes into files that collect records for a while, not one per request."""
+    from mlops_kit.aws import clients_for
+
+    clients = clients_for(served_model.env)
+    runtime = clients.client("sagemaker-runtime")
+    ids = [uuid.uuid4().hex for _ in range(5)]
+    for number, inference_id in enumerate(ids):
+        runtime.invoke_endpoint(
+            EndpointName=served_model.endpoint,
+            ContentType="text/csv",
+            Body=_csv(dataset_rows[number][1:]),
+            InferenceId=inference_id,
+        )
+
+    bucket, _, prefix = served_model.capture_prefix.removeprefix("s3://").partition("/")
+    s3 = clients.client("s3")
+    holding = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{prefix}/{served_model.endpoint}/primary/"
+    ):
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
+            for line in body.splitlines():
+                found = json.loads(line)["eventMetadata"].get("inferenceId")
+                if found in ids:
+                    holding[found] = item["Key"]
+    assert sorted(holding) == sorted(ids), "every request is captured once"
+    # Five requests a moment apart fill at most two files (a minute boundary may fall between).
+    assert len(set(holding.values())) <= 2

@@ -6,7 +6,9 @@ model and its `ModelDataUrl` in this emulator's S3) and forwards the request to 
 (`mlops_kit.serving.model_host`) that speaks the SageMaker serving contract and runs the model's
 `code/inference.py`. A host failure reaches the caller as SageMaker's `ModelError` (HTTP 424). When
 the endpoint configuration enables data capture, sampled requests are written to its destination
-in SageMaker's JSON-lines format, one object per request, in the endpoint's account.
+in SageMaker's JSON-lines format, in the endpoint's account. Like SageMaker, records go into files
+that stay open for a while (a minute here; SageMaker's are a few minutes): a drift check then reads a
+few objects rather than one per request.
 """
 
 from __future__ import annotations
@@ -14,11 +16,28 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import urllib.parse
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+CAPTURE_FILE_SECONDS = 60.0
+
+
+@dataclass
+class _CaptureFile:
+    bucket: str
+    key: str
+    opened: datetime
+    body: bytearray = field(default_factory=bytearray)
+
+
+# The open capture file of each (account, endpoint, variant).
+_capture_files: dict[tuple[str, str, str], _CaptureFile] = {}
+_capture_lock = threading.Lock()
 
 # What SageMaker lets a caller invoke: an endpoint keeps serving its current configuration while
 # an update rolls out.
@@ -76,12 +95,34 @@ def _write_capture(
         now,
         inference_id=inference_id,
     )
-    bucket, key = capture_location(settings, endpoint, variant, now)
+    s3 = s3_backends[account_id]["aws"]
+    with _capture_lock:
+        slot = (account_id, endpoint, variant)
+        current = _capture_files.get(slot)
+        bucket, key = capture_location(settings, endpoint, variant, now)
+        if current is None or not _still_open(s3, current, bucket, now):
+            current = _capture_files[slot] = _CaptureFile(bucket, key, now)
+        current.body += (line + "\n").encode()
+        try:
+            s3.put_object(current.bucket, current.key, bytes(current.body))
+        except Exception:
+            # SageMaker drops capture it cannot write; the invocation itself has succeeded.
+            logger.exception("data capture of %s to s3://%s/%s failed", endpoint, current.bucket, current.key)
+            _capture_files.pop(slot, None)
+
+
+def _still_open(s3: Any, current: _CaptureFile, bucket: str, now: datetime) -> bool:
+    """A capture file takes more records for a minute, within its hour folder, while the object is
+    still the one written (an emulator reset or a deleted object starts a new file)."""
+    if current.bucket != bucket or now.strftime("%Y%m%d%H") != current.opened.strftime("%Y%m%d%H"):
+        return False
+    if (now - current.opened).total_seconds() >= CAPTURE_FILE_SECONDS:
+        return False
     try:
-        s3_backends[account_id]["aws"].put_object(bucket, key, (line + "\n").encode())
+        stored = s3.get_object(current.bucket, current.key)
     except Exception:
-        # SageMaker drops capture it cannot write; the invocation itself has succeeded.
-        logger.exception("data capture of %s to s3://%s/%s failed", endpoint, bucket, key)
+        return False
+    return stored is not None and int(stored.size) == len(current.body)
 
 
 def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:

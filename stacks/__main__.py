@@ -25,8 +25,19 @@ def main() -> int:
     # Local Terraform state (emulator deployments) lives beside the emulator's files.
     state_dir = str((Path(os.environ.get("KIT_STATE_DIR", ".kit")) / "terraform-state").resolve())
     emulator = bool(os.environ.get("AWS_ENDPOINT_URL"))
-    build_app(environments, outdir=outdir, emulator=emulator, state_dir=state_dir).synth()
+    app = build_app(environments, outdir=outdir, emulator=emulator, state_dir=state_dir)
+    app.synth()
+    remove_other_format(Path(outdir), hcl=bool(app.hcl_output))
     return 0
+
+
+def remove_other_format(outdir: Path, *, hcl: bool) -> None:
+    """cdktf leaves the previous synth's file when the format changes: after `synth --hcl`, a stack
+    folder holds both `cdk.tf` and `cdk.tf.json`, and Terraform refuses every resource as declared
+    twice. Keep only the format just written."""
+    stale = "cdk.tf.json" if hcl else "cdk.tf"
+    for leftover in outdir.glob(f"stacks/*/{stale}"):
+        leftover.unlink()
 
 
 if __name__ == "__main__":

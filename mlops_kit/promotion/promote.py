@@ -426,10 +426,8 @@ def promote_model_version(
     Raises `BadInput`/`NotFound` (exit 2) for a wrong argument, `LockHeld` when another promotion
     runs, `GateFailed` when a gate fails, `OperationFailed` when a step fails (re-run to resume).
     """
-    from mlops_kit.config import load_all_environments
-
     source_name = source_of(target, source)
-    envs = environments or load_all_environments()
+    envs = environments or _load_environments(target, source_name)
     for name, option in ((target, "--to"), (source_name, "--from")):
         if name not in envs:
             raise BadInput(f"{option}: environment {name} has no file in environments/")
@@ -482,6 +480,14 @@ def promote_model_version(
                 f"{run.where}: promotion of {label} stopped at step {run.step}: {exc}{unchanged}",
                 hint=f"re-run `kit promote {model} --to {target} --version {number}` to resume",
             ) from exc
+
+
+def _load_environments(*names: str) -> dict[str, Environment]:
+    """The environments among `names` that have a file (only those: parsing YAML is not free)."""
+    from mlops_kit.config import environment_names, load_environment
+
+    available = environment_names()
+    return {name: load_environment(name) for name in names if name in available}
 
 
 def _clients(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
@@ -27,9 +28,9 @@ class NumericStatistics:
 
 def population_stability_index(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -> float:
     """Sum over bins of (q - p) * ln(q / p), p and q the smoothed baseline and current shares."""
-    expected = _smoothed_shares(baseline)
-    actual = _smoothed_shares(current)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
+    expected = _smoothed_shares(baseline.tolist())
+    actual = _smoothed_shares(current.tolist())
+    return sum((q - p) * math.log(q / p) for p, q in zip(expected, actual))
 
 
 def binned_ks(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -> tuple[float, float]:
@@ -43,7 +44,7 @@ def binned_ks(baseline: npt.NDArray[np.int64], current: npt.NDArray[np.int64]) -
     Both are conservative for binned data.
     """
     n, m = int(baseline.sum()), int(current.sum())
-    distance = float(np.max(np.abs(np.cumsum(baseline) / n - np.cumsum(current) / m)))
+    distance = max(_cdf_gaps(baseline.tolist(), current.tolist()))
     if distance == 0.0:
         return 0.0, 1.0
     root_n = math.sqrt(n * m / (n + m))
@@ -61,8 +62,10 @@ def binned_wasserstein(
     Mass beyond the outermost edges sits at the outer bins' locations, so a shift far past the
     training range is measured only up to the range's end.
     """
-    cdf_gap = np.abs(np.cumsum(baseline) / baseline.sum() - np.cumsum(current) / current.sum())
-    return float(np.sum(cdf_gap[:-1] * np.diff(bin_locations)))
+    locations = bin_locations.tolist()
+    steps = [high - low for low, high in zip(locations, locations[1:])]
+    gaps = _cdf_gaps(baseline.tolist(), current.tolist())
+    return float(sum(gap * step for gap, step in zip(gaps, steps)))
 
 
 def numeric_statistics(
@@ -84,7 +87,13 @@ def numeric_statistics(
     )
 
 
-def _smoothed_shares(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    smoothed = counts.astype(np.float64) + _PSI_PSEUDOCOUNT
-    shares: npt.NDArray[np.float64] = smoothed / smoothed.sum()
-    return shares
+def _cdf_gaps(baseline: list[int], current: list[int]) -> list[float]:
+    """|F_baseline - F_current| at each bin's upper edge."""
+    n, m = sum(baseline), sum(current)
+    return [abs(low / n - high / m) for low, high in zip(accumulate(baseline), accumulate(current))]
+
+
+def _smoothed_shares(counts: list[int]) -> list[float]:
+    # Bins are few (at most 100): plain Python beats numpy's per-call cost on arrays this short.
+    total = sum(counts) + _PSI_PSEUDOCOUNT * len(counts)
+    return [(count + _PSI_PSEUDOCOUNT) / total for count in counts]

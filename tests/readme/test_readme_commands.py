@@ -1,0 +1,442 @@
+"""The README is the first test: every command it shows runs here, as a user would type it.
+
+`make demo` runs first, from a clean state on its own port and state folder. The commands after it
+run in a bash shell against the emulator the demo leaves running, after `eval "$(kit local env)"`,
+in an order that tells a story: inspect, train, promote to staging, approve and promote to prod,
+roll back, serve, check drift, deploy with cdktf, the benchmarks at small sizes, and finally
+`kit local down`.
+
+`test_every_readme_command_has_a_step` keeps this file and the README in step: a command added to
+the README without a step here fails it, and so does a step whose command left the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+README = REPO / "README.md"
+MODEL = "tumor-classifier"
+PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
+DEV_DEPLOY_ROLE = "arn:aws:iam::111111111111:role/mlops-kit-deploy"
+COMMAND_START = re.compile(r"(kit|make|npx|eval|\.venv/bin/python)(\s|$)")
+
+
+def readme_commands(text: str) -> list[str]:
+    """Each line of a ```bash block (its comment cut off), and each `kit|make|npx|eval ...` span in the
+    prose, in README order, once."""
+    found: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            command = re.split(r"\s#\s|^#", line.strip(), maxsplit=1)[0].strip()
+            if command:
+                found.append(command)
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    found += [span for span in re.findall(r"`([^`\n]+)`", prose) if COMMAND_START.match(span)]
+    return list(dict.fromkeys(found))
+
+
+@dataclass
+class Lifecycle:
+    """The emulator `make demo` left running, and what a step needs to reach it."""
+
+    port: int
+    state: Path
+    work: Path
+    demo_output: str
+    shell_env: dict[str, str]
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    readme: str  # the command exactly as the README shows it
+    run: str | None = None  # what runs (README placeholders filled in); None: `readme` itself
+    expect: int = 0
+    contains: tuple[str, ...] = ()  # text the output must show
+    identity: str | None = None  # an IAM role ARN to act as
+    prepare: Callable[[Lifecycle], None] | None = None  # computes facts `run` refers to
+    check: Callable[[Lifecycle, str], None] | None = None
+    reference: bool = False  # the README names the command in prose; the step shows it exists
+
+
+# ----------------------------------------------------------------------------------------- helpers
+
+
+def _kit_json(lifecycle: Lifecycle, *args: str) -> object:
+    done = _shell(lifecycle, "kit " + " ".join(args))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _serving_version(lifecycle: Lifecycle, env: str) -> int:
+    rows = _kit_json(lifecycle, "models", "list", "--env", env, "--json")
+    assert isinstance(rows, list)
+    serving = [int(row["version"]) for row in rows if row.get("serving")]
+    assert serving, f"{env} serves no version"
+    return serving[0]
+
+
+def _remember_staging_version(lifecycle: Lifecycle) -> None:
+    lifecycle.facts["staging_version"] = str(_serving_version(lifecycle, "staging"))
+
+
+def _remember_latest_execution(lifecycle: Lifecycle) -> None:
+    rows = _kit_json(lifecycle, "pipeline", "list", "--env", "dev", "--json")
+    assert isinstance(rows, list) and rows, "no pipeline executions in dev"
+    lifecycle.facts["execution"] = str(rows[0]["arn"]).rsplit("/", 1)[-1]
+
+
+def _write_inputs(lifecycle: Lifecycle) -> None:
+    """rows.csv / rows.json from the demo's normal traffic, and baseline.json of dev's first version."""
+    import boto3
+
+    normal = lifecycle.state / "demo" / "normal.csv"
+    rows = [[float(v) for v in line.split(",")] for line in normal.read_text().splitlines()[:5]]
+    (lifecycle.work / "rows.csv").write_text("\n".join(normal.read_text().splitlines()[:20]) + "\n")
+    (lifecycle.work / "rows.json").write_text(json.dumps({"instances": rows}))
+    shown = _kit_json(lifecycle, "models", "show", MODEL, "1", "--env", "dev", "--json")
+    assert isinstance(shown, dict)
+    uri = shown["lineage"]["drift_baseline_uri"]
+    bucket, key = uri[5:].split("/", 1)
+    credentials = _credentials_of(lifecycle.port, DEV_DEPLOY_ROLE)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{lifecycle.port}",
+        region_name="us-east-1",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+    )
+    s3.download_file(bucket, key, str(lifecycle.work / "baseline.json"))
+    # today.csv: the demo's normal traffic under the baseline's column names, as a user's export has.
+    baseline = json.loads((lifecycle.work / "baseline.json").read_text())
+    header = ",".join(feature["name"] for feature in baseline["features"])
+    (lifecycle.work / "today.csv").write_text(header + "\n" + normal.read_text())
+
+
+def _definition_is_a_pipeline(lifecycle: Lifecycle, output: str) -> None:
+    definition = json.loads((lifecycle.work / "definition.json").read_text())
+    names = [step["Name"] for step in definition["Steps"]]
+    assert "Train" in " ".join(names) or any("train" in n.lower() for n in names), names
+
+
+def _report_written(lifecycle: Lifecycle, output: str) -> None:
+    report = json.loads(output)
+    assert report["drifted"] is False and report["features"], report
+    assert "<html" in (lifecycle.work / "report.html").read_text().lower()
+
+
+def _drift_found(lifecycle: Lifecycle, output: str) -> None:
+    report = json.loads(output)
+    assert report["drifted"] is True
+    assert any(feature["drifted"] for feature in report["features"])
+
+
+def _promoted_to(env: str) -> Callable[[Lifecycle, str], None]:
+    def check(lifecycle: Lifecycle, output: str) -> None:
+        assert "promoted" in output.lower() or "serving" in output.lower(), output[-2000:]
+        if env == "prod":
+            assert _serving_version(lifecycle, "prod") == int(lifecycle.facts["staging_version"])
+
+    return check
+
+
+def _rolled_back(lifecycle: Lifecycle, output: str) -> None:
+    assert _serving_version(lifecycle, "staging") < int(lifecycle.facts["staging_version"])
+
+
+# ------------------------------------------------------------------------------------------- steps
+
+BENCHMARK_NOTE = "README shows the full-size run; the test runs the same script at a small size"
+
+STEPS: list[Step] = [
+    # `make demo` itself runs in the `lifecycle` fixture; its step checks the summary.
+    Step("make demo", contains=("Time per stage",)),
+    Step("make setup"),
+    Step("kit env list", contains=("dev", "staging", "prod")),
+    Step("kit env show prod", contains=("333333333333",)),
+    Step("kit env show ENV", run="kit env show staging --json", contains=('"name": "staging"',)),
+    Step("kit env validate"),
+    Step("kit env validate --file environments/dev.yaml"),
+    Step("kit env diff staging prod", contains=("min_metrics",)),
+    Step("kit local up", contains=("127.0.0.1",)),
+    Step("kit local status"),
+    Step("kit local env", contains=("AWS_ENDPOINT_URL",)),
+    Step('eval "$(kit local env)"', run='eval "$(kit local env)" && echo "endpoint=$AWS_ENDPOINT_URL"'),
+    # train
+    Step(
+        "kit pipeline run --env dev [--param LearningRate=0.05 --param NEstimators=200 "
+        "--param DataUri=s3://...] [--no-wait] [--json]",
+        run="kit pipeline run --env dev --param LearningRate=0.05 --param NEstimators=200 --json",
+        contains=('"Succeeded"',),
+    ),
+    Step("kit pipeline run", reference=True),
+    Step(
+        "kit pipeline status [EXECUTION] --env dev [--json]",
+        run="kit pipeline status {execution} --env dev --json",
+        prepare=_remember_latest_execution,
+        contains=("Succeeded",),
+    ),
+    Step("kit pipeline list --env dev [--json]", run="kit pipeline list --env dev --json"),
+    Step("kit pipeline list --env dev", contains=("Succeeded",)),
+    Step("kit pipeline show --env dev"),
+    Step(
+        "kit pipeline definition --env dev > definition.json",
+        run="kit pipeline definition --env dev > {work}/definition.json",
+        check=_definition_is_a_pipeline,
+    ),
+    # the registries
+    Step("kit models list --env staging [--json]", run="kit models list --env staging --json"),
+    Step(
+        "kit models show tumor-classifier 3 --env staging [--json]",
+        run="kit models show tumor-classifier 1 --env staging --json",
+        contains=('"lineage"',),
+    ),
+    # promote the new dev version to staging, approve it for prod as a second identity, promote
+    Step(
+        "kit promote tumor-classifier --to staging [--version N] [--dry-run] [--yes] [--json]",
+        run="kit promote tumor-classifier --to staging --dry-run",
+        contains=("dry run",),
+    ),
+    Step(
+        "kit promote tumor-classifier --to staging [--version N] [--dry-run] [--yes] [--json]",
+        run="kit promote tumor-classifier --to staging --yes --json",
+        check=_promoted_to("staging"),
+    ),
+    Step("kit promote", reference=True),
+    Step(
+        'kit approve tumor-classifier 2 --env prod --comment "baked a week in staging"',
+        run='kit approve tumor-classifier {staging_version} --env prod --comment "baked a week in staging"',
+        identity=PROD_APPROVER_ROLE,
+        prepare=_remember_staging_version,
+    ),
+    Step("kit approve", reference=True),
+    Step(
+        "kit promote tumor-classifier --to prod --version 2 --yes",
+        run="kit promote tumor-classifier --to prod --version {staging_version} --yes",
+        check=_promoted_to("prod"),
+    ),
+    Step("kit models list --env prod", contains=("tumor-classifier",)),
+    Step(
+        "kit rollback --env staging [--to VERSION] [--yes]",
+        run="kit rollback --env staging --yes",
+        check=_rolled_back,
+    ),
+    Step("kit rollback", reference=True),
+    Step("kit audit --env prod [--json]", run="kit audit --env prod --json", contains=('"promoted"',)),
+    Step("kit audit --env prod", contains=("promoted",)),
+    # serve
+    Step(
+        "kit endpoint invoke --env prod --data rows.csv [--content-type application/json] [--json]",
+        run="kit endpoint invoke --env prod --data {work}/rows.csv --json",
+        prepare=_write_inputs,
+        contains=('"response"',),
+    ),
+    Step(
+        "kit endpoint invoke --env prod --data rows.csv [--content-type application/json] [--json]",
+        run="kit endpoint invoke --env prod --data {work}/rows.json --content-type application/json",
+    ),
+    Step("kit endpoint invoke", reference=True),
+    Step(
+        "kit endpoint status --env prod [--json]",
+        run="kit endpoint status --env prod --json",
+        contains=("InService",),
+    ),
+    # drift
+    Step(
+        "kit drift run --baseline baseline.json --current today.csv [--json] [--html report.html]",
+        run="kit drift run --baseline {work}/baseline.json --current {work}/today.csv --json "
+        "--html {work}/report.html",
+        check=_report_written,
+    ),
+    Step(
+        "kit drift run --env prod [--since 24h] [--json]",
+        run="kit drift run --env prod --since 24h --json",
+        expect=3,  # the demo's shifted traffic is inside the window
+        check=_drift_found,
+    ),
+    Step("kit drift run --env prod", expect=3, contains=("drift",)),
+    # the platform path: the README's cdktf commands, against the emulator the demo deployed into
+    Step("npx cdktf synth --hcl", check=lambda lc, out: _has_hcl()),
+    Step(
+        "npx cdktf deploy dev",
+        run="npx cdktf deploy dev --auto-approve",  # the README user answers the prompt
+        check=lambda lc, out: _deployed(out),
+    ),
+    # benchmarks, small
+    Step(
+        ".venv/bin/python benchmarks/synth.py",
+        run=".venv/bin/python benchmarks/synth.py --repeats 1",
+        contains=("ratio",),
+    ),
+    Step(
+        ".venv/bin/python benchmarks/pipeline.py",
+        run=".venv/bin/python benchmarks/pipeline.py --builds 1 --skip-run",
+    ),
+    Step(".venv/bin/python benchmarks/cli.py", run=".venv/bin/python benchmarks/cli.py --runs 1"),
+    Step(
+        ".venv/bin/python benchmarks/drift.py",
+        run=".venv/bin/python benchmarks/drift.py --rows 20000 --repeats 1 --skip-evidently",
+    ),
+    # other commands named in the prose
+    Step("kit", reference=True, contains=("promote",)),
+    Step("kit demo", reference=True, contains=("deploy dev/staging/prod",)),
+    Step("kit local down"),
+    Step("kit local down && kit local up", contains=("127.0.0.1",)),
+    Step("make test", run=None),  # the command that runs this suite: `.ci/run` calls it
+]
+
+
+def _deployed(output: str) -> None:
+    # Right after the demo's deploy this is "No changes"; a source edit since then (the drift job's
+    # code is uploaded by content hash) makes it an apply.
+    assert "No changes" in output or "Apply complete!" in output, output[-2000:]
+
+
+def _has_hcl() -> None:
+    assert list((REPO / "cdktf.out" / "stacks" / "dev").glob("*.tf")), "no HCL written for dev"
+
+
+# ----------------------------------------------------------------------------------------- fixture
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
+    """`make demo` from a clean state folder on a free port; the emulator it leaves is stopped after."""
+    state = tmp_path_factory.mktemp("readme-state")
+    work = tmp_path_factory.mktemp("readme-work")
+    port = free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KIT_"))}
+    base |= {
+        "KIT_STATE_DIR": str(state),
+        "KIT_EMULATOR_PORT": str(port),
+        "PATH": f"{REPO / '.venv' / 'bin'}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        "TF_CLI_CONFIG_FILE": str(REPO / ".tools" / "terraform.rc"),
+        "TF_PLUGIN_CACHE_DIR": str(REPO / ".tools" / "terraform-plugin-cache"),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CHECKPOINT_DISABLE": "1",
+        "COLUMNS": "200",
+    }
+    try:
+        _leave_a_previous_run_behind(port, state, base)
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["make", "demo"], cwd=REPO, env=base, capture_output=True, text=True, check=False, timeout=1200
+        )
+        print(f"make demo: {time.perf_counter() - started:.0f} s")
+        assert done.returncode == 0, (
+            f"make demo exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        )
+        yield Lifecycle(port=port, state=state, work=work, demo_output=done.stdout, shell_env=base)
+    finally:
+        subprocess.run(["kit", "local", "down"], cwd=REPO, env=base, capture_output=True, check=False)
+
+
+def _leave_a_previous_run_behind(port: int, state: Path, env: dict[str, str]) -> None:
+    """What a first `make demo` leaves: a running emulator holding a dev model package group under the
+    name the dev stack creates, and a Terraform state file. `make demo` is then a second run, and
+    passes only if it resets both (the group would collide, the unreadable state would stop init)."""
+    import boto3
+
+    from mlops_kit.config import ResourceNames, load_environment
+
+    up = subprocess.run(
+        ["kit", "local", "up"], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    credentials = _credentials_of(port, DEV_DEPLOY_ROLE)
+    sagemaker = boto3.client(
+        "sagemaker",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+    )
+    group = ResourceNames(load_environment("dev", REPO / "environments")).model_package_group(MODEL)
+    sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    (state / "terraform-state").mkdir(parents=True, exist_ok=True)
+    (state / "terraform-state" / "dev.tfstate").write_text("{ left by an interrupted run")
+
+
+def _shell(
+    lifecycle: Lifecycle, command: str, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    script = f'eval "$(kit local env)"\n{command}'
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        env={**lifecycle.shell_env, **(extra or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+def _credentials_of(port: int, role_arn: str) -> dict[str, str]:
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="readme-approver")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    }
+
+
+# ------------------------------------------------------------------------------------------- tests
+
+
+def test_every_readme_command_has_a_step() -> None:
+    shown = readme_commands(README.read_text())
+    covered = {step.readme for step in STEPS}
+    assert [c for c in shown if c not in covered] == [], "README commands without a step here"
+    assert sorted(covered - set(shown)) == [], "steps for commands the README no longer shows"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", STEPS, ids=[f"{i:02d} {s.readme[:60]}" for i, s in enumerate(STEPS)])
+def test_readme_command(step: Step, lifecycle: Lifecycle) -> None:
+    if step.readme == "make demo":
+        for text in step.contains:
+            assert text in lifecycle.demo_output
+        return
+    if step.readme == "make test":
+        pytest.skip("`make test` is the command running this suite (`.ci/run` calls it)")
+    if step.prepare is not None:
+        step.prepare(lifecycle)
+    default = f"{step.readme} --help" if step.reference else step.readme
+    command = (step.run or default).format(work=lifecycle.work, **lifecycle.facts)
+    if step.identity:
+        # The role's credentials replace the default ones after `kit local env` set those.
+        command = (
+            "".join(f"export {k}={v}\n" for k, v in _credentials_of(lifecycle.port, step.identity).items())
+            + command
+        )
+    done = _shell(lifecycle, command)
+    output = done.stdout + done.stderr
+    assert done.returncode == step.expect, f"$ {command}\nexit {done.returncode}\n{output[-4000:]}"
+    for text in step.contains:
+        assert text in output, f"$ {command}: {text!r} not in output:\n{output[-3000:]}"
+    if step.check is not None:
+        step.check(lifecycle, done.stdout)

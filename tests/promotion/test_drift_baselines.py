@@ -80,9 +80,10 @@ def test_rollback_makes_the_rolled_back_to_versions_baseline_the_default(
 
 
 @pytest.fixture
-def staging_drift_reports_removed(promotion_platform: dict[str, Environment]) -> Iterator[None]:
-    """Reports written by `kit drift run --env staging` must not become the drift check that
-    prod's drift gate reads in later tests."""
+def staging_capture(promotion_platform: dict[str, Environment], training_features: Any) -> Iterator[None]:
+    """Capture of training-like requests in staging for the test; afterwards the capture object and
+    the reports written by `kit drift run --env staging` are removed (the latest report is the
+    drift check that prod's drift gate reads in later tests)."""
     from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
@@ -95,13 +96,15 @@ def staging_drift_reports_removed(promotion_platform: dict[str, Environment]) ->
         return {o["Key"] for o in listed}
 
     before = keys()
+    capture = put_capture(staging, training_features.sample(n=300, random_state=11))
     yield
-    for key in keys() - before:
+    for key in [*(keys() - before), capture]:
         s3.delete_object(Bucket=bucket, Key=key)
 
 
-def put_staging_capture(env: Environment, rows: Any) -> None:
-    """An hour of the endpoint's data capture: `rows` as SageMaker writes requests (CSV payloads)."""
+def put_capture(env: Environment, rows: Any) -> str:
+    """Data capture of the endpoint half an hour ago: `rows` as SageMaker writes requests (CSV
+    payloads); returns the object's key."""
     from mlops_kit.aws import clients_for
 
     names = ResourceNames(env)
@@ -129,6 +132,7 @@ def put_staging_capture(env: Environment, rows: Any) -> None:
     ]
     key = f"{prefix}/{names.endpoint(MODEL)}/AllTraffic/{at:%Y/%m/%d/%H}/{uuid.uuid4()}.jsonl"
     clients_for(env).client("s3").put_object(Bucket=bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
+    return key
 
 
 @pytest.mark.emulator
@@ -136,13 +140,11 @@ def put_staging_capture(env: Environment, rows: Any) -> None:
 def test_kit_drift_run_env_staging_reads_the_serving_versions_baseline_in_stagings_bucket(
     promotion_platform: dict[str, Environment],
     register_dev_version,
-    training_features: Any,
-    staging_drift_reports_removed: None,
+    staging_capture: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     staging = promotion_platform["staging"]
     result = promote_model_version(MODEL, "staging", version=register_dev_version().version)
-    put_staging_capture(staging, training_features.sample(n=300, random_state=11))
 
     capsys.readouterr()
     code = main(["drift", "run", "--env", "staging", "--since", "2h", "--json"])

@@ -63,8 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if os.environ.get("KIT_DEBUG") else logging.WARNING)
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="kit",
-                              standalone_mode=False)
+        result = command.main(
+            args=list(argv) if argv is not None else sys.argv[1:], prog_name="kit", standalone_mode=False
+        )
     except KitError as exc:
         if os.environ.get("KIT_DEBUG"):
             raise

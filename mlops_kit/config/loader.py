@@ -66,7 +66,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError([f"{path}: (file): cannot read: {exc.strerror}"]) from None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader when PyYAML has it: the same safe subset, several times faster.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

@@ -22,6 +22,9 @@ from stacks.policy import Statement, document, principal_trust, service_trust, s
 from stacks.promotion_state import PromotionState
 from stacks.registry import Registry
 
+# Where drift checks publish their metrics (mlops_kit.drift.publication): the drift alarm watches it.
+DRIFT_NAMESPACE = "mlops-kit/drift"
+
 AWS_MANAGED = "arn:aws:iam::aws:policy"
 
 
@@ -321,6 +324,13 @@ class Identity(Construct):
                     "RolloutAlarms",
                     ["cloudwatch:DescribeAlarms"],
                     [f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:{self.names.base}-*"],
+                ),
+                # `kit drift run --env` publishes the check's metrics, as the scheduled job does.
+                statement(
+                    "DriftCheckMetrics",
+                    ["cloudwatch:PutMetricData"],
+                    ["*"],  # PutMetricData has no resource-level permissions; the namespace is pinned.
+                    condition={"StringEquals": {"cloudwatch:namespace": DRIFT_NAMESPACE}},
                 ),
             ],
         )

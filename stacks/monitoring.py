@@ -24,11 +24,10 @@ from constructs import Construct
 from mlops_kit.config import Environment, ResourceNames
 from pipelines.drift_definition import drift_code_objects, drift_code_prefix, drift_pipeline_definition
 from stacks.encryption import EnvironmentKey
-from stacks.identity import Identity, SageMakerArns
+from stacks.identity import DRIFT_NAMESPACE, Identity, SageMakerArns
 from stacks.network import Network
 from stacks.registry import Registry
 
-DRIFT_NAMESPACE = "mlops-kit/drift"
 DATASET_DRIFT_METRIC = "DatasetDrift"
 
 

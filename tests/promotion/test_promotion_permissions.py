@@ -43,3 +43,16 @@ def test_promotion_role_may_delete_only_unverified_copies(
     deletes = [s for s in statements if "s3:DeleteObject" in s["Action"]]
     assert len(deletes) == 1 and deletes[0]["Action"] == ["s3:DeleteObject"]
     assert len(deletes[0]["Resource"]) == 1 and deletes[0]["Resource"][0].endswith("/models/*")
+
+
+@pytest.mark.parametrize("name", ENVS)
+def test_promotion_role_publishes_drift_metrics_to_the_drift_namespace_only(
+    synthesized: Any, environments: dict[str, Environment], name: str
+) -> None:
+    """`kit drift run --env` runs as the promotion role and publishes the check's metrics."""
+    from mlops_kit.drift.publication import DRIFT_NAMESPACE
+
+    statements = promotion_statements(synthesized.stack(name), environments[name])
+    metrics = [s for s in statements if "cloudwatch:PutMetricData" in s["Action"]]
+    assert len(metrics) == 1 and metrics[0]["Action"] == ["cloudwatch:PutMetricData"]
+    assert metrics[0]["Condition"] == {"StringEquals": {"cloudwatch:namespace": DRIFT_NAMESPACE}}

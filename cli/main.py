@@ -1,27 +1,93 @@
-"""`kit`: the entry point. Subcommand groups live in their own modules and import the core lazily,
-so `kit --help` never loads boto3, sagemaker or cdktf."""
+"""`kit`: the entry point. Subcommands live in their own modules, imported when they run; they import
+the core lazily, so `kit --help` loads neither the command modules nor boto3, sagemaker or cdktf."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 import typer
+import typer.core
 import typer.main
+from typer import _click as click
 
-from cli import demo as demo_command
-from cli import drift as drift_commands
-from cli import endpoint as endpoint_commands
-from cli import env as env_commands
-from cli import local as local_commands
-from cli import models as models_commands
-from cli import pipeline as pipeline_commands
-from cli import promote as promote_commands
 from cli.output import print_error
+
+# Every subcommand: (module, attribute, the line `kit --help` shows). The root group imports a
+# command's module only when that command runs, so `kit --help` stays near the cost of importing
+# typer (benchmarks/cli.py); tests/cli checks each line equals the command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "env": ("cli.env", "app", "Environment files: list, show, validate, diff."),
+    "local": ("cli.local", "app", "The local AWS emulator: up, down, status, env."),
+    "demo": (
+        "cli.demo",
+        "demo",
+        "Start a fresh emulator, deploy dev/staging/prod, train, promote, serve, and catch drift.",
+    ),
+    "models": ("cli.models", "app", "Model versions: list, show."),
+    "pipeline": ("cli.pipeline", "app", "The training pipeline: run, status, list, show, definition."),
+    "drift": ("cli.drift", "app", "Data drift: compare current data with the training baseline."),
+    "promote": (
+        "cli.promote",
+        "promote",
+        "Promote a model version to the next environment: gates, copy, register, canary rollout, audit.",
+    ),
+    "approve": (
+        "cli.promote",
+        "approve",
+        "Record your approval of a version for promotion into ENV (your STS identity is the approver).",
+    ),
+    "rollback": (
+        "cli.promote",
+        "rollback",
+        "Serve the previous approved version again (all traffic at once), audited.",
+    ),
+    "audit": (
+        "cli.promote",
+        "audit",
+        "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
+    ),
+    "endpoint": ("cli.endpoint", "app", "Endpoints: invoke, status."),
+}
+
+
+@functools.cache
+def load_command(name: str) -> click.Command:
+    """The click command of `kit NAME`, built from its module on first use."""
+    module, attribute, _ = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    command: click.Command
+    if isinstance(target, typer.Typer):
+        # A group even with one command (`kit drift run`), as add_typer would make it.
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class KitGroup(typer.core.TyperGroup):
+    """The root group: lists its commands from COMMANDS and loads one when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, line) for name, (_, _, line) in COMMANDS.items()])
+
 
 app = typer.Typer(
     name="kit",
+    cls=KitGroup,
     help="mlops-kit: environments, pipelines, promotion and drift for ML on AWS (or its local emulator).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals would print credentials and session tokens
@@ -30,17 +96,6 @@ app = typer.Typer(
     # cost more than the whole help budget (benchmarks/cli.py). Subcommands keep rich help.
     rich_markup_mode=None,
 )
-app.add_typer(env_commands.app, name="env")
-app.add_typer(local_commands.app, name="local")
-app.command("demo")(demo_command.demo)
-app.add_typer(models_commands.app, name="models")
-app.add_typer(pipeline_commands.app, name="pipeline")
-app.add_typer(drift_commands.app, name="drift")
-app.command("promote")(promote_commands.promote)
-app.command("approve")(promote_commands.approve)
-app.command("rollback")(promote_commands.rollback)
-app.command("audit")(promote_commands.audit)
-app.add_typer(endpoint_commands.app, name="endpoint")
 
 
 @app.callback()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,7 +101,6 @@ def _remember_latest_execution(lifecycle: Lifecycle) -> None:
 
 def _write_inputs(lifecycle: Lifecycle) -> None:
     """rows.csv / rows.json from the demo's normal traffic, and baseline.json of dev's first version."""
-    import boto3
 
     normal = lifecycle.state / "demo" / "normal.csv"
     rows = [[float(v) for v in line.split(",")] for line in normal.read_text().splitlines()[:5]]
@@ -110,15 +110,7 @@ def _write_inputs(lifecycle: Lifecycle) -> None:
     assert isinstance(shown, dict)
     uri = shown["lineage"]["drift_baseline_uri"]
     bucket, key = uri[5:].split("/", 1)
-    credentials = _credentials_of(lifecycle.port, DEV_DEPLOY_ROLE)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{lifecycle.port}",
-        region_name="us-east-1",
-        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=credentials["AWS_SESSION_TOKEN"],
-    )
+    s3 = _client_as(lifecycle.port, DEV_DEPLOY_ROLE, "s3")
     s3.download_file(bucket, key, str(lifecycle.work / "baseline.json"))
     # today.csv: the demo's normal traffic under the baseline's column names, as a user's export has.
     baseline = json.loads((lifecycle.work / "baseline.json").read_text())
@@ -348,7 +340,6 @@ def _leave_a_previous_run_behind(port: int, state: Path, env: dict[str, str]) ->
     """What a first `make demo` leaves: a running emulator holding a dev model package group under the
     name the dev stack creates, and a Terraform state file. `make demo` is then a second run, and
     passes only if it resets both (the group would collide, the unreadable state would stop init)."""
-    import boto3
 
     from mlops_kit.config import ResourceNames, load_environment
 
@@ -356,15 +347,7 @@ def _leave_a_previous_run_behind(port: int, state: Path, env: dict[str, str]) ->
         ["kit", "local", "up"], cwd=REPO, env=env, capture_output=True, text=True, check=False
     )
     assert up.returncode == 0, up.stdout + up.stderr
-    credentials = _credentials_of(port, DEV_DEPLOY_ROLE)
-    sagemaker = boto3.client(
-        "sagemaker",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=credentials["AWS_SESSION_TOKEN"],
-    )
+    sagemaker = _client_as(port, DEV_DEPLOY_ROLE, "sagemaker")
     group = ResourceNames(load_environment("dev", REPO / "environments")).model_package_group(MODEL)
     sagemaker.create_model_package_group(ModelPackageGroupName=group)
     (state / "terraform-state").mkdir(parents=True, exist_ok=True)
@@ -383,6 +366,21 @@ def _shell(
         text=True,
         check=False,
         timeout=900,
+    )
+
+
+def _client_as(port: int, role_arn: str, service: str) -> Any:
+    """A boto3 client of the emulator on `port`, acting as `role_arn`."""
+    import boto3
+
+    credentials = _credentials_of(port, role_arn)
+    return boto3.client(
+        service,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -120,6 +121,60 @@ def _put_verified(
     return f"s3://{bucket}/{key}"
 
 
+def _reused_copy(clients: AwsClients, bucket: str, key: str, sha256: str) -> CopiedArtifact | None:
+    """The verified copy already at `key` (a re-run), if there is one with sha256 `sha256`."""
+    size = _verified_copy_exists(clients, bucket, key, sha256)
+    return None if size is None else CopiedArtifact(f"s3://{bucket}/{key}", sha256, size, copied=False)
+
+
+def _copy_verified(
+    source_clients: AwsClients,
+    target_clients: AwsClients,
+    target_env: Environment,
+    *,
+    source_uri: str,
+    expected_sha256: str,
+    key_for: Callable[[str], str],
+    look_before_reading: bool,
+    content_type: str,
+    described: str,
+    not_copied: str,
+) -> CopiedArtifact:
+    """Copy `source_uri` to `key_for(its sha256)` in `target_env`'s bucket and verify it there,
+    unless a verified copy is already there. With `look_before_reading`, look for one under the
+    recorded sha256 before the source is read; otherwise under the source's own sha256 after.
+    `described` and `not_copied` word the refusal of a source whose sha256 is not the recorded one."""
+    bucket = ResourceNames(target_env).artifact_bucket
+    source_bucket, source_key = split_s3_uri(source_uri)
+    if look_before_reading and expected_sha256:
+        reused = _reused_copy(target_clients, bucket, key_for(expected_sha256), expected_sha256)
+        if reused is not None:
+            return reused
+    with tempfile.TemporaryFile() as staging:
+        digest, size = hash_object(source_clients, source_bucket, source_key, staging)
+        if expected_sha256 and digest != expected_sha256:
+            raise ChecksumMismatch(
+                f"{described} has sha256 {digest}, but its version records {expected_sha256}; "
+                f"{not_copied} {target_env.name}"
+            )
+        if not look_before_reading:
+            reused = _reused_copy(target_clients, bucket, key_for(digest), digest)
+            if reused is not None:
+                return reused
+        staging.seek(0)
+        uri = _put_verified(
+            target_clients,
+            target_env,
+            key_for(digest),
+            staging,
+            size=size,
+            sha256=digest,
+            source_uri=source_uri,
+            content_type=content_type,
+        )
+    return CopiedArtifact(uri, digest, size, copied=True)
+
+
 def copy_artifact(
     source_clients: AwsClients,
     target_clients: AwsClients,
@@ -129,33 +184,20 @@ def copy_artifact(
     source_uri: str,
     expected_sha256: str,
 ) -> CopiedArtifact:
-    """Copy `source_uri` into `target_env`'s artifact bucket and verify its sha256 there."""
-    bucket = ResourceNames(target_env).artifact_bucket
-    source_bucket, source_key = split_s3_uri(source_uri)
-    if expected_sha256:
-        key = target_key(model, expected_sha256)
-        size = _verified_copy_exists(target_clients, bucket, key, expected_sha256)
-        if size is not None:
-            return CopiedArtifact(f"s3://{bucket}/{key}", expected_sha256, size, copied=False)
-    with tempfile.TemporaryFile() as staging:
-        digest, size = hash_object(source_clients, source_bucket, source_key, staging)
-        if expected_sha256 and digest != expected_sha256:
-            raise ChecksumMismatch(
-                f"{source_uri} has sha256 {digest}, but its version records {expected_sha256}; "
-                f"nothing was copied to {target_env.name}"
-            )
-        staging.seek(0)
-        uri = _put_verified(
-            target_clients,
-            target_env,
-            target_key(model, digest),
-            staging,
-            size=size,
-            sha256=digest,
-            source_uri=source_uri,
-            content_type="application/gzip",
-        )
-    return CopiedArtifact(uri, digest, size, copied=True)
+    """Copy `source_uri` into `target_env`'s artifact bucket and verify its sha256 there. A re-run
+    finds the copy under the recorded sha256 without reading the (large) source again."""
+    return _copy_verified(
+        source_clients,
+        target_clients,
+        target_env,
+        source_uri=source_uri,
+        expected_sha256=expected_sha256,
+        key_for=lambda sha256: target_key(model, sha256),
+        look_before_reading=True,
+        content_type="application/gzip",
+        described=source_uri,
+        not_copied="nothing was copied to",
+    )
 
 
 def copy_baseline(
@@ -171,27 +213,15 @@ def copy_baseline(
     """Copy the drift baseline at `source_uri` next to the artifact `artifact_sha256` in
     `target_env`'s bucket and verify its sha256 there. A baseline is small: the source is read
     every time, since a version from the training pipeline records no sha256 for it."""
-    bucket = ResourceNames(target_env).artifact_bucket
-    source_bucket, source_key = split_s3_uri(source_uri)
-    with tempfile.TemporaryFile() as staging:
-        digest, size = hash_object(source_clients, source_bucket, source_key, staging)
-        if expected_sha256 and digest != expected_sha256:
-            raise ChecksumMismatch(
-                f"the drift baseline {source_uri} has sha256 {digest}, but its version records "
-                f"{expected_sha256}; it was not copied to {target_env.name}"
-            )
-        key = baseline_key(model, artifact_sha256, digest)
-        if _verified_copy_exists(target_clients, bucket, key, digest) is not None:
-            return CopiedArtifact(f"s3://{bucket}/{key}", digest, size, copied=False)
-        staging.seek(0)
-        uri = _put_verified(
-            target_clients,
-            target_env,
-            key,
-            staging,
-            size=size,
-            sha256=digest,
-            source_uri=source_uri,
-            content_type="application/json",
-        )
-    return CopiedArtifact(uri, digest, size, copied=True)
+    return _copy_verified(
+        source_clients,
+        target_clients,
+        target_env,
+        source_uri=source_uri,
+        expected_sha256=expected_sha256,
+        key_for=lambda sha256: baseline_key(model, artifact_sha256, sha256),
+        look_before_reading=False,
+        content_type="application/json",
+        described=f"the drift baseline {source_uri}",
+        not_copied="it was not copied to",
+    )

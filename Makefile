@@ -15,7 +15,7 @@ export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.tools/terraform-plugin-cache
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed .tools/terraform.rc
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml setup.py mlops_kit/drift/_bin_counts.c
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.lock

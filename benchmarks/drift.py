@@ -20,6 +20,8 @@ Measured, side by side:
   engine-full    building the baseline from the reference frame as well, then the check
                  (what Evidently does on every run)
   engine-check-1t  the same on one thread (the floor uses one)
+  engine-check-numpy  engine-check with the numpy bin counter, as where the compiled one
+                 (mlops_kit/drift/_bin_counts.c) is not built, e.g. in the drift job's image
   evidently      Report([DataDriftPreset()]) on the same frames (evidently 0.7.x)
 
 Evidently 0.7 does not import with pandas 3, so it needs its own interpreter (--evidently-python),
@@ -140,18 +142,39 @@ def _floor(*frames: pd.DataFrame) -> float:
 
 
 def _engine(
-    reference: pd.DataFrame, current: pd.DataFrame, *, full: bool, threads: int | None = None
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    full: bool,
+    threads: int | None = None,
+    numpy_counter: bool = False,
 ) -> Callable[[], Any]:
     sys.path.insert(0, str(REPO_ROOT))
+    import mlops_kit.drift.baseline as baseline_module
     from mlops_kit.drift import build_baseline, check_frame
 
     prebuilt = build_baseline(reference)
+    compiled = baseline_module._compiled_count_bins
 
     def run() -> list[str]:
-        baseline = build_baseline(reference, threads=threads) if full else prebuilt
-        return check_frame(baseline, current, threads=threads).drifted_features
+        if numpy_counter:
+            baseline_module._compiled_count_bins = None
+        try:
+            baseline = build_baseline(reference, threads=threads) if full else prebuilt
+            return check_frame(baseline, current, threads=threads).drifted_features
+        finally:
+            baseline_module._compiled_count_bins = compiled
 
     return run
+
+
+def _bin_counter() -> str:
+    sys.path.insert(0, str(REPO_ROOT))
+    import mlops_kit.drift.baseline as baseline_module
+
+    if baseline_module._compiled_count_bins is None:
+        return "numpy (the compiled counter is not built: pip install -e . with a C compiler)"
+    return "compiled (mlops_kit/drift/_bin_counts.c)"
 
 
 def _evidently(reference: pd.DataFrame, current: pd.DataFrame) -> Callable[[], Any]:
@@ -197,6 +220,7 @@ def run_worker(group: str, rows: int, seed: int, repeats: int) -> list[dict[str,
             "floor-both": lambda: _floor(reference, current),
             "engine-check": _engine(reference, current, full=False),
             "engine-check-1t": _engine(reference, current, full=False, threads=1),
+            "engine-check-numpy": _engine(reference, current, full=False, numpy_counter=True),
             "engine-full": _engine(reference, current, full=True),
         }
     seconds: dict[str, list[float]] = {name: [] for name in methods}
@@ -223,6 +247,7 @@ def run_worker(group: str, rows: int, seed: int, repeats: int) -> list[dict[str,
                 "median_seconds": statistics.median(seconds[name]),
                 "data_bytes": frame_bytes(reference, current),
                 "found": sorted(found[name]) if isinstance(found[name], list) else None,
+                "bin_counter": _bin_counter() if group == "kit" else None,
                 # Linux reports ru_maxrss in KiB; it spans the whole process, frame generation too.
                 "process_max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                 **memory,
@@ -320,20 +345,23 @@ def _print_table(
         f"{', '.join(DRIFTED_COLUMNS)}; {os.cpu_count()} CPUs"
     )
     print(f"data size (reference + current): {_mib(data_bytes)}")
+    counter = results.get("engine-check", {}).get("bin_counter")
+    if counter:
+        print(f"engine's bin counter: {counter}")
     print(
-        f"{'method':<16}{'rows':>11}{'median s':>10}{'best s':>9}{'runs':>5}{'allocated':>11}"
+        f"{'method':<19}{'rows':>11}{'median s':>10}{'best s':>9}{'runs':>5}{'allocated':>11}"
         f"{'RSS growth':>12}{'RSS peak':>11}  found exactly the 5 drifted columns"
     )
     for name, result in results.items():
         if "error" in result:
-            print(f"{name:<16} failed: {result['error']}")
+            print(f"{name:<19} failed: {result['error']}")
             continue
         growth = result["peak_rss_bytes"] - result["rss_before_bytes"]
         traced = result.get("traced_peak_bytes")
         found = result["found"]
         verdict = "n/a" if found is None else ("yes" if found == sorted(DRIFTED_COLUMNS) else f"no: {found}")
         print(
-            f"{name:<16}{result['rows']:>11,}{result['median_seconds']:>10.3f}{min(result['seconds']):>9.3f}"
+            f"{name:<19}{result['rows']:>11,}{result['median_seconds']:>10.3f}{min(result['seconds']):>9.3f}"
             f"{len(result['seconds']):>5}{'-' if traced is None else _mib(traced):>11}"
             f"{_mib(growth):>12}{_mib(result['peak_rss_bytes']):>11}  {verdict}"
         )
@@ -355,12 +383,15 @@ def _print_ratios(
         return None if "error" in result else result.get("median_seconds")
 
     check, single, full = median("engine-check"), median("engine-check-1t"), median("engine-full")
+    with_numpy = median("engine-check-numpy")
     floor, floor_both, evidently = median("floor"), median("floor-both"), median("evidently")
     print("ratios:")
     if check and floor:
         print(f"  engine-check / floor               {check / floor:8.1f}x   (goal <= 3x)")
     if single and floor:
         print(f"  engine-check-1t / floor            {single / floor:8.1f}x   (one thread, like the floor)")
+    if with_numpy and floor:
+        print(f"  engine-check-numpy / floor         {with_numpy / floor:8.1f}x   (numpy bin counter)")
     if full and floor_both:
         print(f"  engine-full / floor-both           {full / floor_both:8.1f}x")
     if evidently and full:

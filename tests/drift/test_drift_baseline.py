@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,13 @@ from mlops_kit.drift import (
     build_baseline,
     load_baseline,
 )
-from mlops_kit.drift.baseline import category_label, count_numeric, decided_in_float32, float32_cut_points
+from mlops_kit.drift.baseline import (
+    category_label,
+    count_numeric,
+    count_numeric_with_numpy,
+    decided_in_float32,
+    float32_cut_points,
+)
 from mlops_kit.errors import BadInput
 
 
@@ -119,7 +127,10 @@ def test_bins_are_closed_on_the_right() -> None:
     assert missing == 1
 
 
-def test_float32_cut_points_count_exactly_like_float64_comparisons(rng: np.random.Generator) -> None:
+@pytest.mark.parametrize("counter", [count_numeric, count_numeric_with_numpy], ids=["compiled", "numpy"])
+def test_float32_cut_points_count_exactly_like_float64_comparisons(
+    rng: np.random.Generator, counter: Callable[..., tuple[Any, int]]
+) -> None:
     for trial in range(100):
         edges = np.unique(rng.normal(0, 10, rng.integers(1, 12)))
         if trial % 3 == 0:
@@ -144,10 +155,16 @@ def test_float32_cut_points_count_exactly_like_float64_comparisons(rng: np.rando
         present = values[~np.isnan(values)]
         expected = np.bincount(np.searchsorted(points, present, side="left"), minlength=len(points) + 1)
 
-        counts, missing = count_numeric(values, points)
+        for narrowed in (values, values.astype(np.float32)):
+            narrowed_present = narrowed[~np.isnan(narrowed)]
+            expected_narrowed = np.bincount(
+                np.searchsorted(points, narrowed_present.astype(np.float64), side="left"),
+                minlength=len(points) + 1,
+            )
+            counts, missing = counter(narrowed, points)
 
-        assert counts.tolist() == expected.tolist()
-        assert missing == 1
+            assert counts.tolist() == (expected if narrowed is values else expected_narrowed).tolist()
+            assert missing == 1
 
 
 def test_edges_float32_cannot_decide_are_kept_and_compared_in_float64() -> None:
@@ -224,19 +241,62 @@ def test_loading_a_bad_document_is_bad_input_naming_its_source() -> None:
 
 
 def test_baseline_module_imports_only_numpy_pandas_and_the_standard_library() -> None:
+    # The file ships alone into the jobs' images; the compiled counter is the one optional import.
     import mlops_kit.drift.baseline as module
 
     tree = ast.parse(Path(module.__file__).read_text())
+    optional = {
+        id(node)
+        for guard in ast.walk(tree)
+        if isinstance(guard, ast.Try)
+        and [ast.unparse(handler.type) for handler in guard.handlers if handler.type] == ["ImportError"]
+        for statement in guard.body
+        for node in ast.walk(statement)
+    }
     imported = {
         alias.name.split(".")[0]
         for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
+        if isinstance(node, ast.Import) and id(node) not in optional
         for alias in node.names
     }
     imported |= {
         node.module.split(".")[0]
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module
+        if isinstance(node, ast.ImportFrom) and node.module and id(node) not in optional
+    }
+    optional_modules = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and id(node) in optional
     }
 
     assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"numpy", "pandas"}
+    assert optional_modules == {"mlops_kit.drift._bin_counts"}
+
+
+def test_baseline_module_alone_counts_like_the_installed_kit(tmp_path: Path) -> None:
+    import mlops_kit.drift.baseline as module
+
+    (tmp_path / "baseline.py").write_bytes(Path(module.__file__).read_bytes())
+    # As in a job's image: only this file, and no mlops_kit package to import from.
+    (tmp_path / "probe.py").write_text(
+        textwrap.dedent(
+            """
+            import json, sys
+            import numpy as np
+            sys.modules["mlops_kit"] = None
+            import baseline
+            assert baseline._compiled_count_bins is None
+            values = np.random.default_rng(5).normal(size=100_003)
+            values[::97] = np.nan
+            edges = baseline.float32_cut_points(np.array([-1.0, 0.0, 2.5]))
+            counts, missing = baseline.count_numeric(values, edges)
+            print(json.dumps([counts.tolist(), missing]))
+            """
+        )
+    )
+    completed = subprocess.run([sys.executable, "probe.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    values = np.random.default_rng(5).normal(size=100_003)
+    values[::97] = np.nan
+    counts, missing = count_numeric(values, float32_cut_points(np.array([-1.0, 0.0, 2.5])))
+
+    assert json.loads(completed.stdout) == [counts.tolist(), missing]

@@ -128,8 +128,9 @@ class ModelHosts:
         self._starting: dict[HostKey, threading.Lock] = {}
 
     def host(self, key: HostKey, archive: bytes, environment: dict[str, str]) -> ModelHost:
-        """The running host for `key`, started from `archive` if needed; hosts serving an older
-        model of the same endpoint are stopped."""
+        """The running host for `key`, started from `archive` if needed; hosts of the same
+        endpoint and model with older model data are stopped. Hosts of other models of the
+        endpoint stay (blue and green fleets run side by side during an update): `retire` them."""
         with self._lock:
             host = self._hosts.get(key)
             if host is not None and host.process.poll() is None:
@@ -143,7 +144,10 @@ class ModelHosts:
             host = self._start(key, archive, environment)
             with self._lock:
                 stale = [
-                    k for k in self._hosts if k.endpoint == key.endpoint and k.account_id == key.account_id
+                    k
+                    for k in self._hosts
+                    if (k.account_id, k.endpoint, k.model_name)
+                    == (key.account_id, key.endpoint, key.model_name)
                 ]
                 for old in stale:
                     self._hosts.pop(old).stop()
@@ -198,6 +202,17 @@ class ModelHosts:
             f"the model host of {key.endpoint} did not answer /ping within {START_TIMEOUT_SECONDS:.0f} s",
             hint=f"see {log_file}",
         )
+
+    def retire(self, account_id: str, endpoint: str, keep_models: set[str]) -> None:
+        """Stop the endpoint's hosts whose model is not in `keep_models` (a fleet that was replaced)."""
+        with self._lock:
+            retired = [
+                self._hosts.pop(k)
+                for k in list(self._hosts)
+                if k.account_id == account_id and k.endpoint == endpoint and k.model_name not in keep_models
+            ]
+        for host in retired:
+            host.stop()
 
     def stop_all(self) -> None:
         with self._lock:

@@ -5,8 +5,11 @@ State Change" event, and cannot deliver an EventBridge event to a SageMaker pipe
 stacks rely on exactly that chain (drift metric -> drift alarm -> rule -> training pipeline), so the
 emulator closes it here:
 
-- `PutMetricData`: every alarm on the same namespace, metric and dimensions is evaluated against the
-  datapoints just put (its statistic over them, compared with its threshold), moving to ALARM or OK.
+- Metric alarms evaluate over their periods on the stored datapoints (`alarm_evaluation.py`): at
+  once when `PutMetricData` (or an endpoint's invocation metrics) adds to the alarm's series, and every
+  `EVALUATE_SECONDS` while the series has recent data, so an alarm returns to OK when its breaching
+  datapoints age out of its periods. Alarms whose series never got data keep the state they are set
+  to (`SetAlarmState`).
 - Any alarm state change (also `SetAlarmState`) emits the event to the account's default bus; each
   rule whose pattern matches starts its SageMaker pipeline targets, assuming the target's role as
   EventBridge does, with the target's pipeline parameters, and passes the event on to event-bus
@@ -18,54 +21,23 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
+import weakref
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_kit.emulator.extensions import alarm_evaluation
 from mlops_kit.emulator.extensions.patching import wrap
 
 log = logging.getLogger(__name__)
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
-    "GreaterThanThreshold": lambda v, t: v > t,
-    "LessThanThreshold": lambda v, t: v < t,
-    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
-}
-
-
-def _statistic(name: str | None, values: list[float]) -> float:
-    if name == "Maximum":
-        return max(values)
-    if name == "Minimum":
-        return min(values)
-    if name == "Sum":
-        return sum(values)
-    if name == "SampleCount":
-        return float(len(values))
-    return sum(values) / len(values)
-
-
-def alarm_state_for(alarm: Any, namespace: str, metric_data: list[dict[str, Any]]) -> str | None:
-    """ALARM or OK for `alarm` given freshly put datapoints; None when none concern it."""
-    if alarm.namespace != namespace or alarm.comparison_operator not in _COMPARE:
-        return None
-    wanted = {d.name: d.value for d in alarm.dimensions}
-    values: list[float] = []
-    for datum in metric_data:
-        dims = {d["Name"]: d["Value"] for d in datum.get("Dimensions") or []}
-        if datum["MetricName"] != alarm.metric_name or dims != wanted:
-            continue
-        if datum.get("Value") is not None:
-            values.append(float(datum["Value"]))
-        values += [float(v) for v in datum.get("Values") or []]
-    if not values:
-        return None
-    breached = _COMPARE[alarm.comparison_operator](
-        _statistic(alarm.statistic, values), float(alarm.threshold)
-    )
-    return "ALARM" if breached else "OK"
+EVALUATE_SECONDS = 1.0
+_lock = threading.RLock()
+_backends_with_data: weakref.WeakSet[Any] = weakref.WeakSet()
+_evaluator: threading.Thread | None = None
 
 
 def _state_change_event(alarm: Any, previous: str) -> dict[str, Any]:
@@ -147,6 +119,81 @@ def _start_safely(target: dict[str, Any], region: str) -> None:
         log.exception("EventBridge delivery to %s failed", target.get("Arn"))
 
 
+def _index_and_evaluate(backend: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+    """Add the put datapoints to the backend's series and evaluate the alarms on those series."""
+    now = alarm_evaluation.utc_now()
+    touched = set()
+    with _lock:
+        series = _series_of(backend)
+        for datum in metric_data:
+            key = alarm_evaluation.series_key(
+                namespace,
+                datum["MetricName"],
+                ((d["Name"], d["Value"]) for d in datum.get("Dimensions") or []),
+            )
+            series.setdefault(key, deque()).append(alarm_evaluation.datapoint_of(datum, now))
+            touched.add(key)
+        _evaluate_alarms(backend, touched, now)
+    _start_evaluator()
+
+
+def _series_of(backend: Any) -> dict[alarm_evaluation.SeriesKey, deque[alarm_evaluation.Datapoint]]:
+    # Kept on the backend itself, so the emulator's reset forgets it with the backend.
+    if not hasattr(backend, "kit_series"):
+        backend.kit_series = {}
+        _backends_with_data.add(backend)
+    return backend.kit_series  # type: ignore[no-any-return]
+
+
+def _evaluate_alarms(backend: Any, keys: set[alarm_evaluation.SeriesKey] | None, now: datetime) -> None:
+    """Evaluate the backend's alarms on `keys` (all series when None) and prune old datapoints."""
+    series = _series_of(backend)
+    windows: dict[alarm_evaluation.SeriesKey, int] = {}
+    for alarm in list(backend.alarms.values()):
+        key = alarm_evaluation.alarm_series(alarm)
+        points = series.get(key)
+        if points is None or (keys is not None and key not in keys):
+            continue
+        windows[key] = max(windows.get(key, 0), alarm_evaluation.alarm_window_seconds(alarm))
+        state = alarm_evaluation.evaluate(alarm, points, now)
+        if state is not None and state != alarm.state_value:
+            reason = (
+                f"Threshold Crossed: {alarm.namespace}/{alarm.metric_name} over the last "
+                f"{alarm.evaluation_periods} period(s) of {alarm.period} s (evaluated by the emulator)"
+            )
+            alarm.update_state(reason, json.dumps({"evaluatedBy": "mlops-kit emulator"}), state)
+    for key in list(series) if keys is None else keys:
+        alarm_evaluation.prune(series[key], now, windows.get(key, 0))
+        if not series[key]:
+            del series[key]
+
+
+def _evaluate_forever() -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    while True:
+        time.sleep(EVALUATE_SECONDS)
+        for backend in list(_backends_with_data):
+            try:
+                if cloudwatch_backends[backend.account_id][backend.region_name] is not backend:
+                    _backends_with_data.discard(backend)  # replaced by the emulator's reset
+                    continue
+                with _lock:
+                    _evaluate_alarms(backend, None, alarm_evaluation.utc_now())
+            except Exception:  # one bad alarm must not stop the evaluation of the others
+                log.exception(
+                    "evaluating the alarms of %s/%s failed", backend.account_id, backend.region_name
+                )
+
+
+def _start_evaluator() -> None:
+    global _evaluator
+    with _lock:
+        if _evaluator is None or not _evaluator.is_alive():
+            _evaluator = threading.Thread(target=_evaluate_forever, name="alarm-evaluation", daemon=True)
+            _evaluator.start()
+
+
 def install() -> None:
     """Apply this module's patches."""
     from moto.cloudwatch.models import Alarm, CloudWatchBackend
@@ -163,11 +210,7 @@ def install() -> None:
     def make_put(original: Callable[..., Any]) -> Callable[..., Any]:
         def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
             original(self, namespace, metric_data)
-            for alarm in list(self.alarms.values()):
-                state = alarm_state_for(alarm, namespace, metric_data)
-                if state is not None and state != alarm.state_value:
-                    reason = f"Threshold Crossed: datapoints put to {namespace}/{alarm.metric_name}"
-                    alarm.update_state(reason, json.dumps({"evaluatedBy": "mlops-kit emulator"}), state)
+            _index_and_evaluate(self, namespace, metric_data)
 
         return put_metric_data
 

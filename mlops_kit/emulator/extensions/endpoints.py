@@ -1,11 +1,15 @@
 """Gaps promotion hits: blue/green `UpdateEndpoint`, `UpdateModelPackage` semantics, tags on versions.
 
 `UpdateEndpoint` behaves like SageMaker's deployment guardrails, with time compressed: the endpoint
-goes `Updating`, the canary bakes for `WaitIntervalInSeconds` and the blue fleet stays for
-`TerminationWaitInSeconds`; meanwhile the alarms named in `AutoRollbackConfiguration` are watched
-(in the same emulated account's CloudWatch). An alarm in `ALARM` rolls the endpoint back: it keeps
-its old configuration, returns to `InService` and says why in `FailureReason`. Otherwise the new
-configuration serves. Fire an alarm with the real `cloudwatch:SetAlarmState`.
+goes `Updating` and the new (green) fleet is provisioned (its model hosts started); then traffic
+shifts in the policy's phases (`traffic.py`): InvokeEndpoint sends the canary's share of requests
+(or each linear step's) to green and the rest to the old (blue) fleet for `WaitIntervalInSeconds`,
+then all of it to green while blue stays for `TerminationWaitInSeconds`. Meanwhile the alarms named
+in `AutoRollbackConfiguration` are watched (in the same emulated account's CloudWatch, where the
+invocations publish their AWS/SageMaker metrics, so a failing canary trips a 5xx alarm by itself).
+An alarm in `ALARM` rolls the endpoint back: all traffic returns to blue, it keeps its old
+configuration, returns to `InService` and says why in `FailureReason`. Otherwise the new
+configuration serves. `cloudwatch:SetAlarmState` fires an alarm by hand.
 
 Policy seconds pass `KIT_EMULATOR_TIME_SCALE` times faster here (default 60: a minute of bake in one
 second), read when the emulator starts.
@@ -14,6 +18,7 @@ second), read when the emulator starts.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -22,6 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlops_kit.emulator.extensions.patching import wrap as _wrap
+
+log = logging.getLogger(__name__)
 
 TIME_SCALE_VARIABLE = "KIT_EMULATOR_TIME_SCALE"
 DEFAULT_TIME_SCALE = 60.0
@@ -35,17 +42,6 @@ def time_scale() -> float:
         return DEFAULT_TIME_SCALE
 
 
-def _watch_seconds(deployment: dict[str, Any]) -> float:
-    """Policy seconds the rollout lasts (canary bake plus blue-fleet termination wait)."""
-    blue_green = deployment.get("BlueGreenUpdatePolicy") or {}
-    routing = blue_green.get("TrafficRoutingConfiguration") or {}
-    seconds = float(routing.get("WaitIntervalInSeconds") or 0)
-    if routing.get("Type") == "LINEAR":
-        step = (routing.get("LinearStepSize") or {}).get("Value") or 100
-        seconds *= max(1, int(100 / float(step)) - 1)
-    return seconds + float(blue_green.get("TerminationWaitInSeconds") or 0)
-
-
 def _alarms_firing(account_id: str, region: str, names: list[str]) -> list[str]:
     from moto.cloudwatch.models import cloudwatch_backends
 
@@ -53,34 +49,73 @@ def _alarms_firing(account_id: str, region: str, names: list[str]) -> list[str]:
     return [n for n in names if n in alarms and alarms[n].state_value == "ALARM"]
 
 
+def _watch(account_id: str, region: str, alarm_names: list[str], seconds: float) -> list[str]:
+    """Watch the alarms for `seconds`; the ones in ALARM, as soon as any is. The invocation
+    metrics still pending are put (and so evaluated) before the phase ends."""
+    from mlops_kit.emulator.extensions import invocation_metrics
+
+    deadline = time.monotonic() + seconds
+    while True:
+        firing = _alarms_firing(account_id, region, alarm_names) if alarm_names else []
+        if firing or time.monotonic() >= deadline:
+            break
+        time.sleep(_POLL_SECONDS)
+    if not firing and alarm_names:
+        invocation_metrics.flush()
+        firing = _alarms_firing(account_id, region, alarm_names)
+    return firing
+
+
 def _run_rollout(
     endpoint: Any, new_config: Any, deployment: dict[str, Any], account_id: str, region: str
 ) -> None:
-    """Background: bake while watching the alarms, then switch to `new_config` or roll back."""
+    """Background: provision the green fleet, shift traffic phase by phase while watching the
+    alarms, then serve `new_config` only, or roll all traffic back to the blue fleet."""
+    from mlops_kit.emulator.extensions import serving
+    from mlops_kit.emulator.extensions.traffic import TrafficShift, traffic_phases
+
     alarm_names = [
         a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
     ]
-    deadline = time.monotonic() + _watch_seconds(deployment) / time_scale() + 0.05
-    while True:
-        firing = _alarms_firing(account_id, region, alarm_names) if alarm_names else []
+    blue_config = endpoint.endpoint_config_name
+    blue_instances = sum(int(v.get("CurrentInstanceCount") or 1) for v in endpoint.production_variants or [])
+    serving.provision_fleet(account_id, region, endpoint.endpoint_name, new_config)
+    scale = time_scale()
+    phases = traffic_phases(deployment, blue_instances)
+    for number, phase in enumerate(phases):
+        endpoint.kit_traffic = TrafficShift(blue_config, new_config.endpoint_config_name, phase.green_share)
+        grace = 0.05 if number == len(phases) - 1 else 0.0
+        firing = _watch(account_id, region, alarm_names, phase.policy_seconds / scale + grace)
         if firing:
+            endpoint.kit_traffic = None
             endpoint.pending_deployment_summary = None
             endpoint.endpoint_status = "InService"
             endpoint.failure_reason = (
-                f"Rolled back to {endpoint.endpoint_config_name}: alarm(s) {', '.join(firing)} "
+                f"Rolled back to {blue_config}: alarm(s) {', '.join(firing)} "
                 f"in ALARM during the deployment of {new_config.endpoint_config_name}"
             )
             endpoint.last_modified_time = datetime.now(UTC)
+            serving.retire_fleets(account_id, region, endpoint.endpoint_name, blue_config)
             return
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(_POLL_SECONDS)
     endpoint.endpoint_config_name = new_config.endpoint_config_name
     endpoint.production_variants = endpoint._process_production_variants(new_config.production_variants)
     endpoint.data_capture_config = new_config.data_capture_config
+    endpoint.kit_traffic = None
     endpoint.pending_deployment_summary = None
     endpoint.endpoint_status = "InService"
     endpoint.last_modified_time = datetime.now(UTC)
+    serving.retire_fleets(account_id, region, endpoint.endpoint_name, new_config.endpoint_config_name)
+
+
+def _run_rollout_safely(endpoint: Any, new_config: Any, *args: Any) -> None:
+    try:
+        _run_rollout(endpoint, new_config, *args)
+    except Exception as exc:  # an emulator fault must not leave the endpoint Updating for ever
+        log.exception("the rollout of %s failed", endpoint.endpoint_name)
+        endpoint.kit_traffic = None
+        endpoint.pending_deployment_summary = None
+        endpoint.endpoint_status = "InService"
+        endpoint.failure_reason = f"Update to {new_config.endpoint_config_name} failed in the emulator: {exc}"
 
 
 def _update_endpoint() -> None:
@@ -114,7 +149,7 @@ def _update_endpoint() -> None:
         }
         endpoint.last_modified_time = datetime.now(UTC)
         threading.Thread(
-            target=_run_rollout,
+            target=_run_rollout_safely,
             args=(endpoint, new_config, deployment, backend.account_id, backend.region_name),
             daemon=True,
         ).start()

@@ -1,14 +1,16 @@
 """Real-time inference: `InvokeEndpoint` runs the endpoint's own model, and data capture is written.
 
 moto 5.2.5's InvokeEndpoint returns canned data. Here it resolves what the endpoint serves (its
-current endpoint configuration, a production variant by weight or `TargetVariant`, that variant's
-model and its `ModelDataUrl` in this emulator's S3) and forwards the request to a local model host
+current endpoint configuration, or during a blue/green update the fleet the traffic shift routes
+the request to; a production variant by weight or `TargetVariant`; that variant's model and its
+`ModelDataUrl` in this emulator's S3) and forwards the request to a local model host
 (`mlops_kit.serving.model_host`) that speaks the SageMaker serving contract and runs the model's
 `code/inference.py`. A host failure reaches the caller as SageMaker's `ModelError` (HTTP 424). When
 the endpoint configuration enables data capture, sampled requests are written to its destination
 in SageMaker's JSON-lines format, in the endpoint's account. Like SageMaker, records go into files
 that stay open for a while (a minute here; SageMaker's are a few minutes): a drift check then reads a
-few objects rather than one per request.
+few objects rather than one per request. Every invocation a variant answers publishes SageMaker's
+AWS/SageMaker metrics for that variant (`invocation_metrics.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 import random
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -125,14 +128,99 @@ def _still_open(s3: Any, current: _CaptureFile, bucket: str, now: datetime) -> b
     return stored is not None and int(stored.size) == len(current.body)
 
 
-def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
+def _model_error(
+    message: str, log_stream: str, status: int = 500, **extra: Any
+) -> tuple[int, dict[str, str], str]:
+    return _error(424, "ModelError", message, OriginalStatusCode=status, LogStreamArn=log_stream, **extra)
+
+
+@dataclass(frozen=True)
+class _VariantModel:
+    """What one production variant runs: its host's key, the model data and the container's env."""
+
+    key: Any  # HostKey
+    archive: bytes
+    environment: dict[str, str]
+
+
+def _variant_model(
+    account_id: str, region: str, endpoint: str, variant: dict[str, Any]
+) -> _VariantModel | str:
+    """The model a variant serves, read from this emulator's SageMaker and S3; else why not."""
     from moto.s3.models import s3_backends
     from moto.sagemaker.models import sagemaker_backends
 
-    from mlops_kit.emulator.server import state_dir
-    from mlops_kit.errors import KitError
-    from mlops_kit.serving.model_host import HostKey, model_hosts
+    from mlops_kit.serving.model_host import HostKey
 
+    model = sagemaker_backends[account_id][region]._models.get(str(variant.get("ModelName")))
+    if model is None:
+        return f"the model {variant.get('ModelName')} of variant {variant.get('VariantName')} does not exist"
+    container = model.primary_container or (model.containers or [{}])[0]
+    model_data_url = container.get("ModelDataUrl")
+    if not model_data_url:
+        return f"the model of variant {variant.get('VariantName')} has no ModelDataUrl to serve"
+    bucket, key = _split_s3_uri(model_data_url)
+    try:
+        artifact = s3_backends[account_id]["aws"].get_object(bucket, key)
+    except Exception as exc:  # moto raises its own S3 errors (no such bucket, no such key)
+        artifact, reason = None, str(exc) or type(exc).__name__
+    else:
+        reason = "no such key"
+    if artifact is None:
+        return f"cannot read the model data {model_data_url}: {reason}"
+    host_key = HostKey(account_id, endpoint, model.model_name, model_data_url, str(artifact.etag))
+    return _VariantModel(host_key, artifact.value, dict(container.get("Environment") or {}))
+
+
+def _hosts() -> Any:
+    from mlops_kit.emulator.server import state_dir
+    from mlops_kit.serving.model_host import model_hosts
+
+    return model_hosts(state_dir() / "model-hosts")
+
+
+def provision_fleet(account_id: str, region: str, endpoint: str, config: Any) -> None:
+    """Start the hosts of every variant of `config` (a blue/green update's green fleet) before it
+    takes traffic. A model that cannot start is left to fail its requests, as its metrics show."""
+    from mlops_kit.errors import KitError
+
+    for variant in config.production_variants or []:
+        resolved = _variant_model(account_id, region, endpoint, variant)
+        if isinstance(resolved, str):
+            continue
+        try:
+            _hosts().host(resolved.key, resolved.archive, resolved.environment)
+        except KitError:
+            logger.warning("the green fleet of %s did not start: %s", endpoint, resolved.key.model_name)
+
+
+def retire_fleets(account_id: str, region: str, endpoint: str, serving_config: str) -> None:
+    """Stop the endpoint's hosts of models `serving_config` does not serve (the fleet that lost)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    config = sagemaker_backends[account_id][region].endpoint_configs.get(serving_config)
+    keep = {str(v.get("ModelName")) for v in (config.production_variants if config else [])}
+    _hosts().retire(account_id, endpoint, keep)
+
+
+def _served_config(backend: Any, endpoint: Any) -> Any:
+    """The configuration that answers this request: during a blue/green update, the fleet the
+    traffic shift routes it to; otherwise what the endpoint serves."""
+    name = endpoint.endpoint_config_name
+    traffic = getattr(endpoint, "kit_traffic", None)
+    if traffic is not None:
+        routed = traffic.next_config()
+        if routed in backend.endpoint_configs:
+            name = routed
+    return backend.endpoint_configs.get(name)
+
+
+def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
+    from moto.sagemaker.models import sagemaker_backends
+
+    from mlops_kit.errors import KitError
+
+    started = time.perf_counter()
     account_id, region = response.current_account, response.region
     name = urllib.parse.unquote(response.path.split("/")[2])
     backend = sagemaker_backends[account_id][region]
@@ -143,7 +231,7 @@ def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
         return _error(
             400, "ValidationError", f"Endpoint {name} is {endpoint.endpoint_status}: it cannot be invoked."
         )
-    config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    config = _served_config(backend, endpoint)
     headers = response.headers
     target = headers.get("X-Amzn-SageMaker-Target-Variant")
     variant = _choose_variant(list(config.production_variants) if config else [], target)
@@ -151,68 +239,50 @@ def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
         return _error(400, "ValidationError", f"Variant {target} not found for endpoint {name}.")
     variant_name = str(variant.get("VariantName"))
     log_stream = f"arn:aws:logs:{region}:{account_id}:log-group:/aws/sagemaker/Endpoints/{name}"
-    model = backend._models.get(str(variant.get("ModelName")))
-    if model is None:
-        return _error(
-            424,
-            "ModelError",
-            f"the model {variant.get('ModelName')} of variant {variant_name} does not exist",
-            OriginalStatusCode=500,
-            LogStreamArn=log_stream,
+
+    def publish(status: int, model_seconds: float | None = None, provisioning: float = 0.0) -> None:
+        from mlops_kit.emulator.extensions.invocation_metrics import record_invocation
+
+        overhead = time.perf_counter() - started - (model_seconds or 0.0) - provisioning
+        record_invocation(
+            account_id,
+            region,
+            name,
+            variant_name,
+            status=status,
+            model_latency_us=None if model_seconds is None else int(model_seconds * 1e6),
+            overhead_latency_us=int(overhead * 1e6),
+            instances=int(variant.get("InitialInstanceCount") or 1),
         )
-    container = model.primary_container or (model.containers or [{}])[0]
-    model_data_url = container.get("ModelDataUrl")
-    if not model_data_url:
-        return _error(
-            424,
-            "ModelError",
-            f"the model of variant {variant_name} has no ModelDataUrl to serve",
-            OriginalStatusCode=500,
-            LogStreamArn=log_stream,
-        )
-    bucket, key = _split_s3_uri(model_data_url)
-    try:
-        artifact = s3_backends[account_id]["aws"].get_object(bucket, key)
-    except Exception as exc:  # moto raises its own S3 errors (no such bucket, no such key)
-        artifact, reason = None, str(exc) or type(exc).__name__
-    else:
-        reason = "no such key"
-    if artifact is None:
-        return _error(
-            424,
-            "ModelError",
-            f"cannot read the model data {model_data_url}: {reason}",
-            OriginalStatusCode=500,
-            LogStreamArn=log_stream,
-        )
-    host_key = HostKey(account_id, name, model.model_name, model_data_url, str(artifact.etag))
+
+    resolved = _variant_model(account_id, region, name, variant)
+    if isinstance(resolved, str):
+        publish(500)
+        return _model_error(resolved, log_stream)
     content_type = headers.get("Content-Type") or "application/octet-stream"
     accept = headers.get("Accept") or "application/json"
     body: bytes = response.raw_body or b""
     if isinstance(body, str):
         body = body.encode()
+    before_host = time.perf_counter()
     try:
-        host = model_hosts(state_dir() / "model-hosts").host(
-            host_key, artifact.value, dict(container.get("Environment") or {})
-        )
+        host = _hosts().host(resolved.key, resolved.archive, resolved.environment)
+        # A cold start is the fleet's provisioning, not the request's latency.
+        provisioning = time.perf_counter() - before_host
         answer = host.invoke(body, content_type, accept)
     except KitError as exc:
-        return _error(424, "ModelError", str(exc), OriginalStatusCode=500, LogStreamArn=log_stream)
+        publish(500, provisioning=time.perf_counter() - before_host)
+        return _model_error(str(exc), log_stream)
+    model_seconds = time.perf_counter() - before_host - provisioning
     if not 200 <= answer.status < 300:
+        publish(answer.status, model_seconds, provisioning)
         original = answer.body.decode(errors="replace")
         kind = "client" if answer.status < 500 else "server"
         message = (
             f'Received {kind} error ({answer.status}) from {variant_name} with message "{original}". '
             f"See {log_stream} in account {account_id} for more information."
         )
-        return _error(
-            424,
-            "ModelError",
-            message,
-            OriginalStatusCode=answer.status,
-            OriginalMessage=original,
-            LogStreamArn=log_stream,
-        )
+        return _model_error(message, log_stream, answer.status, OriginalMessage=original)
     response_type = answer.content_type or accept
     _write_capture(
         account_id,
@@ -223,6 +293,7 @@ def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
         (response_type, answer.body),
         headers.get("X-Amzn-SageMaker-Inference-Id"),
     )
+    publish(answer.status, model_seconds, provisioning)
     result_headers = {"Content-Type": response_type, "x-Amzn-Invoked-Production-Variant": variant_name}
     custom = headers.get("X-Amzn-SageMaker-Custom-Attributes")
     if custom:

@@ -142,7 +142,8 @@ def canary_endpoint(emulator: Emulator) -> Iterator[CanaryEndpoint]:
         Threshold=1_000_000,
         **common,
     )
-    endpoint = CanaryEndpoint(name, configs, alarms, sagemaker, session.client("sagemaker-runtime"), cloudwatch)
+    runtime = session.client("sagemaker-runtime")
+    endpoint = CanaryEndpoint(name, configs, alarms, sagemaker, runtime, cloudwatch)
     assert endpoint.invoke() == "blue"
     yield endpoint
     sagemaker.delete_endpoint(EndpointName=name)

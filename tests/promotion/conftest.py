@@ -79,7 +79,8 @@ def register_dev_version(
 ) -> RegisterDev:
     """Register a dev version like the training pipeline: artifact and drift baseline (each run's
     its own) in the dev bucket, metrics and lineage in the package metadata, PendingManualApproval.
-    `recorded_sha256` lets a test lie; `baseline=False` registers a version without a baseline."""
+    `recorded_sha256` lets a test lie; `baseline=False` registers a version without a baseline;
+    `archive` replaces the model.tar.gz (one that serves requests, say)."""
     from mlops_kit.aws import clients_for
     from mlops_kit.drift import build_baseline
     from mlops_kit.registry.lineage import Lineage
@@ -92,12 +93,13 @@ def register_dev_version(
         recorded_sha256: str | None = None,
         *,
         baseline: bool = True,
+        archive: bytes | None = None,
     ) -> DevVersion:
         clients = clients_for(dev)
         names = ResourceNames(dev)
         run = uuid.uuid4().hex[:12]
         key = f"pipelines/{MODEL}/{run}/model.tar.gz"
-        model_artifact = model_archive(trained_model, run)
+        model_artifact = archive or model_archive(trained_model, run)
         clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=key, Body=model_artifact)
         sha = hashlib.sha256(model_artifact).hexdigest()
         baseline_uri, baseline_document = "", b""

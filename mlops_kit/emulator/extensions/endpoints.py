@@ -1,8 +1,8 @@
 """Gaps promotion hits: blue/green `UpdateEndpoint`, `UpdateModelPackage` semantics, tags on versions.
 
 `UpdateEndpoint` behaves like SageMaker's deployment guardrails, with time compressed: the endpoint
-goes `Updating` and the new (green) fleet is provisioned (its model hosts started); then traffic
-shifts in the policy's phases (`traffic.py`): InvokeEndpoint sends the canary's share of requests
+goes `Updating` and the new (green) fleet is provisioned (its model hosts start); traffic shifts
+in the policy's phases (`traffic.py`): InvokeEndpoint sends the canary's share of requests
 (or each linear step's) to green and the rest to the old (blue) fleet for `WaitIntervalInSeconds`,
 then all of it to green while blue stays for `TerminationWaitInSeconds`. Meanwhile the alarms named
 in `AutoRollbackConfiguration` are watched (in the same emulated account's CloudWatch, where the
@@ -79,7 +79,13 @@ def _run_rollout(
     ]
     blue_config = endpoint.endpoint_config_name
     blue_instances = sum(int(v.get("CurrentInstanceCount") or 1) for v in endpoint.production_variants or [])
-    serving.provision_fleet(account_id, region, endpoint.endpoint_name, new_config)
+    # Green's hosts start while the clock runs (rather than before, as SageMaker provisions): a
+    # promotion is not slowed by a model's start-up; requests routed to green wait for it.
+    threading.Thread(
+        target=serving.provision_fleet,
+        args=(account_id, region, endpoint.endpoint_name, new_config),
+        daemon=True,
+    ).start()
     scale = time_scale()
     phases = traffic_phases(deployment, blue_instances)
     for number, phase in enumerate(phases):

@@ -180,17 +180,15 @@ def _hosts() -> Any:
 
 
 def provision_fleet(account_id: str, region: str, endpoint: str, config: Any) -> None:
-    """Start the hosts of every variant of `config` (a blue/green update's green fleet) before it
-    takes traffic. A model that cannot start is left to fail its requests, as its metrics show."""
-    from mlops_kit.errors import KitError
-
+    """Start the hosts of every variant of `config` (a blue/green update's green fleet) ahead of its
+    requests. Best effort: a model that cannot start fails its requests, and its metrics show it."""
     for variant in config.production_variants or []:
         resolved = _variant_model(account_id, region, endpoint, variant)
         if isinstance(resolved, str):
             continue
         try:
             _hosts().host(resolved.key, resolved.archive, resolved.environment)
-        except KitError:
+        except Exception:  # runs in a thread of its own; the requests report the failure
             logger.warning("the green fleet of %s did not start: %s", endpoint, resolved.key.model_name)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-INFERENCE_SCRIPT = '''\
+INFERENCE_SCRIPT = """\
 import json
 import os
 
@@ -29,7 +29,7 @@ def predict_fn(data, model):
 
 def output_fn(prediction, accept):
     return json.dumps({"model": prediction}), "application/json"
-'''
+"""
 
 
 def tagged_model_archive(tag: str) -> bytes:

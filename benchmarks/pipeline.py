@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -94,8 +95,11 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=3)
     parser.add_argument("--skip-run", action="store_true")
     args = parser.parse_args()
-    # As `kit` does: configured first, so the SDK's own logging.basicConfig(INFO) calls change nothing.
-    logging.basicConfig(level=logging.WARNING)
+    # As `kit` does (cli/main.py): warnings and errors only.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)  # the SDK sets some loggers to INFO/DEBUG themselves
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     floor = min(timed_interpreter(IMPORTS) for _ in range(args.builds))
     build = min(timed_interpreter(f"{IMPORTS}; {BUILD}") for _ in range(args.builds))

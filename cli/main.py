@@ -109,12 +109,18 @@ def _root(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `kit` with `argv`; return the exit code (2 bad input, 1 failed operation, 3 drift found)."""
     import logging
+    import warnings
 
     from mlops_kit.errors import KitError
 
-    # Warnings and errors only: a root handler set up first also keeps libraries that call
-    # logging.basicConfig(level=INFO) on import (the SageMaker SDK) from flooding the terminal.
-    logging.basicConfig(level=logging.INFO if os.environ.get("KIT_DEBUG") else logging.WARNING)
+    # Warnings and errors only. The level sits on the handler: the SageMaker SDK sets some of its
+    # loggers to INFO and DEBUG, and their records reach the root handler whatever the root's level.
+    level = logging.DEBUG if os.environ.get("KIT_DEBUG") else logging.WARNING
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    logging.basicConfig(level=level, handlers=[handler])
+    # The kit builds pipeline definitions under a PipelineSession on purpose; the SDK warns each time.
+    warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
     command = typer.main.get_command(app)
     try:
         result = command.main(

@@ -46,6 +46,19 @@ def _steps_table(status: ExecutionStatus) -> Any:
     )
 
 
+class _StepLines:
+    """Prints `step NAME: STATUS` each time a step's status changes."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def update(self, status: ExecutionStatus) -> None:
+        for step in status.steps:
+            if self._seen.get(step.name) != step.status:
+                self._seen[step.name] = step.status
+                console.print(f"step {step.name}: {_styled(step.status)}", highlight=False)
+
+
 def _raise_unless_succeeded(status: ExecutionStatus) -> None:
     from mlops_kit.errors import OperationFailed
 
@@ -86,12 +99,17 @@ def run(
     if as_json:
         final = wait_for_execution(environment, started.execution_arn)
         print_json(final.as_dict())
-    else:
+    elif console.get().is_terminal:
         console.print(f"started {started.execution_arn}", highlight=False)
         with Live(console=console.get(), refresh_per_second=4, transient=False) as live:
             final = wait_for_execution(
                 environment, started.execution_arn, lambda s: live.update(_steps_table(s))
             )
+    else:
+        # In a log (CI, a pipe) a live table cannot redraw: one line per step change, then the table.
+        console.print(f"started {started.execution_arn}", highlight=False)
+        final = wait_for_execution(environment, started.execution_arn, _StepLines().update)
+        console.print(_steps_table(final))
     _raise_unless_succeeded(final)
     if not as_json:
         console.print(f"[green]succeeded[/]: {final.arn}", highlight=False)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ from mlops_kit.pipeline.dataset import bundled_dataset_csv
 from mlops_kit.registry.lineage import Lineage
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+KIT = Path(sys.executable).parent / "kit"
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +109,20 @@ def test_unreachable_threshold_registers_nothing_and_reports_the_gate(
     deployed_dev: Environment, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = len(packages(deployed_dev))
-    code, _, err = run_kit(capsys, "pipeline", "run", "--env", "dev", "--param", "MinAuc=1.01")
-    assert code == 1
-    assert "gate failed: auc" in err and "below the threshold 1.01" in err
+    # As a CI job runs it: the real `kit` process, its output going to a log instead of a terminal.
+    completed = subprocess.run(
+        [str(KIT), "pipeline", "run", "--env", "dev", "--param", "MinAuc=1.01"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert completed.returncode == 1
+    # One line per step change, then the table; on stderr the reason alone, no SDK logs or warnings.
+    assert "step Preprocess: Executing" in completed.stdout
+    assert "step AucBelowThreshold: Failed" in completed.stdout
+    assert completed.stderr.startswith("error: ") and completed.stderr.count("\n") == 1, completed.stderr
+    assert "gate failed: auc" in completed.stderr and "below the threshold 1.01" in completed.stderr
     assert len(packages(deployed_dev)) == before
     code, out, _ = run_kit(capsys, "pipeline", "status", "--env", "dev", "--json")
     status = json.loads(out)

@@ -47,11 +47,12 @@ class Traffic:
     """Requests to an endpoint, one after another on a thread; each answer is the serving model's
     tag, or `error` for a ModelError."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, row: str) -> None:
         from mlops_kit.aws import clients_for
 
         self.runtime = clients_for(env).client("sagemaker-runtime")
         self.endpoint = ResourceNames(env).endpoint(MODEL)
+        self.row = row.encode()
         self.answers: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -59,7 +60,7 @@ class Traffic:
     def invoke(self) -> str:
         try:
             answer = self.runtime.invoke_endpoint(
-                EndpointName=self.endpoint, ContentType="application/json", Body=b"[1]"
+                EndpointName=self.endpoint, ContentType="text/csv", Body=self.row
             )
         except ClientError as exc:
             assert exc.response["Error"]["Code"] == "ModelError", exc.response
@@ -80,19 +81,36 @@ class Traffic:
 
 
 @pytest.fixture
+def feature_row(training_features: Any) -> str:
+    """One request as the endpoint gets them: a CSV row of the 30 features."""
+    return ",".join(repr(float(v)) for v in training_features.iloc[0])
+
+
+@pytest.fixture
 def staging_serves_a_tagged_model(
     promotion_platform: dict[str, Environment], register_dev_version: Any
 ) -> Iterator[str]:
-    """Staging serves a release that answers its tag; yields the tag. Afterwards, waits until the
-    5xx alarm is OK again (errors age out of its 60 s period), so later promotions start clean."""
+    """Staging serves a release that answers its tag; yields the tag. Afterwards it removes the
+    data capture the test's traffic wrote (staging's drift checks must not see it) and waits until
+    the 5xx alarm is OK again (errors age out of its 60 s period), so later promotions start clean."""
     from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
+    clients = clients_for(staging)
+    bucket, _, prefix = ResourceNames(staging).data_capture_prefix(MODEL).removeprefix("s3://").partition("/")
+
+    def capture_keys() -> set[str]:
+        pages = clients.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return {o["Key"] for page in pages for o in page.get("Contents", [])}
+
+    before = capture_keys()
     tag = f"blue-{uuid.uuid4().hex[:6]}"
     version = register_dev_version(archive=tagged_model_archive(tag)).version
     promote_model_version(MODEL, "staging", version=version, environments=promotion_platform)
     yield tag
-    cloudwatch = clients_for(staging).client("cloudwatch")
+    for key in capture_keys() - before:
+        clients.client("s3").delete_object(Bucket=bucket, Key=key)
+    cloudwatch = clients.client("cloudwatch")
     alarm = ResourceNames(staging).rollback_alarms(MODEL)["errors"]
     deadline = time.monotonic() + 120
     while alarm_state(cloudwatch, alarm) != "OK" and time.monotonic() < deadline:
@@ -116,13 +134,14 @@ def test_kit_promote_gives_a_healthy_canary_its_share_then_all_traffic(
     staging_serves_a_tagged_model: str,
     register_dev_version: Any,
     long_bake: None,
+    feature_row: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     blue = staging_serves_a_tagged_model
     green = f"green-{uuid.uuid4().hex[:6]}"
     version = register_dev_version(archive=tagged_model_archive(green)).version
 
-    with Traffic(promotion_platform["staging"]) as traffic:
+    with Traffic(promotion_platform["staging"], feature_row) as traffic:
         code, output = kit_promote(version, capsys)
     assert code == 0, output
 
@@ -143,6 +162,7 @@ def test_kit_promote_rolls_back_a_failing_canary_on_its_own_5xx_metrics(
     staging_serves_a_tagged_model: str,
     register_dev_version: Any,
     long_bake: None,
+    feature_row: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from mlops_kit.aws import clients_for
@@ -154,7 +174,7 @@ def test_kit_promote_rolls_back_a_failing_canary_on_its_own_5xx_metrics(
     version = register_dev_version(archive=tagged_model_archive("broken")).version
     assert alarm_state(cloudwatch, alarm) == "OK"
 
-    with Traffic(staging) as traffic:
+    with Traffic(staging, feature_row) as traffic:
         code, output = kit_promote(version, capsys)
 
     assert code == 1, output

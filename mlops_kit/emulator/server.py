@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_kit.errors import BadInput, EndpointUnreachable, OperationFailed
+from mlops_kit.processes import pid_alive
 
 DEFAULT_PORT = 4580
 HOST = "127.0.0.1"
@@ -73,16 +74,6 @@ def _check_port(port: int) -> None:
         raise BadInput(f"--port: {port} is not a usable port (1024-65535)")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _read_pid(pid_file: Path) -> int | None:
     try:
         return int(pid_file.read_text().strip())
@@ -103,7 +94,7 @@ def emulator_status(port: int = DEFAULT_PORT) -> EmulatorStatus:
     _check_port(port)
     pid_file, log_file = _files(port)
     pid = _read_pid(pid_file)
-    running = pid is not None and _pid_alive(pid)
+    running = pid is not None and pid_alive(pid)
     return EmulatorStatus(
         port=port,
         running=running,
@@ -169,17 +160,17 @@ def stop_emulator(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
     _check_port(port)
     pid_file, _ = _files(port)
     pid = _read_pid(pid_file)
-    if pid is None or not _pid_alive(pid):
+    if pid is None or not pid_alive(pid):
         pid_file.unlink(missing_ok=True)
         return False
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         # Reap our own child so it does not linger as a zombie that still "exists".
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         os.killpg(pid, signal.SIGKILL)
     pid_file.unlink(missing_ok=True)
     return True

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import KitError, LockHeld
+from mlops_kit.processes import pid_alive
 from mlops_kit.promotion.conditional_writes import write_if
 
 DEFAULT_LEASE_SECONDS = 15 * 60
@@ -43,16 +44,6 @@ class LockHolder:
         return f"locked by {self.owner} (pid {self.pid} on {self.host}) since {self.acquired_at}"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_stale(holder: LockHolder, *, now: float, host: str, pid: int) -> bool:
     """True when nobody can still be working under `holder`'s lock."""
     if holder.expires_at < now:
@@ -62,7 +53,7 @@ def is_stale(holder: LockHolder, *, now: float, host: str, pid: int) -> bool:
     if holder.pid == pid:
         with _held_guard:
             return holder.token not in _held_here
-    return not _pid_alive(holder.pid)
+    return not pid_alive(holder.pid)
 
 
 class PromotionLock:

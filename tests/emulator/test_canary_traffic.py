@@ -247,3 +247,16 @@ def test_a_failing_canary_trips_the_5xx_alarm_by_its_metrics_and_rolls_back(
     assert [canary_endpoint.invoke() for _ in range(10)] == ["blue"] * 10
     errors = answers.count("error")
     assert wait_until(lambda: statistic(canary_endpoint, "Invocation5XXErrors", "Sum") == errors, timeout=5)
+
+
+def test_an_alarm_set_by_hand_holds_until_its_next_evaluation(canary_endpoint: CanaryEndpoint) -> None:
+    """As in CloudWatch, SetAlarmState lasts until the alarm is next evaluated: on new data for its
+    metric, or on schedule a period later (its metric having data does not undo it at once)."""
+    assert wait_until(
+        lambda: statistic(canary_endpoint, "Invocation5XXErrors", "SampleCount") >= 1, timeout=5
+    )
+    canary_endpoint.cloudwatch.set_alarm_state(
+        AlarmName=canary_endpoint.alarms["errors"], StateValue="ALARM", StateReason="test: by hand"
+    )
+    time.sleep(2.5)
+    assert canary_endpoint.alarm("errors")["StateValue"] == "ALARM"

@@ -6,10 +6,10 @@ stacks rely on exactly that chain (drift metric -> drift alarm -> rule -> traini
 emulator closes it here:
 
 - Metric alarms evaluate over their periods on the stored datapoints (`alarm_evaluation.py`): at
-  once when `PutMetricData` (or an endpoint's invocation metrics) adds to the alarm's series, and every
-  `EVALUATE_SECONDS` while the series has recent data, so an alarm returns to OK when its breaching
-  datapoints age out of its periods. Alarms whose series never got data keep the state they are set
-  to (`SetAlarmState`).
+  once when `PutMetricData` (or an endpoint's invocation metrics) adds to the alarm's series, and on
+  schedule once a period while the series has recent data, so an alarm returns to OK when its
+  breaching datapoints age out of its periods. A state set by hand (`SetAlarmState`) holds until
+  the next evaluation; alarms whose series never got data keep it.
 - Any alarm state change (also `SetAlarmState`) emits the event to the account's default bus; each
   rule whose pattern matches starts its SageMaker pipeline targets, assuming the target's role as
   EventBridge does, with the target's pipeline parameters, and passes the event on to event-bus
@@ -146,15 +146,21 @@ def _series_of(backend: Any) -> dict[alarm_evaluation.SeriesKey, deque[alarm_eva
 
 
 def _evaluate_alarms(backend: Any, keys: set[alarm_evaluation.SeriesKey] | None, now: datetime) -> None:
-    """Evaluate the backend's alarms on `keys` (all series when None) and prune old datapoints."""
+    """Evaluate the backend's alarms on `keys` (new data), or when None every alarm not evaluated
+    (nor set) for a period; prune old datapoints."""
     series = _series_of(backend)
     windows: dict[alarm_evaluation.SeriesKey, int] = {}
+    clock = time.monotonic()
     for alarm in list(backend.alarms.values()):
         key = alarm_evaluation.alarm_series(alarm)
         points = series.get(key)
         if points is None or (keys is not None and key not in keys):
             continue
         windows[key] = max(windows.get(key, 0), alarm_evaluation.alarm_window_seconds(alarm))
+        # On schedule, once a period, as CloudWatch: a state set by hand holds until then.
+        if keys is None and clock - getattr(alarm, "kit_evaluated_at", 0.0) < float(alarm.period or 60):
+            continue
+        alarm.kit_evaluated_at = clock
         state = alarm_evaluation.evaluate(alarm, points, now)
         if state is not None and state != alarm.state_value:
             reason = (
@@ -202,6 +208,7 @@ def install() -> None:
         def update_state(self: Any, reason: str, reason_data: str, state_value: str) -> None:
             previous = self.state_value
             original(self, reason, reason_data, state_value)
+            self.kit_evaluated_at = time.monotonic()
             if previous != state_value:
                 deliver_event(_state_change_event(self, previous))
 

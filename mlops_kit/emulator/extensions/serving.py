@@ -309,6 +309,23 @@ def _invoke_endpoint_runs_the_model() -> None:
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint  # type: ignore[method-assign,assignment]
 
 
+def _deleted_endpoints_stop_their_hosts() -> None:
+    """A deleted endpoint's fleets go away: its model hosts stop."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    from mlops_kit.emulator.extensions.patching import wrap
+
+    def make(original: Any) -> Any:
+        def delete_endpoint(self: Any, endpoint_name: str) -> None:
+            original(self, endpoint_name)
+            _hosts().retire(self.account_id, endpoint_name, set())
+
+        return delete_endpoint
+
+    wrap(SageMakerModelBackend, "delete_endpoint", make)
+
+
 def install() -> None:
     """Apply this module's patches."""
     _invoke_endpoint_runs_the_model()
+    _deleted_endpoints_stop_their_hosts()

@@ -75,9 +75,35 @@ def put_capture(
 
 
 @pytest.fixture(scope="module")
-def captured(clients: AwsClients, dev: Environment, breast_cancer: pd.DataFrame) -> dict[str, Any]:
+def capture_of_this_module_only(clients: AwsClients, dev: Environment) -> Iterator[None]:
+    """The endpoint's capture folder holds only what this module writes: capture already there (e.g.
+    the serving tests' requests, inside the window too) is set aside meanwhile and put back after,
+    and this module's own capture is removed, so row counts do not depend on test order."""
+    bucket, _, prefix = (
+        ResourceNames(dev).data_capture_prefix(dev.models[0]).removeprefix("s3://").partition("/")
+    )
+    s3 = clients.client("s3")
+
+    def keys() -> set[str]:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/")
+        return {o["Key"] for page in pages for o in page.get("Contents", [])}
+
+    set_aside = {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys()}
+    for key in set_aside:
+        s3.delete_object(Bucket=bucket, Key=key)
+    yield
+    for key in keys():
+        s3.delete_object(Bucket=bucket, Key=key)
+    for key, body in set_aside.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+
+@pytest.fixture(scope="module")
+def captured(
+    clients: AwsClients, dev: Environment, breast_cancer: pd.DataFrame, capture_of_this_module_only: None
+) -> dict[str, Any]:
     """A baseline of the whole data set in the dev bucket, and an hour of shifted capture (five
-    objects) plus an object two days old that the window leaves out."""
+    objects) plus an object two days old that the window leaves out, alone in the capture folder."""
     model = dev.models[0]
     names = ResourceNames(dev)
     baseline_key = f"drift-baselines/{model}/test-baseline.json"

@@ -12,10 +12,14 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mlops_kit.config import Environment, load_all_environments
+
+if TYPE_CHECKING:
+    from tests.readme.demo_run import DemoRun
 
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -25,6 +29,41 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def readme_demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoRun | None]:
+    """`make demo` for the README walkthrough, started before the first test when the walkthrough is
+    selected: the demo's minutes overlap the tests that run before the README's. None otherwise."""
+    if not any("lifecycle" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
+    from tests.readme.demo_run import DemoRun
+
+    demo = DemoRun(
+        free_port(), tmp_path_factory.mktemp("readme-state"), tmp_path_factory.mktemp("readme-work")
+    )
+    try:
+        demo.start()
+        yield demo
+    finally:
+        demo.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_terraform_plugin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Terraform run by this process uses a plugin cache of its own: `terraform init` without a lock
+    file writes the provider into the cache, and two inits writing one cache at once (this session's
+    and the background `make demo`'s) fail with "mkdir ...: file exists"."""
+    previous = os.environ.get("TF_PLUGIN_CACHE_DIR")
+    os.environ["TF_PLUGIN_CACHE_DIR"] = str(tmp_path_factory.mktemp("terraform-plugin-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("TF_PLUGIN_CACHE_DIR", None)
+    else:
+        os.environ["TF_PLUGIN_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

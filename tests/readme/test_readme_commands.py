@@ -1,6 +1,7 @@
 """The README is the first test: every command it shows runs here, as a user would type it.
 
-`make demo` runs first, from a clean state on its own port and state folder. The commands after it
+`make demo` runs first, from a clean state on its own port and state folder; it starts in the
+background before the session's first test (tests/readme/demo_run.py). The commands after it
 run in a bash shell against the emulator the demo leaves running, after `eval "$(kit local env)"`,
 in an order that tells a story: inspect, train, promote to staging, approve and promote to prod,
 roll back, serve, check drift, deploy with cdktf, the benchmarks at small sizes, and finally
@@ -13,24 +14,17 @@ the README without a step here fails it, and so does a step whose command left t
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import free_port
+from tests.readme.demo_run import DEV_DEPLOY_ROLE, MODEL, REPO, DemoRun, Lifecycle, client_as, credentials_of
 
-REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
-MODEL = "tumor-classifier"
 PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
-DEV_DEPLOY_ROLE = "arn:aws:iam::111111111111:role/mlops-kit-deploy"
 COMMAND_START = re.compile(r"(kit|make|npx|eval|\.venv/bin/python)(\s|$)")
 
 
@@ -46,18 +40,6 @@ def readme_commands(text: str) -> list[str]:
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     found += [span for span in re.findall(r"`([^`\n]+)`", prose) if COMMAND_START.match(span)]
     return list(dict.fromkeys(found))
-
-
-@dataclass
-class Lifecycle:
-    """The emulator `make demo` left running, and what a step needs to reach it."""
-
-    port: int
-    state: Path
-    work: Path
-    demo_output: str
-    shell_env: dict[str, str]
-    facts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,7 +92,7 @@ def _write_inputs(lifecycle: Lifecycle) -> None:
     assert isinstance(shown, dict)
     uri = shown["lineage"]["drift_baseline_uri"]
     bucket, key = uri[5:].split("/", 1)
-    s3 = _client_as(lifecycle.port, DEV_DEPLOY_ROLE, "s3")
+    s3 = client_as(lifecycle.port, DEV_DEPLOY_ROLE, "s3")
     s3.download_file(bucket, key, str(lifecycle.work / "baseline.json"))
     # today.csv: the demo's normal traffic under the baseline's column names, as a user's export has.
     baseline = json.loads((lifecycle.work / "baseline.json").read_text())
@@ -305,53 +287,14 @@ def _has_hcl() -> None:
 
 
 @pytest.fixture(scope="module")
-def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
-    """`make demo` from a clean state folder on a free port; the emulator it leaves is stopped after."""
-    state = tmp_path_factory.mktemp("readme-state")
-    work = tmp_path_factory.mktemp("readme-work")
-    port = free_port()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KIT_"))}
-    base |= {
-        "KIT_STATE_DIR": str(state),
-        "KIT_EMULATOR_PORT": str(port),
-        "PATH": f"{REPO / '.venv' / 'bin'}:{REPO / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        "TF_CLI_CONFIG_FILE": str(REPO / ".tools" / "terraform.rc"),
-        "TF_PLUGIN_CACHE_DIR": str(REPO / ".tools" / "terraform-plugin-cache"),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "CHECKPOINT_DISABLE": "1",
-        "COLUMNS": "200",
-    }
+def lifecycle(readme_demo: DemoRun | None) -> Iterator[Lifecycle]:
+    """`make demo` (started before the session's first test) has finished; the emulator it left is
+    stopped after the module."""
+    assert readme_demo is not None, "the session did not start make demo for this module"
     try:
-        _leave_a_previous_run_behind(port, state, base)
-        started = time.perf_counter()
-        done = subprocess.run(
-            ["make", "demo"], cwd=REPO, env=base, capture_output=True, text=True, check=False, timeout=1200
-        )
-        print(f"make demo: {time.perf_counter() - started:.0f} s")
-        assert done.returncode == 0, (
-            f"make demo exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-        )
-        yield Lifecycle(port=port, state=state, work=work, demo_output=done.stdout, shell_env=base)
+        yield readme_demo.lifecycle()
     finally:
-        subprocess.run(["kit", "local", "down"], cwd=REPO, env=base, capture_output=True, check=False)
-
-
-def _leave_a_previous_run_behind(port: int, state: Path, env: dict[str, str]) -> None:
-    """What a first `make demo` leaves: a running emulator holding a dev model package group under the
-    name the dev stack creates, and a Terraform state file. `make demo` is then a second run, and
-    passes only if it resets both (the group would collide, the unreadable state would stop init)."""
-
-    from mlops_kit.config import ResourceNames, load_environment
-
-    up = subprocess.run(
-        ["kit", "local", "up"], cwd=REPO, env=env, capture_output=True, text=True, check=False
-    )
-    assert up.returncode == 0, up.stdout + up.stderr
-    sagemaker = _client_as(port, DEV_DEPLOY_ROLE, "sagemaker")
-    group = ResourceNames(load_environment("dev", REPO / "environments")).model_package_group(MODEL)
-    sagemaker.create_model_package_group(ModelPackageGroupName=group)
-    (state / "terraform-state").mkdir(parents=True, exist_ok=True)
-    (state / "terraform-state" / "dev.tfstate").write_text("{ left by an interrupted run")
+        readme_demo.stop()
 
 
 def _shell(
@@ -367,39 +310,6 @@ def _shell(
         check=False,
         timeout=900,
     )
-
-
-def _client_as(port: int, role_arn: str, service: str) -> Any:
-    """A boto3 client of the emulator on `port`, acting as `role_arn`."""
-    import boto3
-
-    credentials = _credentials_of(port, role_arn)
-    return boto3.client(
-        service,
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=credentials["AWS_SESSION_TOKEN"],
-    )
-
-
-def _credentials_of(port: int, role_arn: str) -> dict[str, str]:
-    import boto3
-
-    sts = boto3.client(
-        "sts",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="readme-approver")["Credentials"]
-    return {
-        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-        "AWS_SESSION_TOKEN": credentials["SessionToken"],
-    }
 
 
 # ------------------------------------------------------------------------------------------- tests
@@ -428,7 +338,7 @@ def test_readme_command(step: Step, lifecycle: Lifecycle) -> None:
     if step.identity:
         # The role's credentials replace the default ones after `kit local env` set those.
         command = (
-            "".join(f"export {k}={v}\n" for k, v in _credentials_of(lifecycle.port, step.identity).items())
+            "".join(f"export {k}={v}\n" for k, v in credentials_of(lifecycle.port, step.identity).items())
             + command
         )
     done = _shell(lifecycle, command)

@@ -7,7 +7,9 @@ waits for it: its minutes overlap the tests that run before the README's.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -65,6 +67,7 @@ class DemoRun:
         self._outputs = [self._stdout_path.open("w"), self._stderr_path.open("w")]
         self._started = time.perf_counter()
         # Output goes to files: nothing reads a pipe while the demo runs, so a pipe could fill up.
+        # A session of its own: stopping the demo early stops make's children too.
         self._process = subprocess.Popen(
             ["make", "demo"],
             cwd=REPO,
@@ -72,6 +75,7 @@ class DemoRun:
             stdout=self._outputs[0],
             stderr=self._outputs[1],
             text=True,
+            start_new_session=True,
         )
 
     def lifecycle(self) -> Lifecycle:
@@ -82,7 +86,7 @@ class DemoRun:
             try:
                 code = self._process.wait(timeout=max(remaining, 1))
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                _signal_group(self._process, signal.SIGKILL)
                 raise AssertionError(f"make demo still running after {DEMO_TIMEOUT_SECONDS} s") from None
             finally:
                 self._close_outputs()
@@ -100,11 +104,12 @@ class DemoRun:
             return
         self._stopped = True
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
+            _signal_group(self._process, signal.SIGTERM)
             try:
                 self._process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                _signal_group(self._process, signal.SIGKILL)
+                self._process.wait()
         self._close_outputs()
         subprocess.run(["kit", "local", "down"], cwd=REPO, env=self.env, capture_output=True, check=False)
 
@@ -112,6 +117,11 @@ class DemoRun:
         for output in self._outputs:
             output.close()
         self._outputs = []
+
+
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def _leave_a_previous_run_behind(port: int, state: Path, env: dict[str, str]) -> None:

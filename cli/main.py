@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Warnings and errors only. The level sits on the handler: the SageMaker SDK sets some of its
     # loggers to INFO and DEBUG, and their records reach the root handler whatever the root's level.
-    level = logging.DEBUG if os.environ.get("KIT_DEBUG") else logging.WARNING
+    level = logging.INFO if os.environ.get("KIT_DEBUG") else logging.WARNING
     handler = logging.StreamHandler()
     handler.setLevel(level)
     logging.basicConfig(level=level, handlers=[handler])

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +104,48 @@ def deploy_stacks(
     )
     outputs = json.loads(outputs_file.read_text()) if outputs_file.is_file() else {}
     return DeployResult(environments=environments, outputs=outputs, log_file=log)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """What `terraform plan` would change in one environment's stack (nothing, when it agrees)."""
+
+    environment: str
+    changes: tuple[str, ...]  # e.g. "aws_sagemaker_endpoint.serving_endpoint_1BFB0F06 must be replaced"
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+# Terraform's plan names each resource it would act on in a line such as
+# "  # aws_s3_bucket.registry_bucket_1234 will be updated in-place".
+_PLANNED_ACTION = re.compile(r"^\s*# (\S+) (will be|must be) (.+)$")
+
+
+def plan_stacks(environments: list[str], *, stacks_dir: Path, aws_env: dict[str, str]) -> list[StackPlan]:
+    """`terraform plan -detailed-exitcode` of each environment's synthesized (and initialised) stack
+    under `stacks_dir`, in parallel; refreshes from AWS (or the emulator), changes nothing."""
+
+    def plan(name: str) -> StackPlan:
+        result = run_terraform(
+            stacks_dir / name,
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-lock-timeout=60s",
+            "-parallelism=20",
+            env=aws_env,
+            check=False,
+        )
+        if result.returncode == 0:
+            return StackPlan(name, ())
+        if result.returncode != 2:
+            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+            raise OperationFailed(f"terraform plan of {name} failed:\n{tail}")
+        found = (_PLANNED_ACTION.match(line) for line in result.stdout.splitlines())
+        changes = tuple(f"{m.group(1)} {m.group(2)} {m.group(3)}" for m in found if m)
+        return StackPlan(name, changes or ("(changes to outputs only)",))
+
+    with ThreadPoolExecutor(max_workers=max(len(environments), 1)) as pool:
+        return list(pool.map(plan, environments))

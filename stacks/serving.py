@@ -1,10 +1,13 @@
 """Real-time serving: per model a SageMaker endpoint with data capture, autoscaling and the alarms
 that promotion's blue/green rollout watches for automatic rollback.
 
-Ownership boundary: Terraform creates each endpoint with the bootstrap model; from then on the model
-version an endpoint serves belongs to `kit promote` / `kit rollback`, which point it at endpoint
-configurations of their own. The endpoint therefore ignores changes to `endpoint_config_name`, so a
-`cdktf deploy` never reverts a promotion. Everything else (capture, scaling, alarms) stays Terraform's.
+Ownership boundary: Terraform creates each endpoint with the bootstrap model; from then on what the
+endpoint serves belongs to `kit promote` / `kit rollback`. They point it at endpoint configurations
+of their own, with a blue/green deployment policy of their own (SageMaker then reports it as the
+endpoint's `LastDeploymentConfig`, which the provider reads into `deployment_config`, a block whose
+change forces replacement). The endpoint therefore ignores both attributes: a `cdktf deploy` never
+reverts, replaces or re-rolls a promotion, whatever promotion, rollback or failed canary came last.
+Everything else (the bootstrap model and configuration, scaling, alarms) stays Terraform's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from stacks.registry import Registry
 # Promotion keeps this variant name in every endpoint configuration it creates, so the autoscaling
 # target and the alarms below keep pointing at what serves.
 VARIANT_NAME = "primary"
+# The endpoint attributes that `kit promote` / `kit rollback` own (Terraform ignores their changes).
+KIT_OWNED_ENDPOINT_ATTRIBUTES = ("endpoint_config_name", "deployment_config")
 BOOTSTRAP_KEY = "bootstrap/model.tar.gz"
 
 
@@ -118,8 +123,8 @@ class ModelEndpoint(Construct):
             "endpoint",
             name=endpoint_name,
             endpoint_config_name=self.endpoint_configuration.name,
-            # The served version belongs to promotion (see the module docstring).
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["endpoint_config_name"]),
+            # What serves, and how it was rolled out, belong to promotion (see the module docstring).
+            lifecycle=TerraformResourceLifecycle(ignore_changes=list(KIT_OWNED_ENDPOINT_ATTRIBUTES)),
         )
         resource_id = f"endpoint/{endpoint_name}/variant/{VARIANT_NAME}"
         target = AppautoscalingTarget(

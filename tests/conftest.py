@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +77,7 @@ class Synthesized:
 
     cloud_dir: Path
     local_dir: Path
+    kit_state_dir: Path  # KIT_STATE_DIR for a `cdktf deploy` that shares the local stacks' state
 
     def stack(self, env: str, *, local: bool = False) -> dict:  # type: ignore[type-arg]
         return json.loads(self.stack_file(env, local=local).read_text())
@@ -93,10 +94,11 @@ def synthesized(
     from stacks.app import build_app
 
     root = tmp_path_factory.mktemp("synth")
-    state_dir = str(root / "state")
+    # The layout `cdktf deploy` uses: KIT_STATE_DIR=<kit_state_dir> keeps state in terraform-state/.
+    state_dir = str(root / "kit-state" / "terraform-state")
     build_app(environments, outdir=str(root / "cloud"), emulator=False, state_dir=state_dir).synth()
     build_app(environments, outdir=str(root / "local"), emulator=True, state_dir=state_dir).synth()
-    return Synthesized(cloud_dir=root / "cloud", local_dir=root / "local")
+    return Synthesized(cloud_dir=root / "cloud", local_dir=root / "local", kit_state_dir=root / "kit-state")
 
 
 @dataclass(frozen=True)
@@ -173,3 +175,23 @@ def platform(emulator: Emulator, synthesized: Synthesized) -> dict[str, dict[str
             envs,
         )
         return dict(zip(envs, results, strict=True))
+
+
+@pytest.fixture
+def assert_plans_empty(
+    platform: dict[str, dict[str, object]], synthesized: Synthesized, emulator: Emulator
+) -> Callable[..., None]:
+    """Call with environment names: `terraform plan -detailed-exitcode` of each of those deployed
+    stacks must find nothing to change (Terraform agrees with what the kit did)."""
+    from mlops_kit.stack_deploy import plan_stacks
+
+    def check(*envs: str) -> None:
+        plans = plan_stacks(
+            list(envs or ("dev", "staging", "prod")),
+            stacks_dir=synthesized.local_dir / "stacks",
+            aws_env=emulator.aws_env,
+        )
+        changed = {plan.environment: plan.changes for plan in plans if not plan.empty}
+        assert not changed, f"terraform plan is not empty: {changed}"
+
+    return check

@@ -164,6 +164,7 @@ def test_kit_promote_rolls_back_a_failing_canary_on_its_own_5xx_metrics(
     long_bake: None,
     feature_row: str,
     capsys: pytest.CaptureFixture[str],
+    assert_plans_empty: Any,
 ) -> None:
     from mlops_kit.aws import clients_for
 
@@ -186,3 +187,4 @@ def test_kit_promote_rolls_back_a_failing_canary_on_its_own_5xx_metrics(
     assert alarm_state(cloudwatch, alarm, "StateReason").startswith("Threshold Crossed")  # not set by hand
     # All traffic is back on the release that served before.
     assert [traffic.invoke() for _ in range(10)] == [blue] * 10
+    assert_plans_empty("staging")

@@ -204,7 +204,7 @@ def test_a_wrong_artifact_checksum_stops_the_copy_and_changes_nothing(
 
 
 def test_an_alarm_during_the_canary_rolls_back_and_rejects_the_version(
-    staging_serves_a_good_version: Environment, register_dev_version
+    staging_serves_a_good_version: Environment, register_dev_version, assert_plans_empty
 ) -> None:
     from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
@@ -232,6 +232,8 @@ def test_an_alarm_during_the_canary_rolls_back_and_rejects_the_version(
     assert len(new) == 1 and new[0][1] == "Rejected"
     outcomes = [e.outcome for e in read_events(clients, staging, MODEL) if e.source_version_arn == dev.arn]
     assert outcomes == ["rolled back"]
+    # Terraform agrees with the endpoint the failed rollout left (its deployment policy included).
+    assert_plans_empty("staging")
 
 
 def test_a_rerun_of_a_finished_promotion_changes_nothing(
@@ -264,7 +266,10 @@ def test_dry_run_shows_gates_and_plan_and_changes_nothing(
 
 
 def test_rollback_serves_the_previous_approved_version(
-    staging_serves_a_good_version: Environment, register_dev_version, capsys: pytest.CaptureFixture[str]
+    staging_serves_a_good_version: Environment,
+    register_dev_version,
+    capsys: pytest.CaptureFixture[str],
+    assert_plans_empty,
 ) -> None:
     from mlops_kit.aws import clients_for
     from mlops_kit.promotion.rollout import serving_state
@@ -283,6 +288,7 @@ def test_rollback_serves_the_previous_approved_version(
     assert main(["audit", "--env", "staging", "--json"]) == 0
     events = json.loads(capsys.readouterr().out)
     assert events[-1]["kind"] == "rollback" and events[-1]["target_version"] == first.target_version
+    assert_plans_empty("staging")
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,10 @@ def default_baseline(env: Environment) -> bytes:
 
 
 def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
-    promotion_platform: dict[str, Environment], register_dev_version, capsys: pytest.CaptureFixture[str]
+    promotion_platform: dict[str, Environment],
+    register_dev_version,
+    capsys: pytest.CaptureFixture[str],
+    assert_plans_empty,
 ) -> None:
     dev = register_dev_version()
     code, out, err = kit(
@@ -105,3 +108,5 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
         ("promotion", "promoted"),
     ]
     assert events[1]["actor"] != events[2]["actor"]
+    # A platform deploy now would change nothing: Terraform agrees with both promotions.
+    assert_plans_empty("dev", "staging", "prod")

@@ -1,0 +1,41 @@
+"""Terraform and the kit agree on an endpoint: what the kit changes on it (the configuration it
+serves, the deployment policy of its last rollout, the instance count autoscaling sets) never shows
+up as a change in `terraform plan`. The promotion, rollback and canary paths plan after themselves
+in their own tests; this module covers what happens to an endpoint outside a promotion."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from promotion_support import MODEL
+
+from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.promotion.promote import promote_model_version
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+
+def test_autoscaling_a_promoted_endpoint_leaves_the_plan_empty(
+    promotion_platform: dict[str, Environment], register_dev_version: Any, assert_plans_empty: Any
+) -> None:
+    from mlops_kit.aws import clients_for
+
+    staging = promotion_platform["staging"]
+    promote_model_version(MODEL, "staging", version=register_dev_version().version)
+    sagemaker = clients_for(staging).client("sagemaker")
+    endpoint = ResourceNames(staging).endpoint(MODEL)
+    # What Application Auto Scaling does when the invocations target is exceeded.
+    sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName=endpoint,
+        DesiredWeightsAndCapacities=[{"VariantName": "primary", "DesiredInstanceCount": 2}],
+    )
+    deadline = time.monotonic() + 30
+    while sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] != "InService":
+        assert time.monotonic() < deadline, "the endpoint did not return to InService"
+        time.sleep(0.2)
+    variants = sagemaker.describe_endpoint(EndpointName=endpoint)["ProductionVariants"]
+    assert variants[0]["CurrentInstanceCount"] == 2
+
+    assert_plans_empty("staging")

@@ -112,3 +112,61 @@ def diff(
         print_json([{"setting": k, a: x, b: y} for k, x, y in rows])
         return
     console.print(table(f"{a} vs {b}", ["setting", a, b], rows))
+
+
+@app.command("teardown")
+def teardown(
+    env: str = typer.Argument(..., help="Environment to remove (its file must set allow_teardown: true)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Remove an environment: what the kit created (versions, endpoint configurations, models,
+    pipelines, objects, images), then its stack (cdktf destroy). A re-run finishes a failed one."""
+    import os
+
+    from cli.output import confirm_change
+    from mlops_kit.aws import clients_for
+    from mlops_kit.config import load_environment
+    from mlops_kit.errors import BadInput
+    from mlops_kit.stack_deploy import destroy_stack
+    from mlops_kit.teardown import check_teardown_allowed, kit_created_resources, teardown_environment
+
+    environment = load_environment(env)
+    try:
+        check_teardown_allowed(environment)
+    except BadInput as exc:
+        raise BadInput(f"ENV: {exc.message}") from None
+    clients = clients_for(environment, role="deploy", session_name="mlops-kit-teardown")
+    found = kit_created_resources(clients, environment)
+    if not as_json:
+        rows = [[r.kind, r.name, r.detail] for r in found]
+        console.print(table(f"Created by the kit in {env}", ["kind", "name", "detail"], rows))
+    confirm_change(f"Remove these and destroy the {env} stack", yes)
+    state_dir = Path(os.environ.get("KIT_STATE_DIR", ".kit")).resolve()
+
+    def destroy() -> Path:
+        return destroy_stack(
+            env,
+            aws_env={},
+            state_dir=state_dir,
+            progress=None if as_json else lambda m: console.print(f"  {m}", highlight=False),
+        )
+
+    result = teardown_environment(
+        environment,
+        clients,
+        destroy=destroy,
+        on_removed=None if as_json else lambda r: console.print(f"  removed {r.label}", highlight=False),
+    )
+    if as_json:
+        print_json(
+            {
+                "environment": result.environment,
+                "removed": [{"kind": r.kind, "name": r.name, "detail": r.detail} for r in result.removed],
+                "destroy_log": result.destroy_log,
+            }
+        )
+        return
+    console.print(
+        f"{env} torn down: {len(result.removed)} kit resource(s) removed, stack destroyed", highlight=False
+    )

@@ -68,3 +68,19 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     for row in rows:
         t.add_row(*[str(c) for c in row])
     return t
+
+
+def confirm_change(action: str, yes: bool) -> None:
+    """Ask before `action` changes an environment; without a terminal, `--yes` is required."""
+    import sys
+
+    from mlops_kit.errors import BadInput
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BadInput(f"--yes: {action} changes an environment; confirm interactively or pass --yes")
+    import typer
+
+    if not typer.confirm(f"{action}?"):
+        raise typer.Abort()

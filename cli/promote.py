@@ -3,25 +3,15 @@ environments. Thin: parse, call one core function, render (gate table, progress,
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.output import confirm_change
+
 if TYPE_CHECKING:
     from mlops_kit.promotion.gates import GateResult
     from mlops_kit.promotion.promote import PromotionEvent
-
-
-def _confirm(action: str, yes: bool) -> None:
-    from mlops_kit.errors import BadInput
-
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise BadInput(f"--yes: {action} changes an environment; confirm interactively or pass --yes")
-    if not typer.confirm(f"{action}?"):
-        raise typer.Abort()
 
 
 def gate_table(title: str, gates: tuple[GateResult, ...] | list[GateResult]) -> Any:
@@ -93,7 +83,7 @@ def promote(
 
     source_name = source_of(to, source)
     if not dry_run:
-        _confirm(f"Promote {model} from {source_name} to {to}", yes)
+        confirm_change(f"Promote {model} from {source_name} to {to}", yes)
     from mlops_kit.promotion.promote import promote_model_version
 
     _spare_the_collector()
@@ -168,7 +158,7 @@ def rollback(
     from mlops_kit.config import load_environment
 
     environment = load_environment(env)
-    _confirm(f"Roll back {model or ', '.join(environment.models)} in {env}", yes)
+    confirm_change(f"Roll back {model or ', '.join(environment.models)} in {env}", yes)
     from mlops_kit.promotion.rollback import rollback_endpoint
 
     result = rollback_endpoint(environment, model, to_version=to)

@@ -50,20 +50,30 @@ def _run(args: list[str], *, cwd: Path, env: dict[str, str], log: Path, what: st
         raise OperationFailed(f"{what} failed (exit {completed.returncode}); see {log}:\n{tail}")
 
 
-def deploy_stacks(
+@dataclass(frozen=True)
+class _Cdktf:
+    """A synthesized, initialised cdktf app, ready for `cdktf deploy` or `destroy`."""
+
+    root: Path
+    outdir: Path
+    env: dict[str, str]
+    log: Path
+
+
+def _synthesize(
     environments: list[str],
     *,
     aws_env: dict[str, str],
     state_dir: Path,
-    progress: Progress | None = None,
-) -> DeployResult:
-    """`cdktf synth` then `cdktf deploy` of `environments`, with `aws_env` (e.g. the emulator's) set."""
+    outdir: Path | None,
+    log_name: str,
+    note: Progress,
+) -> _Cdktf:
     root = repository_root()
-    note = progress or (lambda _message: None)
     state_dir.mkdir(parents=True, exist_ok=True)
-    log = state_dir / "cdktf-deploy.log"
+    log = state_dir / log_name
     log.write_text("")
-    outdir = root / "cdktf.out"
+    outdir = outdir or root / "cdktf.out"
     env = terraform_environment(
         {
             **aws_env,
@@ -80,6 +90,29 @@ def deploy_stacks(
         # -reconfigure: the local state folder may differ from the last deploy (KIT_STATE_DIR); state
         # is never migrated between folders.
         run_terraform(outdir / "stacks" / name, "init", "-input=false", "-reconfigure", env=env)
+    return _Cdktf(root=root, outdir=outdir, env=env, log=log)
+
+
+def deploy_stacks(
+    environments: list[str],
+    *,
+    aws_env: dict[str, str],
+    state_dir: Path,
+    progress: Progress | None = None,
+    outdir: Path | None = None,
+) -> DeployResult:
+    """`cdktf synth` then `cdktf deploy` of `environments`, with `aws_env` (e.g. the emulator's) set.
+    `outdir`: where to synthesize (default `cdktf.out` in the repository)."""
+    note = progress or (lambda _message: None)
+    app = _synthesize(
+        environments,
+        aws_env=aws_env,
+        state_dir=state_dir,
+        outdir=outdir,
+        log_name="cdktf-deploy.log",
+        note=note,
+    )
+    root, outdir, env, log = app.root, app.outdir, app.env, app.log
     outputs_file = state_dir / "stack-outputs.json"
     note(f"deploying {', '.join(environments)} (cdktf deploy)")
     _run(
@@ -104,6 +137,43 @@ def deploy_stacks(
     )
     outputs = json.loads(outputs_file.read_text()) if outputs_file.is_file() else {}
     return DeployResult(environments=environments, outputs=outputs, log_file=log)
+
+
+def destroy_stack(
+    environment: str,
+    *,
+    aws_env: dict[str, str],
+    state_dir: Path,
+    progress: Progress | None = None,
+    outdir: Path | None = None,
+) -> Path:
+    """`cdktf synth` then `cdktf destroy` of one environment's stack; returns the log file."""
+    note = progress or (lambda _message: None)
+    app = _synthesize(
+        [environment],
+        aws_env=aws_env,
+        state_dir=state_dir,
+        outdir=outdir,
+        log_name="cdktf-destroy.log",
+        note=note,
+    )
+    note(f"destroying {environment} (cdktf destroy)")
+    _run(
+        [
+            *_cdktf(app.root),
+            "destroy",
+            environment,
+            "--skip-synth",
+            "--output",
+            str(app.outdir),
+            "--auto-approve",
+        ],
+        cwd=app.root,
+        env=app.env,
+        log=app.log,
+        what="cdktf destroy",
+    )
+    return app.log
 
 
 @dataclass(frozen=True)

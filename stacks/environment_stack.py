@@ -9,7 +9,7 @@ from constructs import Construct
 from mlops_kit.config import Environment, ResourceNames
 from stacks.encryption import EnvironmentKey
 from stacks.identity import Identity
-from stacks.monitoring import DriftMonitoring, RetrainEventBus
+from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
 from stacks.network import Network
 from stacks.promotion_state import PromotionState
 from stacks.registry import Registry
@@ -54,7 +54,7 @@ class EnvironmentStack(TerraformStack):
         DriftMonitoring(
             self, "monitoring", env=env, key=key, identity=identity, network=network, registry=registry
         )
-        if env.drift.accept_retrain_from:
+        if other_retrain_accounts(env):
             RetrainEventBus(self, "retrain-event-bus", env=env)
 
         TerraformOutput(self, "artifact_bucket", value=registry.artifacts.bucket.bucket)

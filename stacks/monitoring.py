@@ -157,7 +157,11 @@ class DriftMonitoring(Construct):
             "detail-type": ["CloudWatch Alarm State Change"],
         }
         forward_to = env.drift.retrain_account_id
-        if forward_to and forward_to != env.account_id:
+        if forward_to == env.account_id:
+            # The training environment shares this account: its rule already sees this alarm's
+            # events on the account's default bus (an EventBridge rule cannot target its own bus).
+            return
+        if forward_to:
             rule = CloudwatchEventRule(
                 self,
                 f"retrain-rule-{model}",
@@ -206,12 +210,18 @@ def retrain_event_bus_arn(env: Environment) -> str:
     return f"arn:aws:events:{env.region}:{env.drift.retrain_account_id or env.account_id}:event-bus/default"
 
 
+def other_retrain_accounts(env: Environment) -> list[str]:
+    """The accounts of `drift.accept_retrain_from` other than this one (alarms of environments that
+    share this account reach its default bus without a policy)."""
+    return sorted({a for a in env.drift.accept_retrain_from if a != env.account_id})
+
+
 class RetrainEventBus(Construct):
-    """Lets the accounts named in `drift.accept_retrain_from` put their drift alarm events here."""
+    """Lets the other accounts named in `drift.accept_retrain_from` put their drift alarm events here."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment) -> None:
         super().__init__(scope, id_)
-        accounts = env.drift.accept_retrain_from
+        accounts = other_retrain_accounts(env)
         CloudwatchEventBusPolicy(
             self,
             "policy",

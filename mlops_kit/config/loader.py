@@ -121,4 +121,9 @@ def load_all_environments(folder: Path | None = None) -> dict[str, Environment]:
         raise ConfigError(problems)
     if not found:
         raise ConfigError([f"{folder}: (folder): no environment files (dev.yaml, staging.yaml, prod.yaml)"])
+    from mlops_kit.config.account_layout import account_layout_problems
+
+    problems = account_layout_problems(found, {name: folder / f"{name}.yaml" for name in found})
+    if problems:
+        raise ConfigError(problems)
     return found

@@ -322,8 +322,11 @@ class DriftSettings(Strict):
 class Identity(Strict):
     """Who deploys and who promotes into this environment."""
 
+    # Bootstrapped outside the kit, once per account: environments sharing an account share it.
     deploy_role_name: IamRoleName = "mlops-kit-deploy"
-    promotion_role_name: IamRoleName = "mlops-kit-promotion"
+    # Created by the stack; unset means `<name_prefix>-<env>-promotion`, unique per environment, so
+    # environments can share an account.
+    promotion_role_name: IamRoleName | None = None
     # Roles or users allowed to assume the promotion role: normally the identity that promotes from
     # the environment one step earlier on the path. Whole accounts are refused: name the roles.
     promotion_trusted_principals: list[str] = Field(min_length=1)
@@ -358,6 +361,9 @@ class Environment(Strict):
     gates: Gates = Gates()
     approvals: Approvals = Field(default_factory=Approvals, validate_default=True)
     drift: DriftSettings = DriftSettings()
+    # `kit env teardown` removes the environment (what the kit created, then the stack) only when
+    # its file allows it: an environment is kept unless declared disposable.
+    allow_teardown: bool = False
 
     @field_validator("tags")
     @classmethod

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 # most this many characters (e.g. `-v12-1a2b3c4d`).
 ENDPOINT_CONFIG_SUFFIX_LENGTH = 14
 
+# The roles the stacks name `<name_prefix>-<env>-<purpose>` (the promotion role is named apart).
+ROLE_PURPOSES = ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler", "flow-logs")
+
 # AWS name length limits for the resources named below.
 _LIMITS = {
     "bucket": 63,
@@ -85,7 +88,7 @@ class ResourceNames:
 
     @property
     def promotion_role(self) -> str:
-        return self.env.identity.promotion_role_name
+        return self.env.identity.promotion_role_name or self.role("promotion")
 
     @property
     def promotion_role_arn(self) -> str:
@@ -132,6 +135,40 @@ class ResourceNames:
 
     def drift_report_prefix(self, model: str) -> str:
         return f"s3://{self.artifact_bucket}/drift-reports/{model}"
+
+    def account_scoped(self) -> dict[tuple[str, str], str]:
+        """The names that must be unique within the account and region (buckets: within all of AWS),
+        as (kind, name) -> the setting they derive from. Two environments sharing an account must
+        not have one in common: the second stack's deploy would fail on it half-way."""
+        prefix = "name_prefix"
+        found: dict[tuple[str, str], str] = {
+            ("S3 bucket", self.artifact_bucket): prefix,
+            ("S3 bucket", self.access_log_bucket): prefix,
+            ("KMS alias", self.kms_alias): prefix,
+            ("DynamoDB table", self.promotion_lock_table): prefix,
+            ("DynamoDB table", self.audit_table): prefix,
+            ("EKS cluster", self.eks_cluster): prefix,
+            ("log group", self.flow_log_group): prefix,
+            ("IAM role", self.promotion_role): "identity.promotion_role_name"
+            if self.env.identity.promotion_role_name
+            else prefix,
+        }
+        for purpose in ROLE_PURPOSES:
+            found[("IAM role", self.role(purpose))] = prefix
+        for repository in self.env.registry.ecr_repositories:
+            found[("ECR repository", self.ecr_repository(repository))] = prefix
+        for model in self.env.models:
+            for kind, name in (
+                ("model package group", self.model_package_group(model)),
+                ("SageMaker endpoint", self.endpoint(model)),
+                ("SageMaker pipeline", self.training_pipeline(model)),
+                ("SageMaker pipeline", self.drift_pipeline(model)),
+                ("CloudWatch alarm", self.drift_alarm(model)),
+                ("schedule", self.drift_schedule(model)),
+                *(("CloudWatch alarm", alarm) for alarm in self.rollback_alarms(model).values()),
+            ):
+                found[(kind, name)] = prefix
+        return found
 
     def as_dict(self) -> dict[str, str]:
         """All names, flattened for display (`kit env show`)."""
@@ -180,7 +217,7 @@ def name_limit_violations(
         ("eks_cluster", f"{base}-training", 0),
         ("dynamodb_table", f"{base}-promotion-locks", 0),
     ]
-    for purpose in ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler", "flow-logs"):
+    for purpose in (*ROLE_PURPOSES, "promotion"):
         checks.append(("iam_role", f"{base}-{purpose}", 0))
     checks += [("node_group", f"{base}-{pool}", 0) for pool in [*pools, "system"]]
     for model in models:

@@ -10,7 +10,7 @@ def test_names_are_derived_from_prefix_environment_and_account(environments: dic
     assert names.artifact_bucket == "mlkit-staging-artifacts-222222222222"
     assert names.model_package_group("tumor-classifier") == "mlkit-staging-tumor-classifier"
     assert names.endpoint("tumor-classifier") == "mlkit-staging-tumor-classifier"
-    assert names.promotion_role_arn == "arn:aws:iam::222222222222:role/mlops-kit-promotion"
+    assert names.promotion_role_arn == "arn:aws:iam::222222222222:role/mlkit-staging-promotion"
 
 
 def test_shipped_environments_have_no_name_over_aws_limits(environments: dict[str, Environment]) -> None:

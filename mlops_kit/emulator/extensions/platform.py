@@ -95,6 +95,26 @@ def _sagemaker_delete_model_package_group() -> None:
     SageMakerResponse.delete_model_package_group = delete_model_package_group  # type: ignore[attr-defined]
 
 
+def _sagemaker_delete_model_package() -> None:
+    """moto lacks DeleteModelPackage, so a registry's versions cannot be removed (nor its group)."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def delete_model_package(self: Any) -> str:
+        backend = self.sagemaker_backend
+        name = self._get_param("ModelPackageName")
+        key = backend.model_package_name_mapping.get(name, name)
+        if key not in backend.model_packages:
+            raise ValidationError(message=f"Model package {name} does not exist.")
+        package = backend.model_packages.pop(key)
+        for alias in [a for a, target in backend.model_package_name_mapping.items() if target == key]:
+            del backend.model_package_name_mapping[alias]
+        backend.model_package_name_mapping.pop(package.arn, None)
+        return "{}"
+
+    SageMakerResponse.delete_model_package = delete_model_package  # type: ignore[attr-defined]
+
+
 def _eks_access_config() -> None:
     """moto ignores CreateCluster's accessConfig and never returns it, so every plan shows a diff."""
     from moto.eks.responses import EKSResponse
@@ -258,6 +278,7 @@ def install() -> None:
     _sagemaker_instance_types()
     _sagemaker_model_network_isolation()
     _sagemaker_delete_model_package_group()
+    _sagemaker_delete_model_package()
     _eks_access_config()
     _eks_nodegroup_remote_access()
     _eks_nodegroup_update_config()

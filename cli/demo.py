@@ -178,7 +178,9 @@ def demo(port: int = PORT_OPTION) -> None:
         console.print(
             table("Environments in the emulator", ["env", "account", "artifact bucket", "endpoint"], rows)
         )
-        _stage(7, "done", timings, t)
+        t = _stage(7, "Terraform agrees with the kit (terraform plan of every stack)", timings, t)
+        _check_plans(list(envs), result.stacks_dir, local_aws_environment(port))
+        _stage(8, "done", timings, t)
     except DemoFailed as exc:
         raise OperationFailed(f"demo stopped: {exc}") from None
     timings.pop()
@@ -189,6 +191,22 @@ def demo(port: int = PORT_OPTION) -> None:
         "kit pipeline list --env dev; kit endpoint invoke --env prod --data FILE",
         highlight=False,
     )
+
+
+def _check_plans(environments: list[str], stacks_dir: Path, aws_env: dict[str, str]) -> None:
+    """After promotions, rollouts and drift: a platform deploy would change nothing."""
+    from mlops_kit.stack_deploy import plan_stacks
+
+    plans = plan_stacks(environments, stacks_dir=stacks_dir, aws_env=aws_env)
+    for plan in plans:
+        verdict = "no changes" if plan.empty else f"{len(plan.changes)} change(s)"
+        console.print(f"terraform plan {plan.environment}: {verdict}", highlight=False)
+        for change in plan.changes:
+            console.print(f"  {change}", highlight=False)
+    changed = [plan for plan in plans if not plan.empty]
+    if changed:
+        named = "; ".join(f"{p.environment}: {', '.join(p.changes)}" for p in changed)
+        raise DemoFailed(f"Terraform disagrees with what the kit changed: {named}")
 
 
 def _serving_version(listing: Any) -> int:

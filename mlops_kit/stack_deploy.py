@@ -28,6 +28,7 @@ class DeployResult:
     environments: list[str]
     outputs: dict[str, dict[str, object]]
     log_file: Path
+    stacks_dir: Path  # the synthesized, initialised stacks (`plan_stacks` plans them)
 
 
 def _cdktf(root: Path) -> list[str]:
@@ -73,7 +74,7 @@ def _synthesize(
     state_dir.mkdir(parents=True, exist_ok=True)
     log = state_dir / log_name
     log.write_text("")
-    outdir = outdir or root / "cdktf.out"
+    outdir = outdir or Path(os.environ.get("CDKTF_OUTDIR") or root / "cdktf.out")
     env = terraform_environment(
         {
             **aws_env,
@@ -136,7 +137,9 @@ def deploy_stacks(
         what="cdktf deploy",
     )
     outputs = json.loads(outputs_file.read_text()) if outputs_file.is_file() else {}
-    return DeployResult(environments=environments, outputs=outputs, log_file=log)
+    return DeployResult(
+        environments=environments, outputs=outputs, log_file=log, stacks_dir=outdir / "stacks"
+    )
 
 
 def destroy_stack(

@@ -7,11 +7,8 @@ Rollout policy time passes 3000x faster in the session's emulator (a 5-minute ca
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import tarfile
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +17,9 @@ import pytest
 # Read by the emulator process when the session fixture starts it (after collection).
 os.environ.setdefault("KIT_EMULATOR_TIME_SCALE", "3000")
 
-from promotion_support import CLEAN_REPORT_KEY, GOOD_METRICS, MODEL, DevVersion, put_drift_report
+from promotion_support import CLEAN_REPORT_KEY, DevVersion, put_drift_report, register_version
 
-from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.config import Environment
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +36,6 @@ def trained_model() -> bytes:
     payload = io.BytesIO()
     joblib.dump(model, payload)
     return payload.getvalue()
-
-
-def model_archive(model: bytes, run: str) -> bytes:
-    """`model.tar.gz` of one training run: the model and the run's id (so each run's bytes differ)."""
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-        for name, data in (("model.joblib", model), ("run.txt", run.encode())):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return archive.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -77,73 +63,15 @@ RegisterDev = Callable[..., DevVersion]
 def register_dev_version(
     promotion_platform: dict[str, Environment], trained_model: bytes, training_features: Any
 ) -> RegisterDev:
-    """Register a dev version like the training pipeline: artifact and drift baseline (each run's
-    its own) in the dev bucket, metrics and lineage in the package metadata, PendingManualApproval.
-    `recorded_sha256` lets a test lie; `baseline=False` registers a version without a baseline;
-    `archive` replaces the model.tar.gz (one that serves requests, say)."""
-    from mlops_kit.aws import clients_for
-    from mlops_kit.drift import build_baseline
-    from mlops_kit.registry.lineage import Lineage
-    from mlops_kit.serving.images import sklearn_image_uri
+    """Register a dev version like the training pipeline (see `register_version`)."""
 
-    dev = promotion_platform["dev"]
-
-    def register(
-        metrics: dict[str, float] | None = None,
-        recorded_sha256: str | None = None,
-        *,
-        baseline: bool = True,
-        archive: bytes | None = None,
-    ) -> DevVersion:
-        clients = clients_for(dev)
-        names = ResourceNames(dev)
-        run = uuid.uuid4().hex[:12]
-        key = f"pipelines/{MODEL}/{run}/model.tar.gz"
-        model_artifact = archive or model_archive(trained_model, run)
-        clients.client("s3").put_object(Bucket=names.artifact_bucket, Key=key, Body=model_artifact)
-        sha = hashlib.sha256(model_artifact).hexdigest()
-        baseline_uri, baseline_document = "", b""
-        if baseline:
-            baseline_key = f"pipelines/{MODEL}/{run}/preprocess/baseline/baseline.json"
-            document = build_baseline(training_features, metadata={"training_run": run}).to_json()
-            baseline_document = document.encode()
-            clients.client("s3").put_object(
-                Bucket=names.artifact_bucket, Key=baseline_key, Body=baseline_document
-            )
-            baseline_uri = f"s3://{names.artifact_bucket}/{baseline_key}"
-        lineage = Lineage(
-            git_commit=run,
-            data_uri=f"s3://{names.artifact_bucket}/data/{run}/",
-            data_sha256="0" * 64,
-            hyperparameters={"C": "1.0"},
-            image_uris={"inference": sklearn_image_uri(dev.region)},
-            metrics=metrics or GOOD_METRICS,
-            execution_arn=f"arn:aws:sagemaker:us-east-1:{dev.account_id}:pipeline/x/execution/{run}",
-            artifact_sha256=recorded_sha256 or sha,
-            drift_baseline_uri=baseline_uri,
-        )
-        response = clients.client("sagemaker").create_model_package(
-            ModelPackageGroupName=names.model_package_group(MODEL),
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification={
-                "Containers": [
-                    {
-                        "Image": lineage.image_uris["inference"],
-                        "ModelDataUrl": f"s3://{names.artifact_bucket}/{key}",
-                    }
-                ],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["text/csv"],
-            },
-            CustomerMetadataProperties=lineage.to_metadata(),
-        )
-        arn = response["ModelPackageArn"]
-        return DevVersion(
-            int(arn.rsplit("/", 1)[-1]),
-            arn,
-            f"s3://{names.artifact_bucket}/{key}",
-            baseline_uri,
-            baseline_document,
-        )
+    def register(*args: Any, **kwargs: Any) -> DevVersion:
+        return register_version(promotion_platform["dev"], trained_model, training_features, *args, **kwargs)
 
     return register
+
+
+@pytest.fixture
+def feature_row(training_features: Any) -> str:
+    """One request as the endpoint gets them: a CSV row of the 30 features."""
+    return ",".join(repr(float(v)) for v in training_features.iloc[0])

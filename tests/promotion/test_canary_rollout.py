@@ -7,10 +7,8 @@ Staging's canary normally bakes 0.1 s in the session's emulator; these tests pro
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
-from promotion_support import MODEL
+from promotion_support import MODEL, Traffic
 
 from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
@@ -41,49 +38,6 @@ def long_bake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert count == 1
     staging.write_text(text)
     monkeypatch.setenv("KIT_ENVIRONMENTS_DIR", str(folder))
-
-
-class Traffic:
-    """Requests to an endpoint, one after another on a thread; each answer is the serving model's
-    tag, or `error` for a ModelError."""
-
-    def __init__(self, env: Environment, row: str) -> None:
-        from mlops_kit.aws import clients_for
-
-        self.runtime = clients_for(env).client("sagemaker-runtime")
-        self.endpoint = ResourceNames(env).endpoint(MODEL)
-        self.row = row.encode()
-        self.answers: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def invoke(self) -> str:
-        try:
-            answer = self.runtime.invoke_endpoint(
-                EndpointName=self.endpoint, ContentType="text/csv", Body=self.row
-            )
-        except ClientError as exc:
-            assert exc.response["Error"]["Code"] == "ModelError", exc.response
-            return "error"
-        return str(json.loads(answer["Body"].read())["model"])
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.answers.append(self.invoke())
-
-    def __enter__(self) -> Traffic:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-
-@pytest.fixture
-def feature_row(training_features: Any) -> str:
-    """One request as the endpoint gets them: a CSV row of the 30 features."""
-    return ",".join(repr(float(v)) for v in training_features.iloc[0])
 
 
 @pytest.fixture

@@ -249,6 +249,15 @@ STEPS: list[Step] = [
         run="npx cdktf deploy dev --auto-approve",  # the README user answers the prompt
         check=lambda lc, out: _deployed(out),
     ),
+    # tearing dev down: refused for prod, then dev and nothing of it is left
+    Step(
+        "kit env teardown ENV [--yes] [--json]",
+        run="kit env teardown prod --yes",
+        expect=2,
+        contains=("ENV: environment prod does not allow teardown",),
+    ),
+    Step("kit env teardown", reference=True),
+    Step("kit env teardown dev --yes", contains=("dev torn down",), check=lambda lc, out: _dev_is_gone(lc)),
     # benchmarks, small
     Step(
         ".venv/bin/python benchmarks/synth.py",
@@ -277,6 +286,15 @@ def _deployed(output: str) -> None:
     # Right after the demo's deploy this is "No changes"; a source edit since then (the drift job's
     # code is uploaded by content hash) makes it an apply.
     assert "No changes" in output or "Apply complete!" in output, output[-2000:]
+
+
+def _dev_is_gone(lifecycle: Lifecycle) -> None:
+    from tests.account_inventory import named_leftovers
+
+    left = named_leftovers(
+        lambda service: client_as(lifecycle.port, DEV_DEPLOY_ROLE, service), "mlkit-dev", "dev"
+    )
+    assert left == [], f"left in dev's account after the teardown: {left}"
 
 
 def _has_hcl() -> None:

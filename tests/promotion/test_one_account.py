@@ -1,0 +1,334 @@
+"""dev, staging and prod in ONE AWS account, deployed with the real `cdktf deploy` into an emulator
+of this module's own: promotions leave every plan empty, a platform deploy during a promotion
+changes neither, a deploy after one leaves the endpoint as it was, and `kit env teardown dev`
+removes dev and nothing of staging's or prod's, a re-run finishing a failed teardown.
+
+Rollout time runs 100x faster in this emulator (staging's 5-minute bake takes 3 s), so a canary
+can be made to last as long as a deploy."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_proxy import FaultProxy
+from promotion_support import (
+    CLEAN_REPORT_KEY,
+    MODEL,
+    PROD_APPROVER_ROLE,
+    Traffic,
+    identity,
+    put_drift_report,
+    register_version,
+)
+
+from cli.main import main
+from mlops_kit.config import Environment, ResourceNames, load_all_environments
+from tests.account_inventory import named_leftovers
+from tests.config.test_account_layout import SHARED_ACCOUNT, shared_account_copy
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+ENVS = ["dev", "staging", "prod"]
+_VARIABLES = (
+    "KIT_ENVIRONMENTS_DIR",
+    "KIT_STATE_DIR",
+    "KIT_EMULATOR_TIME_SCALE",
+    "CDKTF_OUTDIR",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+)
+
+
+@dataclass
+class OneAccount:
+    folder: Path  # the environment files (all three in account 111111111111)
+    state_dir: Path
+    outdir: Path
+    aws_env: dict[str, str]
+    port: int
+
+    @property
+    def envs(self) -> dict[str, Environment]:
+        return load_all_environments(self.folder)
+
+    def edit(self, env: str, pattern: str, replacement: str) -> None:
+        path = self.folder / f"{env}.yaml"
+        text, count = re.subn(pattern, replacement, path.read_text())
+        assert count == 1, (pattern, path)
+        path.write_text(text)
+
+    def deploy(self, *envs: str) -> None:
+        from mlops_kit.stack_deploy import deploy_stacks
+
+        deploy_stacks(list(envs), aws_env=self.aws_env, state_dir=self.state_dir, outdir=self.outdir)
+
+    def plans(self, *envs: str) -> dict[str, tuple[str, ...]]:
+        """The stacks whose `terraform plan` is not empty, with what it would change."""
+        from mlops_kit.stack_deploy import plan_stacks
+
+        plans = plan_stacks(list(envs), stacks_dir=self.outdir / "stacks", aws_env=self.aws_env)
+        return {plan.environment: plan.changes for plan in plans if not plan.empty}
+
+
+@pytest.fixture(scope="module")
+def one_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneAccount]:
+    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+
+    root = tmp_path_factory.mktemp("one-account")
+    previous = {k: os.environ.get(k) for k in _VARIABLES}
+    folder = shared_account_copy(root / "environments")
+    os.environ.update(
+        {
+            "KIT_ENVIRONMENTS_DIR": str(folder),
+            "KIT_STATE_DIR": str(root / "kit"),
+            "KIT_EMULATOR_TIME_SCALE": "100",
+            "CDKTF_OUTDIR": str(root / "cdktf.out"),
+        }
+    )
+    for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        os.environ.pop(key, None)
+    port = free_port()
+    start_emulator(port)
+    aws_env = local_aws_environment(port)
+    os.environ.update(aws_env)
+    try:
+        account = OneAccount(folder, root / "kit", root / "cdktf.out", aws_env, port)
+        account.deploy(*ENVS)
+        envs = account.envs
+        for name in ("dev", "staging"):
+            put_drift_report(envs[name], CLEAN_REPORT_KEY, drifted=False)
+        yield account
+    finally:
+        stop_emulator(port)
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def kit(*args: str) -> tuple[int, str]:
+    """Exit code and output (stdout, then stderr) of `kit ARGS` in this process."""
+    code, out, err = kit_streams(*args)
+    return code, out + err
+
+
+def kit_streams(*args: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def endpoint_state(env: Environment) -> dict[str, Any]:
+    """What an endpoint serves: its configuration, and each variant's model, weight and instances."""
+    from mlops_kit.aws import clients_for
+
+    sagemaker = clients_for(env).client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(EndpointName=ResourceNames(env).endpoint(MODEL))
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    models = {v["VariantName"]: v["ModelName"] for v in config["ProductionVariants"]}
+    return {
+        "status": endpoint["EndpointStatus"],
+        "config": endpoint["EndpointConfigName"],
+        "variants": sorted(
+            (v["VariantName"], models[v["VariantName"]], v["CurrentWeight"], v["CurrentInstanceCount"])
+            for v in endpoint["ProductionVariants"]
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def promoted(one_account: OneAccount, trained_model: bytes, training_features: Any) -> dict[str, int]:
+    """A dev version promoted to staging and, approved by a second identity, to prod."""
+    envs = one_account.envs
+    dev = register_version(envs["dev"], trained_model, training_features)
+    code, out, err = kit_streams(
+        "promote", MODEL, "--to", "staging", "--version", str(dev.version), "--yes", "--json"
+    )
+    assert code == 0, err
+    staging_version = json.loads(out)["to"]["version"]
+    with identity(PROD_APPROVER_ROLE.replace("333333333333", SHARED_ACCOUNT), "approver"):
+        code, out = kit("approve", MODEL, str(staging_version), "--env", "prod", "--comment", "one account")
+        assert code == 0, out
+    code, out, err = kit_streams(
+        "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
+    )
+    assert code == 0, err
+    return {"dev": dev.version, "staging": staging_version, "prod": json.loads(out)["to"]["version"]}
+
+
+def test_three_environments_share_one_account_each_with_its_own_promotion_role(
+    one_account: OneAccount,
+) -> None:
+    from mlops_kit.aws import clients_for
+
+    envs = one_account.envs
+    iam = clients_for(envs["dev"]).client("iam")
+    roles = {r["RoleName"] for r in iam.list_roles(MaxItems=1000)["Roles"]}
+    assert {ResourceNames(env).promotion_role for env in envs.values()} <= roles
+    assert {env.account_id for env in envs.values()} == {SHARED_ACCOUNT}
+
+
+def test_promotions_in_one_account_leave_every_plan_empty(
+    one_account: OneAccount, promoted: dict[str, int]
+) -> None:
+    envs = one_account.envs
+    assert endpoint_state(envs["staging"])["config"].endswith(f"-v{promoted['staging']}")
+    assert endpoint_state(envs["prod"])["config"].endswith(f"-v{promoted['prod']}")
+    assert one_account.plans(*ENVS) == {}
+
+
+def warm_and_quiet(env: Environment, row: str) -> None:
+    """The endpoint has answered (its model host is up) and its rollback alarms are OK, so a
+    rollout now is judged on its own requests only."""
+    from mlops_kit.aws import clients_for
+
+    traffic = Traffic(env, row)
+    deadline = time.monotonic() + 90
+    while traffic.invoke() == "error":
+        assert time.monotonic() < deadline, "the endpoint never answered"
+        time.sleep(0.5)
+    cloudwatch = clients_for(env).client("cloudwatch")
+    alarms = list(ResourceNames(env).rollback_alarms(MODEL).values())
+    while True:
+        found = cloudwatch.describe_alarms(AlarmNames=alarms)["MetricAlarms"]
+        states = {a["AlarmName"]: a["StateValue"] for a in found}
+        if set(states.values()) == {"OK"}:
+            return
+        assert time.monotonic() < deadline, f"rollback alarms not OK: {states}"
+        time.sleep(1)
+
+
+def test_a_platform_deploy_during_a_promotion_changes_neither(
+    one_account: OneAccount,
+    promoted: dict[str, int],
+    trained_model: bytes,
+    training_features: Any,
+    feature_row: str,
+) -> None:
+    from mlops_kit.aws import clients_for
+
+    envs = one_account.envs
+    staging = envs["staging"]
+    dev = register_version(envs["dev"], trained_model, training_features)
+    # A canary that bakes 75 minutes (45 s here) outlasts the deploy; the platform change is an
+    # alarm threshold, which Terraform owns.
+    one_account.edit("staging", r"bake_minutes: \d+", "bake_minutes: 75")
+    one_account.edit("staging", r"serving:\n", "serving:\n  alarms: {max_p99_latency_ms: 750}\n")
+    outcome: dict[str, Any] = {}
+
+    def promote() -> None:
+        outcome["result"] = kit("promote", MODEL, "--to", "staging", "--version", str(dev.version), "--yes")
+
+    sagemaker = clients_for(staging).client("sagemaker")
+    endpoint = ResourceNames(staging).endpoint(MODEL)
+    warm_and_quiet(staging, feature_row)
+    with Traffic(staging, feature_row) as traffic:
+        promotion = threading.Thread(target=promote)
+        promotion.start()
+        deadline = time.monotonic() + 60
+        while sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] != "Updating":
+            assert time.monotonic() < deadline and promotion.is_alive(), "\n".join(outcome["result"][1:])
+            time.sleep(0.1)
+        one_account.deploy("staging")
+        still_rolling_out = sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "Updating"
+        promotion.join(timeout=180)
+    one_account.edit("staging", r"bake_minutes: \d+", "bake_minutes: 5")
+
+    code, out = outcome["result"]
+    assert code == 0, out
+    assert still_rolling_out, "the deploy ended after the canary: nothing ran at the same time"
+    assert traffic.answers and "error" not in traffic.answers
+    state = endpoint_state(staging)
+    assert state["status"] == "InService"
+    assert state["config"].endswith(f"-v{promoted['staging'] + 1}")
+    latency = ResourceNames(staging).rollback_alarms(MODEL)["latency"]
+    alarm = clients_for(staging).client("cloudwatch").describe_alarms(AlarmNames=[latency])["MetricAlarms"][0]
+    assert alarm["Threshold"] == 750 * 1000
+    assert one_account.plans("staging") == {}
+
+
+def test_a_deploy_after_a_promotion_leaves_the_endpoint_as_it_was(
+    one_account: OneAccount, promoted: dict[str, int], feature_row: str
+) -> None:
+    from mlops_kit.aws import clients_for
+
+    prod = one_account.envs["prod"]
+    before = endpoint_state(prod)
+    # A platform change on the endpoint's own construct: its autoscaling ceiling.
+    one_account.edit("prod", r"max_capacity: 6", "max_capacity: 8")
+    with Traffic(prod, feature_row) as traffic:
+        one_account.deploy("prod")
+    assert traffic.answers and "error" not in traffic.answers
+    assert endpoint_state(prod) == before
+    targets = (
+        clients_for(prod)
+        .client("application-autoscaling")
+        .describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    )
+    endpoint = ResourceNames(prod).endpoint(MODEL)
+    assert [t["MaxCapacity"] for t in targets if endpoint in t["ResourceId"]] == [8]
+    assert one_account.plans("prod") == {}
+
+
+def dev_leftovers(env: Environment) -> list[str]:
+    from mlops_kit.aws import clients_for
+
+    return named_leftovers(clients_for(env).client, ResourceNames(env).base, env.name)
+
+
+def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
+    one_account: OneAccount, promoted: dict[str, int], feature_row: str
+) -> None:
+    envs = one_account.envs
+    code, out = kit("pipeline", "run", "--env", "dev")  # a pipeline the kit creates, with an execution
+    assert code == 0, out
+    assert dev_leftovers(envs["dev"])
+
+    proxy = FaultProxy(one_account.port)
+    os.environ["AWS_ENDPOINT_URL"] = proxy.endpoint_url
+    try:
+        proxy.arm(lambda request: request.operation == "DeleteModelPackage", "error")
+        code, out = kit("env", "teardown", "dev", "--yes")
+        assert code == 1, out
+        assert "teardown of dev stopped at model package" in out and "left:" in out
+        assert "the stack was not destroyed" in out
+        proxy.resume()
+        code, out = kit("env", "teardown", "dev", "--yes", "--json")
+        assert code == 0, out
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = one_account.aws_env["AWS_ENDPOINT_URL"]
+        proxy.close()
+
+    assert dev_leftovers(envs["dev"]) == []
+    for name in ("staging", "prod"):
+        with Traffic(envs[name], feature_row) as traffic:
+            time.sleep(0.5)
+        assert traffic.answers and "error" not in traffic.answers
+    assert one_account.plans("staging", "prod") == {}
+
+
+def test_teardown_is_refused_for_an_environment_whose_file_does_not_allow_it(
+    one_account: OneAccount,
+) -> None:
+    code, out = kit("env", "teardown", "prod", "--yes")
+    assert code == 2
+    assert "ENV: environment prod does not allow teardown" in out

@@ -1,5 +1,6 @@
 """`kit promote`, `kit approve`, `kit rollback`, `kit audit`: moving model versions between
-environments. Thin: parse, call one core function, render (gate table, progress, --json)."""
+environments. Thin: parse, call one core function, render (gate table, progress, --json). Their help
+lines are in cli.main.PRODUCT_COMMANDS."""
 
 from __future__ import annotations
 
@@ -87,7 +88,6 @@ def promote(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (progress goes to stderr)."),
 ) -> None:
-    """Promote a model version to the next environment: gates, copy, register, canary rollout, audit."""
     from cli.output import console, print_json
     from mlops_kit.promotion.path import source_of
 
@@ -135,7 +135,6 @@ def approve(
     comment: str = typer.Option(..., "--comment", help="Why the version is fit for the environment"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Record your approval of a version for promotion into ENV (your STS identity is the approver)."""
     from cli.output import console, print_json
     from mlops_kit.config import load_all_environments
     from mlops_kit.errors import BadInput
@@ -163,7 +162,6 @@ def rollback(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Serve the previous approved version again (all traffic at once), audited."""
     from cli.output import console, print_json
     from mlops_kit.config import load_environment
 
@@ -189,7 +187,6 @@ def audit(
     model: str | None = typer.Option(None, "--model", help="Only this model"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The append-only audit log: promotions, rollbacks and approvals, oldest first."""
     from cli.output import console, print_json, table
     from mlops_kit.config import load_environment
     from mlops_kit.promotion.audit import read_audit

@@ -42,7 +42,8 @@ from mlops_kit.drift.publication import (
 )
 from mlops_kit.drift.sources import is_table_name
 from mlops_kit.errors import BadInput, NotFound
-from mlops_kit.monitoring.s3_store import S3ObjectStore, split_s3_uri
+from mlops_kit.monitoring.s3_store import S3ObjectStore
+from mlops_kit.s3_uri import split_s3_uri
 
 CAPTURE_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
 _SINCE = re.compile(r"(\d+)\s*([smhd])")

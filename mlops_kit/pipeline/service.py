@@ -19,9 +19,9 @@ from mlops_kit.aws import AwsClients, clients_for
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, NotFound, OperationFailed
 from mlops_kit.pipeline.bundle import BuiltPipeline
-from mlops_kit.pipeline.containers import split_s3_uri
 from mlops_kit.pipeline.dataset import bundled_dataset_csv, dataset_key
 from mlops_kit.pipeline.platform import PlatformFacts, resolve_platform
+from mlops_kit.s3_uri import is_s3_uri, split_s3_uri
 
 Builder = Callable[[Environment, PlatformFacts], BuiltPipeline]
 TERMINAL = ("Succeeded", "Failed", "Stopped")
@@ -145,7 +145,7 @@ def validate_parameters(pipeline: BuiltPipeline, env: Environment, values: dict[
 
 
 def _check_data_uri(clients: AwsClients, uri: str) -> None:
-    if not uri.startswith("s3://") or not uri[5:].partition("/")[0]:
+    if not is_s3_uri(uri):
         raise BadInput(f"--param DataUri={uri}: not an s3:// URI")
     bucket, key = split_s3_uri(uri)
     s3 = clients.client("s3")

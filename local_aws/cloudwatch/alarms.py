@@ -29,8 +29,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mlops_kit.emulator.extensions import alarm_evaluation
-from mlops_kit.emulator.extensions.patching import wrap
+from local_aws.cloudwatch import alarm_evaluation
+from local_aws.patching import wrap
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def _start_pipeline(target: dict[str, Any], region: str) -> None:
     """Start a pipeline target as EventBridge would: as the target's role, in the pipeline's account."""
     import boto3
 
-    from mlops_kit.emulator.extensions.pipelines import _endpoint
-    from mlops_kit.emulator.server import TEST_CREDENTIALS
+    from local_aws.sagemaker.pipelines import _endpoint
+    from local_aws.server import TEST_CREDENTIALS
 
     endpoint = _endpoint()
     base = boto3.session.Session(

@@ -2,7 +2,7 @@
 
 moto 5.2.5 stores pipelines and executions but reports every execution Succeeded at once and lacks
 ListPipelineExecutionSteps. Here StartPipelineExecution hands the stored definition to
-`mlops_kit.pipeline.local_runner` on a background thread; the execution reports Executing, then
+`local_aws.sagemaker.local_runner` on a background thread; the execution reports Executing, then
 Succeeded or Failed with a FailureReason, and its steps are listed as SageMaker lists them. The
 runner reaches S3 and SageMaker through this emulator over HTTP, with the pipeline role's credentials.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from mlops_kit.emulator.extensions.patching import wrap as _wrap
+from local_aws.patching import wrap as _wrap
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -71,14 +71,14 @@ def _endpoint() -> str:
 
 
 def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
-    from mlops_kit.emulator.server import TEST_CREDENTIALS, state_dir
+    from local_aws.server import TEST_CREDENTIALS, state_dir
 
     recorder = _ExecutionRecorder(execution)
 
     def target() -> None:
         import boto3
 
-        from mlops_kit.pipeline.local_runner import ExecutionContext, run_pipeline_execution
+        from local_aws.sagemaker.local_runner import ExecutionContext, run_pipeline_execution
 
         try:
             endpoint = _endpoint()

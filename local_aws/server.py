@@ -1,6 +1,6 @@
 """Start, stop and inspect the local emulator process.
 
-The emulator runs as its own process (`python -m mlops_kit.emulator.serve`), with a pid file and a
+The emulator runs as its own process (`python -m local_aws.serve`), with a pid file and a
 log file under the state folder (`.kit/emulator/` by default), so `kit local up` returns and any later
 command, test or Terraform run reaches it through `AWS_ENDPOINT_URL`.
 """
@@ -132,7 +132,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mlops_kit.emulator.serve", "--port", str(port)],
+            [sys.executable, "-m", "local_aws.serve", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -22,9 +22,10 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from mlops_kit import clock
 from mlops_kit.s3_uri import split_s3_uri
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _write_capture(
     settings = CaptureSettings.from_config(capture_config)
     if not settings.samples(random.random()):
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     line = capture_record(
         settings,
         CapturedPayload(*request),

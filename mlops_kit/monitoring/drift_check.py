@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mlops_kit import clock
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.config.models import DriftSettings
@@ -161,8 +162,8 @@ def check_environment(
 def serving_baseline(clients: AwsClients, env: Environment, model: str) -> tuple[str, str]:
     """The drift baseline URI of the version serving `model` in `env` (else the latest approved
     one), and which of the two it came from."""
-    from mlops_kit.promotion.rollout import serving_state
     from mlops_kit.registry.versions import get_version, latest_version, list_versions
+    from mlops_kit.serving.state import serving_state
 
     try:
         serving = serving_state(clients, env, model).version
@@ -228,7 +229,7 @@ def _model_of(env: Environment, model: str | None) -> str:
 
 
 def _moment(now: datetime | None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return (now or clock.now()).astimezone(UTC).replace(microsecond=0)
 
 
 def _iso(moment: datetime | None) -> str | None:

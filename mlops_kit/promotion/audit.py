@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_kit import clock
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import OperationFailed
@@ -23,13 +24,9 @@ from mlops_kit.promotion.gates import GateResult
 KINDS = ("promotion", "rollback", "approval")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_event_id(now: datetime | None = None) -> str:
     """`<UTC time to the microsecond>Z#<random>`: unique, and sorts by time."""
-    moment = (now or utc_now()).astimezone(UTC)
+    moment = (now or clock.now()).astimezone(UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z#{uuid.uuid4().hex[:8]}"
 
 

@@ -58,6 +58,7 @@ from mlops_kit.registry.versions import (
     require_model,
     set_approval,
 )
+from mlops_kit.serving.state import ServingState, serving_state
 
 
 class RolloutRolledBack(OperationFailed):
@@ -152,7 +153,7 @@ def _default_candidate(clients: AwsClients, env: Environment, model: str) -> Mod
     summaries = list_version_summaries(clients, env, model)
     if env.name != "dev":
         # What serves in staging is what baked there; fall back to its newest approved version.
-        state = rollouts.serving_state(clients, env, model)
+        state = serving_state(clients, env, model)
         serving = [v for v in summaries if v.version == state.version]
         approved = [v for v in summaries if v.status == APPROVED]
         chosen = serving[0] if serving else (approved[-1] if approved else None)
@@ -165,7 +166,7 @@ def _default_candidate(clients: AwsClients, env: Environment, model: str) -> Mod
 
 @dataclass(frozen=True)
 class _TargetView:
-    state: rollouts.ServingState
+    state: ServingState
     serving: ModelVersion | None
     existing: ModelVersion | None
 
@@ -175,7 +176,7 @@ def _look_at_target(run: _Run) -> _TargetView:
     regression gate) and a copy of the candidate an earlier run registered (to reuse it). Only
     those are described; a version's description names its source, its lineage confirms it."""
     state, summaries = concurrently(
-        lambda: rollouts.serving_state(run.target_clients, run.target_env, run.model),
+        lambda: serving_state(run.target_clients, run.target_env, run.model),
         lambda: list_version_summaries(run.target_clients, run.target_env, run.model),
     )
     marker = _copied_from(run.candidate)
@@ -194,7 +195,7 @@ def _approvers(run: _Run) -> list[str]:
     return approvers_of(read_events(run.target_clients, run.target_env, run.model), run.candidate.arn)
 
 
-def _gates(run: _Run) -> tuple[rollouts.ServingState, list[GateResult]]:
+def _gates(run: _Run) -> tuple[ServingState, list[GateResult]]:
     """Evaluate the target's gates (reading target and source at the same time); the serving state."""
     view, status, approvers = concurrently(
         lambda: _look_at_target(run),
@@ -207,7 +208,7 @@ def _gates(run: _Run) -> tuple[rollouts.ServingState, list[GateResult]]:
 
 
 def _gate_results(
-    run: _Run, state: rollouts.ServingState, status: DriftStatus | None, approvers: list[str]
+    run: _Run, state: ServingState, status: DriftStatus | None, approvers: list[str]
 ) -> list[GateResult]:
     target, candidate = run.target_env, run.candidate
     results = [source_status_gate(candidate.status, f"{candidate.label}")]
@@ -223,7 +224,7 @@ def _gate_results(
     return results
 
 
-def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
+def _plan(run: _Run, state: ServingState) -> tuple[str, ...]:
     target, names = run.target_env, ResourceNames(run.target_env)
     existing = run.existing
     sha = run.candidate.lineage.artifact_sha256 or "<sha256>"

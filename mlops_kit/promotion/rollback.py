@@ -29,6 +29,7 @@ from mlops_kit.registry.versions import (
     require_model,
     set_approval,
 )
+from mlops_kit.serving.state import serving_state
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def rollback_endpoint(
     clients = clients or clients_for(env, session_name="mlops-kit-rollback")
     actor = clients.principal_arn
     with PromotionLock(clients, env, model, owner=actor, purpose="rollback") as lock:
-        state = rollouts.serving_state(clients, env, model)
+        state = serving_state(clients, env, model)
         versions = list_versions(clients, env, model)
         current = next((v for v in versions if v.version == state.version), None)
         if current is None:

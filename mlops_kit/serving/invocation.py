@@ -113,7 +113,7 @@ def invoke_endpoint_with_file(
 def endpoint_status(env: Environment, model: str | None = None) -> EndpointStatus:
     """What `env`'s endpoint of `model` serves: configuration, promoted version, model data, status."""
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import version_of_config
+    from mlops_kit.serving.state import version_of_config
 
     name = _pick_model(env, model)
     endpoint = ResourceNames(env).endpoint(name)

@@ -71,7 +71,7 @@ class EmulatorStatus:
 
 def _check_port(port: int) -> None:
     if not 1024 <= port <= 65535:
-        raise BadInput(f"--port: {port} is not a usable port (1024-65535)")
+        raise BadInput(f"{port} is not a usable port (1024-65535)", argument="port")
 
 
 def _read_pid(pid_file: Path) -> int | None:
@@ -126,7 +126,8 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
     if not _port_free(port):
         raise OperationFailed(
             f"port {port} on {HOST} is taken by another program",
-            hint="choose another with --port or KIT_EMULATOR_PORT",
+            hint="choose another port (KIT_EMULATOR_PORT)",
+            argument="port",
         )
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}

@@ -80,7 +80,7 @@ def parse_since(text: str) -> timedelta:
     """`24h`, `90m`, `7d`, `3600s` -> a positive duration; BadInput otherwise."""
     match = _SINCE.fullmatch(text.strip().lower())
     if not match or int(match.group(1)) == 0:
-        raise BadInput(f"--since {text!r}: expected a positive duration like 24h, 90m, 7d or 3600s")
+        raise BadInput("expected a positive duration like 24h, 90m, 7d or 3600s", argument=f"since {text!r}")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -123,9 +123,7 @@ def check_environment(
     clients = clients or clients_for(env)
     generated_at = _moment(now)
     window = TimeWindow(generated_at - (since or timedelta(hours=env.drift.window_hours)), generated_at)
-    baseline_uri, baseline_from = (
-        (baseline, "--baseline") if baseline else serving_baseline(clients, env, model)
-    )
+    baseline_uri, baseline_from = (baseline, "given") if baseline else serving_baseline(clients, env, model)
     loaded = load_baseline(_read_source(baseline_uri, clients, what="baseline"), source=baseline_uri)
     capture_bucket, capture_prefix = split_s3_uri(names.data_capture_prefix(model) + "/")
     store = S3ObjectStore(clients, capture_bucket)
@@ -134,7 +132,8 @@ def check_environment(
         raise NotFound(
             f"no data capture of {model} in {env.name} between {window.start:%Y-%m-%d %H:%M} and "
             f"{window.end:%Y-%m-%d %H:%M} UTC (under s3://{capture_bucket}/{capture_prefix})",
-            hint="is data capture enabled on the endpoint? widen --since",
+            hint="is data capture enabled on the endpoint? widen the window",
+            argument="since",
         )
     report = evaluate_drift(
         loaded, histogram_of_capture_keys(store, keys, loaded, window), thresholds_from_settings(env.drift)
@@ -176,13 +175,15 @@ def serving_baseline(clients: AwsClients, env: Environment, model: str) -> tuple
         if approved is None:
             raise NotFound(
                 f"{env.name}: no version of {model} is serving or approved, so there is no drift baseline",
-                hint="pass --baseline PATH",
+                hint="name a baseline file or S3 URI",
+                argument="baseline",
             )
         version, source = approved, f"latest approved version {approved.version} (none is serving)"
     if not version.lineage.drift_baseline_uri:
         raise NotFound(
             f"{version.label} of {model} has no drift_baseline_uri in its lineage",
-            hint="pass --baseline PATH",
+            hint="name a baseline file or S3 URI",
+            argument="baseline",
         )
     return version.lineage.drift_baseline_uri, source
 
@@ -224,7 +225,9 @@ def _model_of(env: Environment, model: str | None) -> str:
     if model is None:
         return env.models[0]
     if model not in env.models:
-        raise BadInput(f"--model: {env.name} has no model '{model}' (it has {', '.join(env.models)})")
+        raise BadInput(
+            f"{env.name} has no model '{model}' (it has {', '.join(env.models)})", argument="model"
+        )
     return model
 
 

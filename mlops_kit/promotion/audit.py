@@ -157,7 +157,9 @@ def read_audit(
     if model is not None and model not in env.models:
         from mlops_kit.errors import BadInput
 
-        raise BadInput(f"--model: unknown model '{model}' in {env.name} (known: {', '.join(env.models)})")
+        raise BadInput(
+            f"unknown model '{model}' in {env.name} (known: {', '.join(env.models)})", argument="model"
+        )
     clients = clients or clients_for(env)
     events: list[AuditEvent] = []
     for name in [model] if model else env.models:

@@ -160,7 +160,9 @@ def _default_candidate(clients: AwsClients, env: Environment, model: str) -> Mod
     else:
         chosen = next((v for v in reversed(summaries) if v.status != REJECTED), None)
     if chosen is None:
-        raise NotFound(f"MODEL: {model} has no version in {env.name} to promote", hint="pass --version")
+        raise NotFound(
+            f"{model} has no version in {env.name} to promote", hint="name one", argument="version"
+        )
     return describe_versions(clients, env, model, [chosen.arn])[0]
 
 
@@ -429,14 +431,14 @@ def promote_model_version(
     """
     source_name = source_of(target, source)
     envs = environments or _load_environments(target, source_name)
-    for name, option in ((target, "--to"), (source_name, "--from")):
+    for name, option in ((target, "to"), (source_name, "from")):
         if name not in envs:
-            raise BadInput(f"{option}: environment {name} has no file in environments/")
+            raise BadInput(f"environment {name} has no file in environments/", argument=option)
     target_env, source_env = envs[target], envs[source_name]
     require_model(source_env, model)
     require_model(target_env, model)
     if version is not None and version < 1:
-        raise BadInput(f"--version: {version} is not a version number (1, 2, ...)")
+        raise BadInput(f"{version} is not a version number (1, 2, ...)", argument="version")
     target_clients, source_clients = _clients(target_env, source_env, target_clients, source_clients)
     promoter = target_clients.principal_arn
     if dry_run:
@@ -476,10 +478,10 @@ def promote_model_version(
                 if run.step in ("gates", "copy", "register", "approve") and run.serving_before
                 else ""
             )
-            label, number = run.candidate.label, run.candidate.version
+            label = run.candidate.label
             raise OperationFailed(
                 f"{run.where}: promotion of {label} stopped at step {run.step}: {exc}{unchanged}",
-                hint=f"re-run `kit promote {model} --to {target} --version {number}` to resume",
+                hint=f"re-run the promotion of {label} to {target} to resume",
             ) from exc
 
 
@@ -547,4 +549,4 @@ def _version_arg(clients: AwsClients, env: Environment, model: str, version: int
     try:
         return get_version(clients, env, model, version)
     except NotFound:
-        raise NotFound(f"--version: {model} has no version {version} in {env.name}") from None
+        raise NotFound(f"{model} has no version {version} in {env.name}", argument="version") from None

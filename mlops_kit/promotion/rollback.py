@@ -62,9 +62,11 @@ def _choose(
     if to_version is not None:
         chosen = next((v for v in versions if v.version == to_version), None)
         if chosen is None:
-            raise NotFound(f"--to: {current.model} has no version {to_version} in {env}")
+            raise NotFound(f"{current.model} has no version {to_version} in {env}", argument="to")
         if chosen.status != APPROVED and chosen.version != current.version:
-            raise BadInput(f"--to: {chosen.label} is {chosen.status}; roll back only to an approved version")
+            raise BadInput(
+                f"{chosen.label} is {chosen.status}; roll back only to an approved version", argument="to"
+            )
         return chosen
     earlier = [v for v in versions if v.version < current.version and v.status == APPROVED]
     if not earlier:
@@ -85,7 +87,7 @@ def rollback_endpoint(
 
     if model is None:
         if len(env.models) != 1:
-            raise BadInput(f"--model: {env.name} serves {', '.join(env.models)}; name one")
+            raise BadInput(f"{env.name} serves {', '.join(env.models)}; name one", argument="model")
         model = env.models[0]
     require_model(env, model)
     clients = clients or clients_for(env, session_name="mlops-kit-rollback")
@@ -114,7 +116,7 @@ def rollback_endpoint(
         if not outcome.succeeded:
             raise OperationFailed(
                 f"rollback of {model} in {env.name} to {chosen.label} did not complete: {outcome.reason}",
-                hint="re-run kit rollback with --to " + str(chosen.version),
+                hint=f"re-run the rollback to {chosen.label} to resume",
             )
         baseline, note = _publish_baseline(clients, env, model, chosen)
         event = append_event(

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-_BARE = re.compile(r"[A-Za-z_][\w.\-\[\]]*")
+_BARE = re.compile(r"[A-Za-z_][\w.\-]*(?:\[\d+\][\w.\-]*)*")
 _BASE64 = re.compile(r'base64decode\("([A-Za-z0-9+/=]*)"\)')
 
 

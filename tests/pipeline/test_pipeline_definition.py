@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from typing import Any
 
@@ -71,6 +72,23 @@ def test_definition_is_byte_identical_and_built_without_network(
     again = build_training_pipeline(dev_env, dev_platform)
     assert again.definition == dev_pipeline.definition
     assert again.code.prefix == dev_pipeline.code.prefix
+
+
+def test_building_the_definition_leaves_the_process_environment_as_it_was(
+    dev_env: Environment, dev_platform: PlatformFacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.training import build_training_pipeline
+
+    for name in (
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "SAGEMAKER_VALIDATE_ROLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    build_training_pipeline(dev_env, dev_platform)
+    assert dict(os.environ) == before
 
 
 @pytest.mark.parametrize(

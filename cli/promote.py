@@ -11,7 +11,7 @@ import typer
 
 if TYPE_CHECKING:
     from mlops_kit.promotion.gates import GateResult
-    from mlops_kit.promotion.promote import PromotionEvent
+    from mlops_kit.promotion.promotion_run import PromotionEvent
 
 
 def _confirm(action: str, yes: bool) -> None:

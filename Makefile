@@ -19,7 +19,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml setup.py mlops_kit/drift/_b
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.lock
-	$(VENV)/bin/pip install --quiet --no-deps -e .
+	# The kit with its `local` extra (the local twin of AWS); the lock above pinned the extra's packages too.
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[local]'
 	touch $@
 
 # checkov pins an old boto3, so it lives in a venv of its own.
@@ -41,7 +42,7 @@ node_modules/.installed: package.json
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy mlops_kit cli stacks pipelines
+	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
@@ -53,7 +54,7 @@ synth: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy mlops_kit cli stacks pipelines
+	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
 
 lock:

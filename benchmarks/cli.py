@@ -197,7 +197,7 @@ def register_dev_version(archive: bytes, run: int) -> int:
 
 
 def promote_benchmark(runs: int) -> list[tuple[float, float]]:
-    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
 
     port = free_port()
     with tempfile.TemporaryDirectory() as state:

@@ -58,8 +58,8 @@ def free_port() -> int:
 
 
 def local_run() -> None:
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
     from mlops_kit.config import load_environment
-    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
 
     os.environ["KIT_STATE_DIR"] = tempfile.mkdtemp(prefix="kit-bench-")
     port = free_port()

@@ -12,7 +12,7 @@ from cli.output import console, print_json, table
 if TYPE_CHECKING:
     from mlops_kit.monitoring import DriftCheck
 
-app = typer.Typer(help="Data drift: compare current data with the training baseline.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 STATISTIC_FORMAT = "{:.4g}"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(help="Endpoints: invoke, status.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 
 @app.command("invoke")

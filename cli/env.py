@@ -9,7 +9,7 @@ import typer
 
 from cli.output import console, print_json, table
 
-app = typer.Typer(help="Environment files: list, show, validate, diff.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """`kit`: the entry point. Subcommands live in their own modules, imported when they run; they import
-the core lazily, so `kit --help` loads neither the command modules nor boto3, sagemaker or cdktf."""
+the core lazily, so `kit --help` loads neither the command modules nor boto3, sagemaker or cdktf.
+
+The product's commands are in PRODUCT_COMMANDS; other installed packages (the local twin's `kit local`
+and `kit demo`) name tables of theirs in the `mlops_kit.commands` entry point group.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import typer
 import typer.core
@@ -16,56 +21,107 @@ from typer import _click as click
 
 from cli.output import print_error
 
-# Every subcommand: (module, attribute, the line `kit --help` shows). The root group imports a
-# command's module only when that command runs, so `kit --help` stays near the cost of importing
-# typer (benchmarks/cli.py); tests/cli checks each line equals the command's own help.
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "env": ("cli.env", "app", "Environment files: list, show, validate, diff."),
-    "local": ("cli.local", "app", "The local AWS emulator: up, down, status, env."),
-    "demo": (
-        "cli.demo",
-        "demo",
-        "Start a fresh emulator, deploy dev/staging/prod, train, promote, serve, and catch drift.",
+# A command's help line is declared once, in its table: the root lists it without importing the
+# command's module, and the command gets it as its own help when loaded.
+ENTRY_POINT_GROUP = "mlops_kit.commands"
+
+
+class Command(NamedTuple):
+    module: str
+    attribute: str  # a typer.Typer (a group of subcommands) or a function (one command)
+    help: str
+
+
+PRODUCT_COMMANDS: dict[str, Command] = {
+    "env": Command(
+        "cli.env", "app", "Environment files: list, show, validate, diff; tear an environment down."
     ),
-    "models": ("cli.models", "app", "Model versions: list, show."),
-    "pipeline": ("cli.pipeline", "app", "The training pipeline: run, status, list, show, definition."),
-    "drift": ("cli.drift", "app", "Data drift: compare current data with the training baseline."),
-    "promote": (
+    "models": Command("cli.models", "app", "Model versions: list, show."),
+    "pipeline": Command("cli.pipeline", "app", "The training pipeline: run, status, list, show, definition."),
+    "drift": Command("cli.drift", "app", "Data drift: compare current data with the training baseline."),
+    "promote": Command(
         "cli.promote",
         "promote",
         "Promote a model version to the next environment: gates, copy, register, canary rollout, audit.",
     ),
-    "approve": (
+    "approve": Command(
         "cli.promote",
         "approve",
         "Record your approval of a version for promotion into ENV (your STS identity is the approver).",
     ),
-    "rollback": (
-        "cli.promote",
-        "rollback",
-        "Serve the previous approved version again (all traffic at once), audited.",
+    "rollback": Command(
+        "cli.promote", "rollback", "Serve the previous approved version again (all traffic at once), audited."
     ),
-    "audit": (
+    "audit": Command(
         "cli.promote",
         "audit",
         "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
     ),
-    "endpoint": ("cli.endpoint", "app", "Endpoints: invoke, status."),
+    "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status."),
 }
+
+
+def entry_point_values(group: str) -> list[str]:
+    """The values (`module:attribute`) of the entry points in `group`, over the installed packages.
+
+    Read from the `*.dist-info/entry_points.txt` files directly: importing importlib.metadata would
+    cost `kit --help` about a third of its time (benchmarks/cli.py).
+    """
+    values: list[str] = []
+    for folder in dict.fromkeys(p or "." for p in sys.path):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in sorted(names):
+            if not name.endswith(".dist-info"):
+                continue
+            try:
+                with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as file:
+                    text = file.read()
+            except OSError:
+                continue
+            section = ""
+            for line in text.splitlines():
+                line = line.strip()
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif section == group and "=" in line:
+                    values.append(line.partition("=")[2].strip())
+    return values
+
+
+def plugin_commands(group: str = ENTRY_POINT_GROUP) -> dict[str, Command]:
+    """The commands installed packages add; a package that cannot be imported adds none."""
+    found: dict[str, Command] = {}
+    for value in entry_point_values(group):
+        module, _, attribute = value.partition(":")
+        try:
+            table = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError):
+            continue
+        found.update({name: Command(*entry) for name, entry in table.items()})
+    return found
+
+
+# Every subcommand, the product's first. The root group imports a command's module only when that
+# command runs, so `kit --help` stays near the cost of importing typer (benchmarks/cli.py).
+COMMANDS: dict[str, Command] = {**PRODUCT_COMMANDS, **plugin_commands()}
 
 
 @functools.cache
 def load_command(name: str) -> click.Command:
-    """The click command of `kit NAME`, built from its module on first use."""
-    module, attribute, _ = COMMANDS[name]
-    target = getattr(importlib.import_module(module), attribute)
+    """The click command of `kit NAME`, built from its module on first use, with its table's help."""
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(entry.module), entry.attribute)
     command: click.Command
     if isinstance(target, typer.Typer):
         # A group even with one command (`kit drift run`), as add_typer would make it.
         command = typer.main.get_group(target)
+        command.help = entry.help
     else:
         single = typer.Typer(rich_markup_mode=None, add_completion=False)
-        single.command(name)(target)
+        single.command(name, help=entry.help)(target)
         command = typer.main.get_command(single)
     command.name = name
     return command
@@ -82,7 +138,7 @@ class KitGroup(typer.core.TyperGroup):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, line) for name, (_, _, line) in COMMANDS.items()])
+            formatter.write_dl([(name, entry.help) for name, entry in COMMANDS.items()])
 
 
 app = typer.Typer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Model versions: list, show.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 
 def _metrics(metrics: dict[str, float]) -> str:

@@ -44,11 +44,22 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def option_text(error: Exception | str) -> str:
+    """An error's text, naming the input it is about as the command-line option (`--env: ...`)."""
+    argument = getattr(error, "argument", None)
+    if not argument:
+        return str(error)
+    option, _, value = argument.partition(" ")
+    named = f"--{option.replace('_', '-')}" + (f" {value}" if value else "")
+    hint = getattr(error, "hint", None)
+    return f"{named}: {error.message}" + (f" ({hint})" if hint else "")  # type: ignore[union-attr]
+
+
 def print_error(error: Exception | str) -> None:
     """Print an error without traceback: `error: message` (multi-line messages keep their lines)."""
     from rich.markup import escape
 
-    text = str(error)
+    text = option_text(error)
     lines = text.splitlines() or [text]
     if len(lines) == 1:
         err_console.print(

@@ -11,7 +11,7 @@ from cli.output import console, print_json, table
 if TYPE_CHECKING:
     from mlops_kit.pipeline.service import ExecutionStatus
 
-app = typer.Typer(help="The training pipeline: run, status, list, show, definition.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 ENV_OPTION = typer.Option(..., "--env", help="dev, staging or prod")
 MODEL_OPTION = typer.Option(None, "--model", help="Model (default: the environment's first).")

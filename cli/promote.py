@@ -1,5 +1,6 @@
 """`kit promote`, `kit approve`, `kit rollback`, `kit audit`: moving model versions between
-environments. Thin: parse, call one core function, render (gate table, progress, --json)."""
+environments. Thin: parse, call one core function, render (gate table, progress, --json). Their help
+lines are in cli.main.PRODUCT_COMMANDS."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cli.output import confirm_change
 
 if TYPE_CHECKING:
     from mlops_kit.promotion.gates import GateResult
-    from mlops_kit.promotion.promote import PromotionEvent
+    from mlops_kit.promotion.promotion_run import PromotionEvent
 
 
 def gate_table(title: str, gates: tuple[GateResult, ...] | list[GateResult]) -> Any:
@@ -77,7 +78,6 @@ def promote(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (progress goes to stderr)."),
 ) -> None:
-    """Promote a model version to the next environment: gates, copy, register, canary rollout, audit."""
     from cli.output import console, print_json
     from mlops_kit.promotion.path import source_of
 
@@ -125,7 +125,6 @@ def approve(
     comment: str = typer.Option(..., "--comment", help="Why the version is fit for the environment"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Record your approval of a version for promotion into ENV (your STS identity is the approver)."""
     from cli.output import console, print_json
     from mlops_kit.config import load_all_environments
     from mlops_kit.errors import BadInput
@@ -153,7 +152,6 @@ def rollback(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Serve the previous approved version again (all traffic at once), audited."""
     from cli.output import console, print_json
     from mlops_kit.config import load_environment
 
@@ -179,7 +177,6 @@ def audit(
     model: str | None = typer.Option(None, "--model", help="Only this model"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The append-only audit log: promotions, rollbacks and approvals, oldest first."""
     from cli.output import console, print_json, table
     from mlops_kit.config import load_environment
     from mlops_kit.promotion.audit import read_audit

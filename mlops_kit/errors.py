@@ -11,13 +11,17 @@ class KitError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, argument: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # The input the message is about, in the core's words (`env`, `version`, `param DataUri=...`):
+        # the CLI names it as its option (`--env`), other callers as they like.
+        self.argument = argument
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message} ({self.hint})"
+        text = f"{self.argument}: {self.message}" if self.argument else self.message
+        return text if not self.hint else f"{text} ({self.hint})"
 
 
 class BadInput(KitError):

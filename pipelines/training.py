@@ -2,15 +2,13 @@
 
 Built with the SageMaker Python SDK v3 under a `PipelineSession`, offline: code is referenced by S3
 URI (a content-hash prefix), the session's bucket is given, telemetry is off, and nothing reads the
-network, so identical inputs give byte-identical JSON. The SDK's workflow modules take seconds to
-import, so they are imported inside `build_training_pipeline` only.
+network, so identical inputs give byte-identical JSON (pipelines/offline_sdk.py). The SDK's workflow
+modules take seconds to import, so they are imported inside `build_training_pipeline` only.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,11 @@ from mlops_kit.pipeline.dataset import dataset_uri
 from mlops_kit.pipeline.platform import PlatformFacts
 from mlops_kit.registry.lineage import METRIC_NAMES, Lineage
 from mlops_kit.serving.images import sklearn_image_uri
+from pipelines.offline_sdk import offline_sdk, offline_session
+from pipelines.training_jobs import PROCESSING_ROOT, TrainingJobs, output_uri
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 PIPELINE_KIND = "training"
-PROCESSING_ROOT = "/opt/ml/processing"
 
 # Step names: the CLI, the tests and `kit pipeline status` refer to them.
 PREPROCESS, TRAIN, EVALUATE, REGISTER = "Preprocess", "Train", "Evaluate", "RegisterModel"
@@ -72,175 +71,105 @@ def lineage_keys() -> list[str]:
     return sorted(sample.to_metadata())
 
 
-@contextmanager
-def _validated_once() -> Iterator[None]:
-    """Validate the SDK config against its JSON schema with one compiled validator.
-
-    The SDK calls `jsonschema.validate(config, schema)` on every config lookup (dozens per build), and
-    each call first re-checks the large schema itself: ~0.5 s a time, 90% of the build. Validation
-    still happens, with the schema checked once.
-    """
-    import jsonschema
-    from sagemaker.core.config import config_manager
-    from sagemaker.core.config.config_schema import SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA
-    from sagemaker.core.helper import session_helper
-
-    validator_class = jsonschema.validators.validator_for(SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)
-    validator = validator_class(SAGEMAKER_PYTHON_SDK_CONFIG_SCHEMA)
-
-    def validate(sagemaker_config: dict[str, Any] | None = None) -> None:
-        validator.validate(sagemaker_config)
-
-    saved = (
-        config_manager.SageMakerConfig.__dict__["validate_sagemaker_config"],
-        session_helper.validate_sagemaker_config,
-    )
-    config_manager.SageMakerConfig.validate_sagemaker_config = staticmethod(validate)  # type: ignore[assignment]
-    session_helper.validate_sagemaker_config = validate
-    try:
-        yield
-    finally:
-        config_manager.SageMakerConfig.validate_sagemaker_config = saved[0]  # type: ignore[assignment]
-        session_helper.validate_sagemaker_config = saved[1]
-
-
-def _sdk_environment(region: str) -> None:
-    # The SDK reads these at import and session time; set them before the first import.
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "offline")  # the SDK builds clients it never calls
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "offline")
-
-
 def build_training_pipeline(
     env: Environment, platform: PlatformFacts, model: str | None = None
 ) -> BuiltPipeline:
     """The training pipeline of `model` (default: the environment's first) in `env`. Pure and offline."""
     model = model or env.models[0]
     if model not in env.models:
-        raise BadInput(f"--model: {env.name} registers no model '{model}' (it has {', '.join(env.models)})")
-    _sdk_environment(env.region)
-    with _validated_once():
+        raise BadInput(
+            f"{env.name} registers no model '{model}' (it has {', '.join(env.models)})", argument="model"
+        )
+    with offline_sdk(env.region):
         return _build(env, platform, model)
+
+
+@dataclass(frozen=True)
+class _Parameters:
+    """The pipeline's parameters: data, commit, hyperparameters, one threshold per gated metric."""
+
+    data_uri: Any
+    git_commit: Any
+    hyper: dict[str, Any]
+    thresholds: dict[str, Any]
+
+    def all(self) -> list[Any]:
+        return [self.data_uri, self.git_commit, *self.hyper.values(), *self.thresholds.values()]
+
+
+def _parameters(env: Environment, model: str) -> _Parameters:
+    from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
+
+    minimums = {str(k): float(v) for k, v in env.gates.min_metrics.items()}
+    return _Parameters(
+        data_uri=ParameterString("DataUri", default_value=dataset_uri(env, model)),
+        git_commit=ParameterString("GitCommit", default_value="unknown"),
+        hyper={
+            name: ParameterString(name, default_value=default)
+            for name, (_, default) in HYPERPARAMETERS.items()
+        },
+        thresholds={
+            metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
+            for metric in gated_metrics(env)
+        },
+    )
 
 
 def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeline:
     import logging
 
-    import boto3
-    from sagemaker.core.processing import ScriptProcessor
-    from sagemaker.core.shapes import (
-        DriftCheckBaselines,
-        DriftCheckModelDataQuality,
-        MetricsSource,
-        ModelMetrics,
-        ModelQuality,
-        ProcessingInput,
-        ProcessingOutput,
-        ProcessingS3Input,
-        ProcessingS3Output,
-    )
-    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
-    from sagemaker.core.workflow.execution_variables import ExecutionVariables
-    from sagemaker.core.workflow.functions import Join, JsonGet
-    from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
-    from sagemaker.core.workflow.pipeline_context import PipelineSession
-    from sagemaker.core.workflow.properties import PropertyFile
-    from sagemaker.mlops.workflow import (
-        ConditionStep,
-        FailStep,
-        ModelStep,
-        Pipeline,
-        ProcessingStep,
-        TrainingStep,
-    )
-    from sagemaker.serve.model_builder import ModelBuilder
-    from sagemaker.train.configs import Compute, InputData, Networking, OutputDataConfig, StoppingCondition
-    from sagemaker.train.model_trainer import ModelTrainer
+    from sagemaker.mlops.workflow import Pipeline
 
     # The SDK logs a warning per popped job name and per pipeline session; none is actionable here.
     for noisy in ("sagemaker", "sagemaker.core", "sagemaker.mlops", "sagemaker.serve", "sagemaker.train"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
     names = ResourceNames(env)
-    training = env.training
     bucket = platform.artifact_bucket
-    code = code_bundle(bucket, SCRIPTS_DIR, pipeline=f"{model}-{PIPELINE_KIND}")
-    image = sklearn_image_uri(env.region)
-    sdk_config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
-    session = PipelineSession(
-        boto_session=boto3.session.Session(region_name=env.region),
-        default_bucket=bucket,
-        sagemaker_config=sdk_config,
+    jobs = TrainingJobs(
+        env=env,
+        model=model,
+        platform=platform,
+        session=offline_session(env.region, bucket),
+        code=code_bundle(bucket, SCRIPTS_DIR, pipeline=f"{model}-{PIPELINE_KIND}"),
+        image=sklearn_image_uri(env.region),
     )
-    # default_bucket() would otherwise call S3 to create the bucket; the platform already has it.
-    session._default_bucket = bucket
-
-    data_uri = ParameterString("DataUri", default_value=dataset_uri(env, model))
-    git_commit = ParameterString("GitCommit", default_value="unknown")
-    hyper = {
-        name: ParameterString(name, default_value=default) for name, (_, default) in HYPERPARAMETERS.items()
-    }
-    minimums = {str(k): float(v) for k, v in env.gates.min_metrics.items()}
-    thresholds = {
-        metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
-        for metric in gated_metrics(env)
-    }
-    run_prefix = Join(
-        on="/", values=[f"s3://{bucket}/pipelines/{model}", ExecutionVariables.PIPELINE_EXECUTION_ID]
+    parameters = _parameters(env, model)
+    preprocess = _preprocess_step(jobs, parameters)
+    train = _train_step(jobs, parameters, preprocess)
+    evaluate, evaluation_file, lineage_file = _evaluate_step(jobs, parameters, preprocess, train)
+    register = _register_step(jobs, preprocess, train, evaluate, lineage_file)
+    pipeline = Pipeline(
+        name=names.training_pipeline(model),
+        parameters=parameters.all(),
+        steps=[preprocess, train, evaluate, *_gates(env, parameters, evaluation_file, register)],
+        sagemaker_session=jobs.session,
+        pipeline_experiment_config=None,
+    )
+    return BuiltPipeline(
+        name=names.training_pipeline(model),
+        model=model,
+        definition=pipeline.definition(),
+        role_arn=platform.pipeline_role_arn,
+        code=jobs.code,
     )
 
-    def s3_in(name: str, uri: Any, local: str) -> Any:
-        return ProcessingInput(
-            input_name=name,
-            s3_input=ProcessingS3Input(
-                s3_uri=uri, local_path=local, s3_data_type="S3Prefix", s3_input_mode="File"
-            ),
-        )
 
-    def s3_out(step: str, name: str) -> Any:
-        return ProcessingOutput(
-            output_name=name,
-            s3_output=ProcessingS3Output(
-                s3_uri=Join(on="/", values=[run_prefix, step, name]),
-                local_path=f"{PROCESSING_ROOT}/output/{name}",
-                s3_upload_mode="EndOfJob",
-            ),
-        )
+def _baseline_uri(preprocess: Any) -> Any:
+    from sagemaker.core.workflow.functions import Join
 
-    def processor(job: str) -> Any:
-        return ScriptProcessor(
-            role=platform.execution_role_arn,
-            image_uri=image,
-            command=["python3"],
-            instance_count=training.instance_count,
-            instance_type=training.processing_instance_type,
-            volume_size_in_gb=training.volume_size_gib,
-            volume_kms_key=platform.kms_key_id,
-            output_kms_key=platform.kms_key_id,
-            max_runtime_in_seconds=training.max_runtime_seconds,
-            base_job_name=f"{names.base}-{job}",
-            sagemaker_session=session,
-            network_config=network(),
-        )
+    return Join(on="/", values=[output_uri(preprocess, "baseline"), "baseline.json"])
 
-    def network() -> Any:
-        from sagemaker.core.network import NetworkConfig
 
-        return NetworkConfig(
-            subnets=list(platform.subnet_ids),
-            security_group_ids=list(platform.security_group_ids),
-            enable_network_isolation=False,
-            encrypt_inter_container_traffic=True,
-        )
+def _preprocess_step(jobs: TrainingJobs, parameters: _Parameters) -> Any:
+    from sagemaker.mlops.workflow import ProcessingStep
 
-    lib = s3_in("lib", code.uri("lib/"), f"{PROCESSING_ROOT}/input/lib")
-    preprocess = ProcessingStep(
+    return ProcessingStep(
         name=PREPROCESS,
-        step_args=processor("preprocess").run(
-            code=code.uri("preprocess.py"),
-            inputs=[s3_in("data", data_uri, f"{PROCESSING_ROOT}/input/data"), lib],
-            outputs=[s3_out("preprocess", n) for n in ("train", "validation", "test", "baseline")],
+        step_args=jobs.processor("preprocess").run(
+            code=jobs.code.uri("preprocess.py"),
+            inputs=[jobs.s3_in("data", parameters.data_uri, f"{PROCESSING_ROOT}/input/data"), jobs.lib],
+            outputs=[jobs.s3_out("preprocess", n) for n in ("train", "validation", "test", "baseline")],
             arguments=[
                 "--input-dir",
                 f"{PROCESSING_ROOT}/input/data",
@@ -249,19 +178,23 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
                 "--output-dir",
                 f"{PROCESSING_ROOT}/output",
                 "--data-uri",
-                data_uri,
+                parameters.data_uri,
             ],
         ),
     )
 
-    def preprocess_output(name: str) -> Any:
-        return preprocess.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
 
+def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) -> Any:
+    from sagemaker.mlops.workflow import TrainingStep
+    from sagemaker.train.configs import Compute, InputData, Networking, OutputDataConfig, StoppingCondition
+    from sagemaker.train.model_trainer import ModelTrainer
+
+    training, platform = jobs.env.training, jobs.platform
     trainer = ModelTrainer(
-        sagemaker_session=session,
+        sagemaker_session=jobs.session,
         role=platform.execution_role_arn,
-        training_image=image,
-        base_job_name=f"{names.base}-train",
+        training_image=jobs.image,
+        base_job_name=f"{ResourceNames(jobs.env).base}-train",
         compute=Compute(
             instance_type=training.training_instance_type,
             instance_count=training.instance_count,
@@ -275,41 +208,50 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=training.max_runtime_seconds),
         output_data_config=OutputDataConfig(
-            s3_output_path=f"s3://{bucket}/pipelines/{model}/models", kms_key_id=platform.kms_key_id
+            s3_output_path=f"s3://{platform.artifact_bucket}/pipelines/{jobs.model}/models",
+            kms_key_id=platform.kms_key_id,
         ),
         # Script mode of SageMaker's framework images: the toolkit fetches the code and runs the program.
         hyperparameters={
-            **{hp: hyper[name] for name, (hp, _) in HYPERPARAMETERS.items()},
+            **{hp: parameters.hyper[name] for name, (hp, _) in HYPERPARAMETERS.items()},
             "sagemaker_program": "train.py",
-            "sagemaker_submit_directory": code.uri("sourcedir.tar.gz"),
+            "sagemaker_submit_directory": jobs.code.uri("sourcedir.tar.gz"),
         },
     )
-    train = TrainingStep(
+    return TrainingStep(
         name=TRAIN,
         step_args=trainer.train(
             input_data_config=[
-                InputData(channel_name="train", data_source=preprocess_output("train")),
-                InputData(channel_name="validation", data_source=preprocess_output("validation")),
+                InputData(channel_name="train", data_source=output_uri(preprocess, "train")),
+                InputData(channel_name="validation", data_source=output_uri(preprocess, "validation")),
             ]
         ),
     )
-    model_data = train.properties.ModelArtifacts.S3ModelArtifacts
 
+
+def _evaluate_step(
+    jobs: TrainingJobs, parameters: _Parameters, preprocess: Any, train: Any
+) -> tuple[Any, Any, Any]:
+    """The evaluate step and its two property files: the metrics and the lineage it reports."""
+    from sagemaker.core.workflow.execution_variables import ExecutionVariables
+    from sagemaker.core.workflow.properties import PropertyFile
+    from sagemaker.mlops.workflow import ProcessingStep
+
+    model_data = train.properties.ModelArtifacts.S3ModelArtifacts
     evaluation_file = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
     lineage_file = PropertyFile(name="LineageReport", output_name="evaluation", path="lineage.json")
-    baseline_uri = Join(on="/", values=[preprocess_output("baseline"), "baseline.json"])
-    evaluate = ProcessingStep(
+    step = ProcessingStep(
         name=EVALUATE,
         property_files=[evaluation_file, lineage_file],
-        step_args=processor("evaluate").run(
-            code=code.uri("evaluate.py"),
+        step_args=jobs.processor("evaluate").run(
+            code=jobs.code.uri("evaluate.py"),
             inputs=[
-                s3_in("model", model_data, f"{PROCESSING_ROOT}/input/model"),
-                s3_in("test", preprocess_output("test"), f"{PROCESSING_ROOT}/input/test"),
-                s3_in("data", preprocess_output("baseline"), f"{PROCESSING_ROOT}/input/data"),
-                lib,
+                jobs.s3_in("model", model_data, f"{PROCESSING_ROOT}/input/model"),
+                jobs.s3_in("test", output_uri(preprocess, "test"), f"{PROCESSING_ROOT}/input/test"),
+                jobs.s3_in("data", output_uri(preprocess, "baseline"), f"{PROCESSING_ROOT}/input/data"),
+                jobs.lib,
             ],
-            outputs=[s3_out("evaluate", "evaluation")],
+            outputs=[jobs.s3_out("evaluate", "evaluation")],
             arguments=[
                 "--model-dir",
                 f"{PROCESSING_ROOT}/input/model",
@@ -324,39 +266,49 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
                 "--model-uri",
                 model_data,
                 "--baseline-uri",
-                baseline_uri,
+                _baseline_uri(preprocess),
                 "--data-uri",
-                data_uri,
+                parameters.data_uri,
                 "--git-commit",
-                git_commit,
+                parameters.git_commit,
                 "--execution-arn",
                 ExecutionVariables.PIPELINE_EXECUTION_ARN,
                 "--image",
-                f"training={image}",
+                f"training={jobs.image}",
                 "--image",
-                f"inference={image}",
+                f"inference={jobs.image}",
             ],
         ),
     )
-    evaluation_uri = Join(
-        on="/",
-        values=[
-            evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri,
-            "evaluation.json",
-        ],
-    )
+    return step, evaluation_file, lineage_file
 
+
+def _register_step(jobs: TrainingJobs, preprocess: Any, train: Any, evaluate: Any, lineage_file: Any) -> Any:
+    """Register the trained model as a PendingManualApproval version with its metrics and lineage."""
+    from sagemaker.core.shapes import (
+        DriftCheckBaselines,
+        DriftCheckModelDataQuality,
+        MetricsSource,
+        ModelMetrics,
+        ModelQuality,
+    )
+    from sagemaker.core.workflow.functions import Join, JsonGet
+    from sagemaker.mlops.workflow import ModelStep
+    from sagemaker.serve.model_builder import ModelBuilder
+
+    env = jobs.env
+    evaluation_uri = Join(on="/", values=[output_uri(evaluate, "evaluation"), "evaluation.json"])
     builder = ModelBuilder(
-        sagemaker_session=session,
-        role_arn=platform.execution_role_arn,
-        image_uri=image,
-        s3_model_data_url=model_data,
+        sagemaker_session=jobs.session,
+        role_arn=jobs.platform.execution_role_arn,
+        image_uri=jobs.image,
+        s3_model_data_url=train.properties.ModelArtifacts.S3ModelArtifacts,
         env_vars={"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"},
     )
-    register = ModelStep(
+    return ModelStep(
         name=REGISTER,
         step_args=builder.register(
-            model_package_group_name=names.model_package_group(model),
+            model_package_group_name=ResourceNames(env).model_package_group(jobs.model),
             content_types=["text/csv", "application/json"],
             response_types=["application/json"],
             inference_instances=sorted({env.serving.instance_type, *INSTANCE_TYPES_FOR_SERVING}),
@@ -369,7 +321,9 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
             ),
             drift_check_baselines=DriftCheckBaselines(
                 model_data_quality=DriftCheckModelDataQuality(
-                    statistics=MetricsSource(content_type="application/json", s3_uri=baseline_uri)
+                    statistics=MetricsSource(
+                        content_type="application/json", s3_uri=_baseline_uri(preprocess)
+                    )
                 )
             ),
             customer_metadata_properties={
@@ -379,9 +333,17 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
         ),
     )
 
-    # One gate per metric, chained: the first failing gate ends the run in a fail step naming it.
+
+def _gates(env: Environment, parameters: _Parameters, evaluation_file: Any, register: Any) -> list[Any]:
+    """One gate per metric, chained before `register`: the first failing gate ends the run in a fail
+    step naming it. Returns the first gate (or `register` when nothing is gated)."""
+    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
+    from sagemaker.core.workflow.functions import Join, JsonGet
+    from sagemaker.mlops.workflow import ConditionStep, FailStep
+
     next_steps: list[Any] = [register]
     for metric in reversed(gated_metrics(env)):
+        threshold = parameters.thresholds[metric]
         value = JsonGet(
             step_name=EVALUATE,
             property_file=evaluation_file,
@@ -391,29 +353,14 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
             name=gate_failure_step(metric),
             error_message=Join(
                 on="",
-                values=[f"gate failed: {metric} ", value, " is below the threshold ", thresholds[metric]],
+                values=[f"gate failed: {metric} ", value, " is below the threshold ", threshold],
             ),
         )
         gate = ConditionStep(
             name=gate_step(metric),
-            conditions=[ConditionGreaterThanOrEqualTo(left=value, right=thresholds[metric])],
+            conditions=[ConditionGreaterThanOrEqualTo(left=value, right=threshold)],
             if_steps=next_steps,
             else_steps=[failure],
         )
         next_steps = [gate]
-
-    parameters = [data_uri, git_commit, *hyper.values(), *thresholds.values()]
-    pipeline = Pipeline(
-        name=names.training_pipeline(model),
-        parameters=parameters,
-        steps=[preprocess, train, evaluate, *next_steps],
-        sagemaker_session=session,
-        pipeline_experiment_config=None,
-    )
-    return BuiltPipeline(
-        name=names.training_pipeline(model),
-        model=model,
-        definition=pipeline.definition(),
-        role_arn=platform.pipeline_role_arn,
-        code=code,
-    )
+    return next_steps

@@ -6,7 +6,6 @@ directly. The pipeline definition is plain JSON (`pipelines.drift_definition`): 
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus_policy import CloudwatchEventBusPolicy
@@ -26,6 +25,7 @@ from pipelines.drift_definition import drift_code_objects, drift_code_prefix, dr
 from stacks.encryption import EnvironmentKey
 from stacks.identity import DRIFT_NAMESPACE, Identity, SageMakerArns
 from stacks.network import Network
+from stacks.policy import terraform_json
 from stacks.registry import Registry
 
 DATASET_DRIFT_METRIC = "DatasetDrift"
@@ -95,7 +95,7 @@ class DriftMonitoring(Construct):
                 pipeline_display_name=names.drift_pipeline(model),
                 pipeline_description=f"Drift job of {model} in {env.name}: shard histograms, merge, report",
                 role_arn=identity.pipeline.arn,
-                pipeline_definition=json.dumps(
+                pipeline_definition=terraform_json(
                     drift_pipeline_definition(env, platform, model, prefix), sort_keys=True
                 ),
                 depends_on=uploads,
@@ -167,7 +167,7 @@ class DriftMonitoring(Construct):
                 f"retrain-rule-{model}",
                 name=f"{names.endpoint(model)}-retrain",
                 description=f"Sends the drift alarm of {model} to the training account {forward_to}",
-                event_pattern=json.dumps(
+                event_pattern=terraform_json(
                     {**alarm_state, "resources": [alarm.arn], "detail": {"state": {"value": ["ALARM"]}}}
                 ),
             )
@@ -184,7 +184,7 @@ class DriftMonitoring(Construct):
             f"retrain-rule-{model}",
             name=f"{names.endpoint(model)}-retrain",
             description=f"Starts the training pipeline of {model} when a drift alarm of it fires",
-            event_pattern=json.dumps(
+            event_pattern=terraform_json(
                 {
                     **alarm_state,
                     "account": [env.account_id, *env.drift.accept_retrain_from],
@@ -226,7 +226,7 @@ class RetrainEventBus(Construct):
             self,
             "policy",
             event_bus_name="default",
-            policy=json.dumps(
+            policy=terraform_json(
                 {
                     "Version": "2012-10-17",
                     "Statement": [

@@ -1,10 +1,14 @@
-"""IAM policy documents as plain data, so constructs stay readable and tests can inspect them."""
+"""IAM policy documents (and other JSON arguments) as plain data, so constructs stay readable and tests
+can inspect them, rendered so both `cdktf synth` and `cdktf synth --hcl` give valid Terraform."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from cdktf import Fn, Token
 
 Statement = dict[str, Any]
 
@@ -23,9 +27,32 @@ def statement(
     return body
 
 
+def terraform_json(value: Any, *, sort_keys: bool = False) -> str:
+    """`value` as the JSON string a Terraform argument takes.
+
+    With Terraform references inside (an ARN of another resource), as `jsonencode()` of the structure:
+    Terraform evaluates it to the same JSON, and `cdktf synth --hcl` renders it as HCL, where a JSON
+    string embedding references comes out with its quotes unescaped (invalid HCL).
+    """
+    text = json.dumps(value, sort_keys=sort_keys)
+    return Fn.jsonencode(_quote_free(value)) if Token.is_unresolved(text) else text
+
+
+def _quote_free(value: Any) -> Any:
+    """`value` with every string holding a quote, backslash or line break given as `base64decode()` of
+    it: cdktf writes the strings inside a `jsonencode()` without escaping them."""
+    if isinstance(value, dict):
+        return {key: _quote_free(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_quote_free(item) for item in value]
+    if isinstance(value, str) and any(c in value for c in '"\\\n') and not Token.is_unresolved(value):
+        return Fn.base64decode(base64.b64encode(value.encode()).decode())
+    return value
+
+
 def document(statements: Iterable[Statement]) -> str:
-    """A policy document as the JSON string Terraform expects (Terraform tokens stay intact)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    """A policy document as the JSON Terraform expects (Terraform references stay intact)."""
+    return terraform_json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def service_trust(service: str, *, source_account: str | None = None) -> str:

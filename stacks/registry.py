@@ -29,7 +29,7 @@ from constructs import Construct
 from mlops_kit.config import Environment, ResourceNames
 from stacks.checkov_skips import skip_check
 from stacks.encryption import EnvironmentKey
-from stacks.policy import document
+from stacks.policy import document, terraform_json
 
 ECR_UNTAGGED_EXPIRY_DAYS = 14
 
@@ -214,9 +214,7 @@ class Registry(Construct):
 
 def document_lifecycle(untagged_days: int) -> str:
     """ECR lifecycle: expire untagged images; tagged (released) images are immutable and kept."""
-    import json
-
-    return json.dumps(
+    return terraform_json(
         {
             "rules": [
                 {

@@ -66,11 +66,34 @@ class ModelEndpoint(Construct):
         bootstrap_artifact: S3Object,
     ) -> None:
         super().__init__(scope, id_)
-        names = ResourceNames(env)
-        spec = env.serving
-        endpoint_name = names.endpoint(model)
+        endpoint_name = ResourceNames(env).endpoint(model)
+        self.model = self._bootstrap_model(
+            env, endpoint_name, network, identity, registry, bootstrap_artifact
+        )
+        self.endpoint_configuration = self._bootstrap_configuration(env, model, endpoint_name, key)
+        self.endpoint = SagemakerEndpoint(
+            self,
+            "endpoint",
+            name=endpoint_name,
+            endpoint_config_name=self.endpoint_configuration.name,
+            # What serves, and how it was rolled out, belong to promotion (see the module docstring).
+            lifecycle=TerraformResourceLifecycle(ignore_changes=list(KIT_OWNED_ENDPOINT_ATTRIBUTES)),
+        )
+        self._autoscaling(env, endpoint_name)
+        self.error_alarm, self.latency_alarm = self._rollback_alarms(env, model, endpoint_name)
+
+    def _bootstrap_model(
+        self,
+        env: Environment,
+        endpoint_name: str,
+        network: Network,
+        identity: Identity,
+        registry: Registry,
+        bootstrap_artifact: S3Object,
+    ) -> SagemakerModel:
+        """The model an endpoint serves until the first promotion: the bootstrap artifact."""
         bucket = registry.artifacts.bucket.bucket
-        self.model = SagemakerModel(
+        return SagemakerModel(
             self,
             "bootstrap-model",
             name=f"{endpoint_name}-bootstrap",
@@ -90,7 +113,13 @@ class ModelEndpoint(Construct):
             },
             depends_on=[bootstrap_artifact],
         )
-        self.endpoint_configuration = SagemakerEndpointConfiguration(
+
+    def _bootstrap_configuration(
+        self, env: Environment, model: str, endpoint_name: str, key: EnvironmentKey
+    ) -> SagemakerEndpointConfiguration:
+        """The bootstrap model's endpoint configuration: the variant, its size and data capture."""
+        names, spec = ResourceNames(env), env.serving
+        return SagemakerEndpointConfiguration(
             self,
             "bootstrap-config",
             name=f"{endpoint_name}-bootstrap",
@@ -118,14 +147,10 @@ class ModelEndpoint(Construct):
                 },
             },
         )
-        self.endpoint = SagemakerEndpoint(
-            self,
-            "endpoint",
-            name=endpoint_name,
-            endpoint_config_name=self.endpoint_configuration.name,
-            # What serves, and how it was rolled out, belong to promotion (see the module docstring).
-            lifecycle=TerraformResourceLifecycle(ignore_changes=list(KIT_OWNED_ENDPOINT_ATTRIBUTES)),
-        )
+
+    def _autoscaling(self, env: Environment, endpoint_name: str) -> None:
+        """Target tracking on invocations per instance, within the environment's capacity range."""
+        spec = env.serving
         resource_id = f"endpoint/{endpoint_name}/variant/{VARIANT_NAME}"
         target = AppautoscalingTarget(
             self,
@@ -154,9 +179,15 @@ class ModelEndpoint(Construct):
                 "scale_out_cooldown": 60,
             },
         )
+
+    def _rollback_alarms(
+        self, env: Environment, model: str, endpoint_name: str
+    ) -> tuple[CloudwatchMetricAlarm, CloudwatchMetricAlarm]:
+        """The 5xx and p99 latency alarms promotion's rollout watches for automatic rollback."""
+        spec = env.serving
         dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT_NAME}
         alarms = alarm_names(env, model)
-        self.error_alarm = CloudwatchMetricAlarm(
+        error_alarm = CloudwatchMetricAlarm(
             self,
             "errors-alarm",
             alarm_name=alarms["errors"],
@@ -171,7 +202,7 @@ class ModelEndpoint(Construct):
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
         )
-        self.latency_alarm = CloudwatchMetricAlarm(
+        latency_alarm = CloudwatchMetricAlarm(
             self,
             "latency-alarm",
             alarm_name=alarms["latency"],
@@ -187,6 +218,7 @@ class ModelEndpoint(Construct):
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
         )
+        return error_alarm, latency_alarm
 
 
 class Serving(Construct):

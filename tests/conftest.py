@@ -111,7 +111,7 @@ class Emulator:
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """A fresh emulator for the session, on a free port; AWS_* variables point at it meanwhile."""
-    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
 
     state = tmp_path_factory.mktemp("kit-state")
     previous = {

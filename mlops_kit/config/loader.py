@@ -101,7 +101,7 @@ def load_environment(name: str, folder: Path | None = None) -> Environment:
     """The validated environment `name` from the environments folder."""
     if name not in ENVIRONMENT_ORDER:
         raise BadInput(
-            f"--env: unknown environment '{name}' (expected one of {', '.join(ENVIRONMENT_ORDER)})"
+            f"unknown environment '{name}' (expected one of {', '.join(ENVIRONMENT_ORDER)})", argument="env"
         )
     folder = folder or environments_dir()
     return load_environment_file(folder / f"{name}.yaml")

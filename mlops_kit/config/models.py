@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from mlops_kit.config.name_limits import name_limit_violations
+
 ENVIRONMENT_ORDER: tuple[str, ...] = ("dev", "staging", "prod")
 
 # Instance families that carry NVIDIA GPUs (EC2 for EKS node pools).
@@ -348,7 +350,7 @@ class Environment(Strict):
 
     name: Literal["dev", "staging", "prod"]
     account_id: AccountId
-    region: Region = "us-east-1"
+    region: Region  # required: a default would deploy to a place nobody chose
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")] = "mlkit"
     tags: dict[str, str] = Field(default_factory=dict)
     state: StateBackend | None = None
@@ -376,8 +378,6 @@ class Environment(Strict):
     @field_validator("registry")
     @classmethod
     def _names_fit_aws_limits(cls, value: Registry, info: ValidationInfo) -> Registry:
-        from mlops_kit.config.names import name_limit_violations
-
         data = info.data
         if not {"name", "account_id", "name_prefix"} <= set(data):
             return value  # those fields have their own errors

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mlops_kit import clock
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.config.models import DriftSettings
@@ -42,7 +43,8 @@ from mlops_kit.drift.publication import (
 )
 from mlops_kit.drift.sources import is_table_name
 from mlops_kit.errors import BadInput, NotFound
-from mlops_kit.monitoring.s3_store import S3ObjectStore, split_s3_uri
+from mlops_kit.monitoring.s3_store import S3ObjectStore
+from mlops_kit.s3_uri import split_s3_uri
 
 CAPTURE_SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
 _SINCE = re.compile(r"(\d+)\s*([smhd])")
@@ -78,7 +80,7 @@ def parse_since(text: str) -> timedelta:
     """`24h`, `90m`, `7d`, `3600s` -> a positive duration; BadInput otherwise."""
     match = _SINCE.fullmatch(text.strip().lower())
     if not match or int(match.group(1)) == 0:
-        raise BadInput(f"--since {text!r}: expected a positive duration like 24h, 90m, 7d or 3600s")
+        raise BadInput("expected a positive duration like 24h, 90m, 7d or 3600s", argument=f"since {text!r}")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -121,9 +123,7 @@ def check_environment(
     clients = clients or clients_for(env)
     generated_at = _moment(now)
     window = TimeWindow(generated_at - (since or timedelta(hours=env.drift.window_hours)), generated_at)
-    baseline_uri, baseline_from = (
-        (baseline, "--baseline") if baseline else serving_baseline(clients, env, model)
-    )
+    baseline_uri, baseline_from = (baseline, "given") if baseline else serving_baseline(clients, env, model)
     loaded = load_baseline(_read_source(baseline_uri, clients, what="baseline"), source=baseline_uri)
     capture_bucket, capture_prefix = split_s3_uri(names.data_capture_prefix(model) + "/")
     store = S3ObjectStore(clients, capture_bucket)
@@ -132,7 +132,8 @@ def check_environment(
         raise NotFound(
             f"no data capture of {model} in {env.name} between {window.start:%Y-%m-%d %H:%M} and "
             f"{window.end:%Y-%m-%d %H:%M} UTC (under s3://{capture_bucket}/{capture_prefix})",
-            hint="is data capture enabled on the endpoint? widen --since",
+            hint="is data capture enabled on the endpoint? widen the window",
+            argument="since",
         )
     report = evaluate_drift(
         loaded, histogram_of_capture_keys(store, keys, loaded, window), thresholds_from_settings(env.drift)
@@ -160,8 +161,8 @@ def check_environment(
 def serving_baseline(clients: AwsClients, env: Environment, model: str) -> tuple[str, str]:
     """The drift baseline URI of the version serving `model` in `env` (else the latest approved
     one), and which of the two it came from."""
-    from mlops_kit.promotion.rollout import serving_state
     from mlops_kit.registry.versions import get_version, latest_version, list_versions
+    from mlops_kit.serving.state import serving_state
 
     try:
         serving = serving_state(clients, env, model).version
@@ -174,13 +175,15 @@ def serving_baseline(clients: AwsClients, env: Environment, model: str) -> tuple
         if approved is None:
             raise NotFound(
                 f"{env.name}: no version of {model} is serving or approved, so there is no drift baseline",
-                hint="pass --baseline PATH",
+                hint="name a baseline file or S3 URI",
+                argument="baseline",
             )
         version, source = approved, f"latest approved version {approved.version} (none is serving)"
     if not version.lineage.drift_baseline_uri:
         raise NotFound(
             f"{version.label} of {model} has no drift_baseline_uri in its lineage",
-            hint="pass --baseline PATH",
+            hint="name a baseline file or S3 URI",
+            argument="baseline",
         )
     return version.lineage.drift_baseline_uri, source
 
@@ -222,12 +225,14 @@ def _model_of(env: Environment, model: str | None) -> str:
     if model is None:
         return env.models[0]
     if model not in env.models:
-        raise BadInput(f"--model: {env.name} has no model '{model}' (it has {', '.join(env.models)})")
+        raise BadInput(
+            f"{env.name} has no model '{model}' (it has {', '.join(env.models)})", argument="model"
+        )
     return model
 
 
 def _moment(now: datetime | None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return (now or clock.now()).astimezone(UTC).replace(microsecond=0)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,15 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_kit.aws import AwsClients, client_error
-from mlops_kit.errors import BadInput
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """`s3://bucket/key` -> (bucket, key); BadInput for anything else."""
-    if not uri.startswith("s3://") or not uri[5:].partition("/")[0]:
-        raise BadInput(f"not an S3 URI: {uri!r}")
-    bucket, _, key = uri[5:].partition("/")
-    return bucket, key
 
 
 @dataclass(frozen=True)

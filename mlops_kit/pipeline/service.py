@@ -19,9 +19,9 @@ from mlops_kit.aws import AwsClients, clients_for
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, NotFound, OperationFailed
 from mlops_kit.pipeline.bundle import BuiltPipeline
-from mlops_kit.pipeline.containers import split_s3_uri
 from mlops_kit.pipeline.dataset import bundled_dataset_csv, dataset_key
 from mlops_kit.pipeline.platform import PlatformFacts, resolve_platform
+from mlops_kit.s3_uri import is_s3_uri, split_s3_uri
 
 Builder = Callable[[Environment, PlatformFacts], BuiltPipeline]
 TERMINAL = ("Succeeded", "Failed", "Stopped")
@@ -116,7 +116,7 @@ def parse_parameters(items: list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"--param {item!r}: expected NAME=VALUE")
+            raise BadInput("expected NAME=VALUE", argument=f"param {item!r}")
         values[key.strip()] = value
     return values
 
@@ -127,34 +127,36 @@ def validate_parameters(pipeline: BuiltPipeline, env: Environment, values: dict[
     declared = pipeline.parameters
     unknown = sorted(set(values) - set(declared))
     if unknown:
-        raise BadInput(f"--param {unknown[0]}: unknown parameter (the pipeline takes {', '.join(declared)})")
+        raise BadInput(
+            f"unknown parameter (the pipeline takes {', '.join(declared)})", argument=f"param {unknown[0]}"
+        )
     for name, value in values.items():
         kind = declared[name].get("Type", "String")
         if kind in ("Float", "Integer"):
             try:
                 number = float(value) if kind == "Float" else int(value)
             except ValueError:
-                raise BadInput(f"--param {name}={value}: not a {kind.lower()}") from None
+                raise BadInput(f"not a {kind.lower()}", argument=f"param {name}={value}") from None
             default = declared[name].get("DefaultValue")
             if name.startswith(THRESHOLD_PREFIX) and default is not None and number < float(default):
                 raise BadInput(
-                    f"--param {name}={value}: below {env.name}'s gate threshold {default}; "
-                    "a run may raise a gate, not lower it"
+                    f"below {env.name}'s gate threshold {default}; a run may raise a gate, not lower it",
+                    argument=f"param {name}={value}",
                 )
     return values
 
 
 def _check_data_uri(clients: AwsClients, uri: str) -> None:
-    if not uri.startswith("s3://") or not uri[5:].partition("/")[0]:
-        raise BadInput(f"--param DataUri={uri}: not an s3:// URI")
+    if not is_s3_uri(uri):
+        raise BadInput("not an s3:// URI", argument=f"param DataUri={uri}")
     bucket, key = split_s3_uri(uri)
     s3 = clients.client("s3")
     try:
         listing = clients.call(f"read {uri}", s3.list_objects_v2, Bucket=bucket, Prefix=key, MaxKeys=1)
     except (NotFound, OperationFailed) as exc:
-        raise BadInput(f"--param DataUri={uri}: cannot read it ({exc})") from None
+        raise BadInput(f"cannot read it ({exc})", argument=f"param DataUri={uri}") from None
     if not listing.get("Contents"):
-        raise BadInput(f"--param DataUri={uri}: no object at or under this URI")
+        raise BadInput("no object at or under this URI", argument=f"param DataUri={uri}")
 
 
 def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucket: str) -> None:
@@ -239,9 +241,7 @@ def _execution_arn(clients: AwsClients, env: Environment, model: str, execution:
     name = ResourceNames(env).training_pipeline(model)
     summaries = list_executions(env, model, clients=clients)
     if not summaries:
-        raise NotFound(
-            f"pipeline {name} has no executions", hint=f"start one: kit pipeline run --env {env.name}"
-        )
+        raise NotFound(f"pipeline {name} has no executions", hint=f"start one in {env.name} first")
     if execution is None:
         return str(summaries[0]["arn"])
     for summary in summaries:

@@ -64,9 +64,9 @@ def approve_model_version(
     from mlops_kit.aws import clients_for
 
     if not env.approvals.rules:
-        raise BadInput(f"--env: {env.name} requires no approvals (its approvals.rules is empty)")
+        raise BadInput(f"{env.name} requires no approvals (its approvals.rules is empty)", argument="env")
     if not comment.strip():
-        raise BadInput("--comment: say why the version is fit for " + env.name)
+        raise BadInput("say why the version is fit for " + env.name, argument="comment")
     source_env = environments[source_of(env.name)]
     target_clients = target_clients or clients_for(env, session_name="mlops-kit-approve")
     source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-approve")

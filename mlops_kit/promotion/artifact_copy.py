@@ -21,7 +21,7 @@ from typing import IO, Any
 from mlops_kit.aws import AwsClients, client_error
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import NotFound, OperationFailed
-from mlops_kit.promotion.drift_status import split_s3_uri
+from mlops_kit.s3_uri import split_s3_uri
 
 _CHUNK = 1024 * 1024
 

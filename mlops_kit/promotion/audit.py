@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_kit import clock
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import OperationFailed
@@ -23,13 +24,9 @@ from mlops_kit.promotion.gates import GateResult
 KINDS = ("promotion", "rollback", "approval")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_event_id(now: datetime | None = None) -> str:
     """`<UTC time to the microsecond>Z#<random>`: unique, and sorts by time."""
-    moment = (now or utc_now()).astimezone(UTC)
+    moment = (now or clock.now()).astimezone(UTC)
     return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z#{uuid.uuid4().hex[:8]}"
 
 
@@ -160,7 +157,9 @@ def read_audit(
     if model is not None and model not in env.models:
         from mlops_kit.errors import BadInput
 
-        raise BadInput(f"--model: unknown model '{model}' in {env.name} (known: {', '.join(env.models)})")
+        raise BadInput(
+            f"unknown model '{model}' in {env.name} (known: {', '.join(env.models)})", argument="model"
+        )
     clients = clients or clients_for(env)
     events: list[AuditEvent] = []
     for name in [model] if model else env.models:

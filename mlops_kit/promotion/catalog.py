@@ -8,10 +8,10 @@ from typing import Any
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment
 from mlops_kit.errors import BadInput
-from mlops_kit.promotion import rollout as rollouts
 from mlops_kit.promotion.audit import AuditEvent, read_events
 from mlops_kit.promotion.gates import GateResult
 from mlops_kit.registry.versions import ModelVersion, get_version, list_versions, require_model
+from mlops_kit.serving.state import serving_state
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class VersionDetails:
 
 
 def _served_version(clients: AwsClients, env: Environment, model: str) -> int | None:
-    return rollouts.serving_state(clients, env, model).version
+    return serving_state(clients, env, model).version
 
 
 def list_model_versions(

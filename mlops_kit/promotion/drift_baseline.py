@@ -16,8 +16,8 @@ from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import OperationFailed
 from mlops_kit.promotion.artifact_copy import ChecksumMismatch, hash_object
-from mlops_kit.promotion.drift_status import split_s3_uri
 from mlops_kit.registry.versions import ModelVersion
+from mlops_kit.s3_uri import split_s3_uri
 
 
 def default_baseline_key(model: str) -> str:

@@ -15,13 +15,7 @@ from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import OperationFailed
 from mlops_kit.promotion.gates import DriftStatus
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    if not uri.startswith("s3://"):
-        raise OperationFailed(f"not an S3 URI: {uri}")
-    bucket, _, key = uri[5:].partition("/")
-    return bucket, key
+from mlops_kit.s3_uri import split_s3_uri
 
 
 def parse_drift_report(key: str, body: bytes) -> DriftStatus:

@@ -12,23 +12,26 @@ def source_of(target: str, source: str | None = None) -> str:
     """The environment a promotion into `target` copies from; refuse a wrong direction or a skip."""
     if target not in PROMOTION_PATH:
         raise BadInput(
-            f"--to: unknown environment '{target}' (expected one of {', '.join(PROMOTION_PATH[1:])})"
+            f"unknown environment '{target}' (expected one of {', '.join(PROMOTION_PATH[1:])})", argument="to"
         )
     index = PROMOTION_PATH.index(target)
     if index == 0:
         raise BadInput(
-            f"--to: {target} is the start of the path {' -> '.join(PROMOTION_PATH)}; "
-            "versions enter it through the training pipeline, not by promotion"
+            f"{target} is the start of the path {' -> '.join(PROMOTION_PATH)}; "
+            "versions enter it through the training pipeline, not by promotion",
+            argument="to",
         )
     expected = PROMOTION_PATH[index - 1]
     if source is None or source == expected:
         return expected
     if source not in PROMOTION_PATH:
-        raise BadInput(f"--from: unknown environment '{source}' (expected {expected})")
+        raise BadInput(f"unknown environment '{source}' (expected {expected})", argument="from")
     if PROMOTION_PATH.index(source) >= index:
         raise BadInput(
-            f"--from: {source} -> {target} is the wrong direction; "
-            f"promotion goes {' -> '.join(PROMOTION_PATH)}"
+            f"{source} -> {target} is the wrong direction; promotion goes {' -> '.join(PROMOTION_PATH)}",
+            argument="from",
         )
     skipped = ", ".join(PROMOTION_PATH[PROMOTION_PATH.index(source) + 1 : index])
-    raise BadInput(f"--from: {source} -> {target} skips {skipped}; promote to {target} from {expected}")
+    raise BadInput(
+        f"{source} -> {target} skips {skipped}; promote to {target} from {expected}", argument="from"
+    )

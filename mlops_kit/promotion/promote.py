@@ -4,6 +4,7 @@ Steps, each idempotent so that a re-run after a crash anywhere converges on the 
   lock   one promotion per model and target environment (lock.py)
   gates  thresholds, no regression against what serves, the source's drift check, approvals
   copy   the artifact and its drift baseline into the target's bucket, sha256 verified (artifact_copy.py)
+         (the steps after the gates are in promotion_steps.py)
   register  a version in the target's group with lineage to the source (found again by that lineage),
             its drift baseline the target's copy
   approve   the target version
@@ -21,19 +22,20 @@ or its rollout leaves the target serving what it served before.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from mlops_kit.aws import AwsClients
 from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, EndpointUnreachable, GateFailed, KitError, NotFound, OperationFailed
-from mlops_kit.promotion import rollout as rollouts
+from mlops_kit.promotion import promotion_steps as steps
 from mlops_kit.promotion.approvals import approval_gates, approvers_of
-from mlops_kit.promotion.artifact_copy import baseline_key, copy_artifact, copy_baseline, target_key
-from mlops_kit.promotion.audit import AuditEvent, append_event, read_events
-from mlops_kit.promotion.drift_baseline import default_baseline_uri, publish_default_baseline
+from mlops_kit.promotion.artifact_copy import (
+    baseline_key,
+    target_key,
+)
+from mlops_kit.promotion.audit import read_events
+from mlops_kit.promotion.drift_baseline import default_baseline_uri
 from mlops_kit.promotion.drift_status import latest_drift_status
 from mlops_kit.promotion.gates import (
     DriftStatus,
@@ -47,6 +49,14 @@ from mlops_kit.promotion.gates import (
 )
 from mlops_kit.promotion.lock import PromotionLock
 from mlops_kit.promotion.path import source_of
+from mlops_kit.promotion.promotion_run import (
+    Listener,
+    PromotionResult,
+    PromotionRun,
+    RolloutRolledBack,
+    audit_promotion,
+    copied_from,
+)
 from mlops_kit.registry.versions import (
     APPROVED,
     REJECTED,
@@ -54,131 +64,44 @@ from mlops_kit.registry.versions import (
     describe_versions,
     get_version,
     list_version_summaries,
-    register_version,
     require_model,
-    set_approval,
 )
-
-
-class RolloutRolledBack(OperationFailed):
-    """The endpoint rolled back to what it served before (an alarm fired during the canary)."""
-
-
-STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "baseline", "audit")
-
-
-@dataclass(frozen=True)
-class PromotionEvent:
-    """Progress for the caller to render: a step started or finished, gate results, rollout status."""
-
-    step: str
-    message: str
-    gates: tuple[GateResult, ...] = ()
-    rollout: rollouts.RolloutProgress | None = None
-
-
-Listener = Callable[[PromotionEvent], None]
-
-
-@dataclass(frozen=True)
-class PromotionResult:
-    model: str
-    source_env: str
-    target_env: str
-    source_version: int
-    source_version_arn: str
-    outcome: str  # promoted | already promoted | dry run
-    gates: tuple[GateResult, ...]
-    plan: tuple[str, ...]
-    serving_before: str
-    serving_after: str
-    target_version: int | None = None
-    target_version_arn: str = ""
-    rollout_wait_seconds: float = 0.0
-    audit_event_id: str = ""
-    drift_baseline_uri: str = ""  # the target's default drift baseline after the promotion
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "from": {"env": self.source_env, "version": self.source_version, "arn": self.source_version_arn},
-            "to": {"env": self.target_env, "version": self.target_version, "arn": self.target_version_arn},
-            "outcome": self.outcome,
-            "gates": [g.as_dict() for g in self.gates],
-            "plan": list(self.plan),
-            "serving_before": self.serving_before,
-            "serving_after": self.serving_after,
-            "rollout_wait_seconds": round(self.rollout_wait_seconds, 3),
-            "audit_event_id": self.audit_event_id,
-            "drift_baseline_uri": self.drift_baseline_uri,
-        }
-
-
-@dataclass
-class _Run:
-    model: str
-    source_env: Environment
-    target_env: Environment
-    source_clients: AwsClients
-    target_clients: AwsClients
-    candidate: ModelVersion
-    promoter: str
-    listener: Listener
-    step: str = "lock"
-    serving_before: str = ""
-    # The target version serving when the gates ran, and one an earlier run registered from the
-    # candidate (found by its lineage), if any.
-    serving: ModelVersion | None = None
-    existing: ModelVersion | None = None
-
-    def emit(self, message: str, **kwargs: Any) -> None:
-        self.listener(PromotionEvent(self.step, message, **kwargs))
-
-    @property
-    def where(self) -> str:
-        return f"{self.model} in {self.target_env.name}"
-
-    @property
-    def description(self) -> str:
-        """The target version's description; `_look_at_target` narrows its search by it."""
-        return f"{self.model} {_copied_from(self.candidate)}{self.promoter}"
-
-
-def _copied_from(candidate: ModelVersion) -> str:
-    return f"promoted from {candidate.label} by "
+from mlops_kit.serving.state import ServingState, serving_state
 
 
 def _default_candidate(clients: AwsClients, env: Environment, model: str) -> ModelVersion:
     summaries = list_version_summaries(clients, env, model)
     if env.name != "dev":
         # What serves in staging is what baked there; fall back to its newest approved version.
-        state = rollouts.serving_state(clients, env, model)
+        state = serving_state(clients, env, model)
         serving = [v for v in summaries if v.version == state.version]
         approved = [v for v in summaries if v.status == APPROVED]
         chosen = serving[0] if serving else (approved[-1] if approved else None)
     else:
         chosen = next((v for v in reversed(summaries) if v.status != REJECTED), None)
     if chosen is None:
-        raise NotFound(f"MODEL: {model} has no version in {env.name} to promote", hint="pass --version")
+        raise NotFound(
+            f"{model} has no version in {env.name} to promote", hint="name one", argument="version"
+        )
     return describe_versions(clients, env, model, [chosen.arn])[0]
 
 
 @dataclass(frozen=True)
 class _TargetView:
-    state: rollouts.ServingState
+    state: ServingState
     serving: ModelVersion | None
     existing: ModelVersion | None
 
 
-def _look_at_target(run: _Run) -> _TargetView:
+def _look_at_target(run: PromotionRun) -> _TargetView:
     """What the target serves, and which of its versions matter: the serving one (for the
     regression gate) and a copy of the candidate an earlier run registered (to reuse it). Only
     those are described; a version's description names its source, its lineage confirms it."""
     state, summaries = concurrently(
-        lambda: rollouts.serving_state(run.target_clients, run.target_env, run.model),
+        lambda: serving_state(run.target_clients, run.target_env, run.model),
         lambda: list_version_summaries(run.target_clients, run.target_env, run.model),
     )
-    marker = _copied_from(run.candidate)
+    marker = copied_from(run.candidate)
     wanted = [
         s.arn for s in summaries if s.version == state.version or marker in s.description or not s.description
     ]
@@ -188,13 +111,13 @@ def _look_at_target(run: _Run) -> _TargetView:
     return _TargetView(state, serving, copies[-1] if copies else None)
 
 
-def _approvers(run: _Run) -> list[str]:
+def _approvers(run: PromotionRun) -> list[str]:
     if not run.target_env.approvals.rules:
         return []  # nothing to count: skip reading the audit log
     return approvers_of(read_events(run.target_clients, run.target_env, run.model), run.candidate.arn)
 
 
-def _gates(run: _Run) -> tuple[rollouts.ServingState, list[GateResult]]:
+def _gates(run: PromotionRun) -> tuple[ServingState, list[GateResult]]:
     """Evaluate the target's gates (reading target and source at the same time); the serving state."""
     view, status, approvers = concurrently(
         lambda: _look_at_target(run),
@@ -207,7 +130,7 @@ def _gates(run: _Run) -> tuple[rollouts.ServingState, list[GateResult]]:
 
 
 def _gate_results(
-    run: _Run, state: rollouts.ServingState, status: DriftStatus | None, approvers: list[str]
+    run: PromotionRun, state: ServingState, status: DriftStatus | None, approvers: list[str]
 ) -> list[GateResult]:
     target, candidate = run.target_env, run.candidate
     results = [source_status_gate(candidate.status, f"{candidate.label}")]
@@ -223,7 +146,7 @@ def _gate_results(
     return results
 
 
-def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
+def _plan(run: PromotionRun, state: ServingState) -> tuple[str, ...]:
     target, names = run.target_env, ResourceNames(run.target_env)
     existing = run.existing
     sha = run.candidate.lineage.artifact_sha256 or "<sha256>"
@@ -250,153 +173,21 @@ def _plan(run: _Run, state: rollouts.ServingState) -> tuple[str, ...]:
     )
 
 
-def _audit(
-    run: _Run, outcome: str, gates: list[GateResult], *, target: ModelVersion | None = None, detail: str = ""
-) -> AuditEvent:
-    event = AuditEvent(
+def _promote_locked(run: PromotionRun, lock: PromotionLock) -> PromotionResult:
+    """The promotion's steps under the lock, in order; each one converges when re-run."""
+    state, gates, plan = _pass_gates(run)
+    copied, baseline = steps.copy_artifacts(run)
+    version = steps.approve(run, steps.register(run, copied, baseline))
+    started, outcome = steps.roll_out(run, lock, version, state, gates)
+    published = steps.publish_baseline(run, version, baseline)
+    event, already = steps.record(run, version, gates, started, outcome)
+    return PromotionResult(
         model=run.model,
-        kind="promotion",
-        actor=run.promoter,
-        outcome=outcome,
-        target_env=run.target_env.name,
         source_env=run.source_env.name,
+        target_env=run.target_env.name,
         source_version=run.candidate.version,
         source_version_arn=run.candidate.arn,
-        target_version=target.version if target else None,
-        target_version_arn=target.arn if target else "",
-        gates=tuple(gates),
-        detail=detail,
-    )
-    return append_event(run.target_clients, run.target_env, event)
-
-
-def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
-    target_env, model, candidate = run.target_env, run.model, run.candidate
-    run.step = "gates"
-    state, gates = _gates(run)
-    run.emit("gates evaluated", gates=tuple(gates))
-    plan = _plan(run, state)
-    if not all_passed(gates):
-        failed = "; ".join(f"{g.name} ({g.detail})" for g in gates if not g.passed)
-        _audit(run, "blocked", gates, detail=failed)
-        raise GateFailed(
-            f"{run.where}: gates failed: {failed}; {target_env.name} unchanged, still serving {state.label}"
-        )
-
-    run.step = "copy"
-    copied = copy_artifact(
-        run.source_clients,
-        run.target_clients,
-        target_env,
-        model=model,
-        source_uri=candidate.artifact_uri,
-        expected_sha256=candidate.lineage.artifact_sha256,
-    )
-    run.emit(
-        f"{'copied' if copied.copied else 'already copied'} {copied.uri} "
-        f"(sha256 {copied.sha256[:12]}, verified)"
-    )
-    baseline = copy_baseline(
-        run.source_clients,
-        run.target_clients,
-        target_env,
-        model=model,
-        source_uri=candidate.lineage.drift_baseline_uri,
-        expected_sha256=candidate.lineage.drift_baseline_sha256,
-        artifact_sha256=copied.sha256,
-    )
-    run.emit(
-        f"{'copied' if baseline.copied else 'already copied'} the drift baseline {baseline.uri} "
-        f"(sha256 {baseline.sha256[:12]}, verified)"
-    )
-
-    run.step = "register"
-    version = run.existing
-    if version is None:
-        lineage = replace(
-            candidate.lineage,
-            source_env=run.source_env.name,
-            source_version_arn=candidate.arn,
-            artifact_sha256=copied.sha256,
-            drift_baseline_uri=baseline.uri,
-            drift_baseline_sha256=baseline.sha256,
-        )
-        version = register_version(
-            run.target_clients,
-            target_env,
-            model,
-            artifact_uri=copied.uri,
-            image=candidate.image,
-            container_environment=candidate.container_environment,
-            lineage=lineage,
-            description=run.description,
-        )
-        run.emit(f"registered {version.label} from {candidate.label}")
-    else:
-        run.emit(f"{version.label} already registered from {candidate.label}")
-
-    run.step = "approve"
-    if version.status != APPROVED:
-        set_approval(
-            run.target_clients, version, APPROVED, f"promoted from {candidate.label} by {run.promoter}"
-        )
-        version = replace(version, status=APPROVED)
-    run.emit(f"{version.label} approved")
-
-    run.step = "rollout"
-    config = rollouts.prepare_config(run.target_clients, target_env, model, version, current=state)
-    started = rollouts.start_rollout(run.target_clients, target_env, model, config)
-    run.emit(f"rollout of {config}: {started}")
-    outcome = rollouts.wait_for_rollout(
-        run.target_clients,
-        target_env,
-        model,
-        config,
-        on_progress=lambda p: run.emit(p.status, rollout=p),
-        heartbeat=lock.renew,
-    )
-    if not outcome.succeeded:
-        set_approval(run.target_clients, version, REJECTED, f"rollout rolled back: {outcome.reason}")
-        rollouts.discard_config(run.target_clients, target_env, model, config)
-        run.step = "audit"
-        _audit(run, "rolled back", gates, target=version, detail=outcome.reason)
-        raise RolloutRolledBack(
-            f"{run.where}: rollout of {version.label} rolled back ({outcome.reason}); "
-            f"{target_env.name} still serves {state.label} as before; "
-            f"{version.label} marked Rejected"
-        )
-
-    run.step = "baseline"
-    published = publish_default_baseline(
-        run.target_clients,
-        target_env,
-        model,
-        source_uri=baseline.uri,
-        sha256=baseline.sha256,
-        version_arn=version.arn,
-    )
-    run.emit(f"drift baseline of {version.label} published as {published}")
-
-    run.step = "audit"
-    # A rollout this run started is a new promotion; otherwise an earlier run may have recorded it.
-    done = (
-        []
-        if started == "started"
-        else [
-            e
-            for e in read_events(run.target_clients, target_env, model)
-            if e.kind == "promotion" and e.outcome == "promoted" and e.target_version_arn == version.arn
-        ]
-    )
-    event = done[-1] if done else _audit(run, "promoted", gates, target=version, detail=outcome.reason)
-    run.emit(f"audit record {event.event_id}")
-    return PromotionResult(
-        model=model,
-        source_env=run.source_env.name,
-        target_env=target_env.name,
-        source_version=candidate.version,
-        source_version_arn=candidate.arn,
-        outcome="already promoted" if done else "promoted",
+        outcome="already promoted" if already else "promoted",
         gates=tuple(gates),
         plan=plan,
         serving_before=state.label,
@@ -407,6 +198,22 @@ def _promote_locked(run: _Run, lock: PromotionLock) -> PromotionResult:
         audit_event_id=event.event_id,
         drift_baseline_uri=published,
     )
+
+
+def _pass_gates(run: PromotionRun) -> tuple[ServingState, list[GateResult], tuple[str, ...]]:
+    """Evaluate the gates; GateFailed (audited as blocked) when one fails, with nothing changed."""
+    run.step = "gates"
+    state, gates = _gates(run)
+    run.emit("gates evaluated", gates=tuple(gates))
+    plan = _plan(run, state)
+    if not all_passed(gates):
+        failed = "; ".join(f"{g.name} ({g.detail})" for g in gates if not g.passed)
+        audit_promotion(run, "blocked", gates, detail=failed)
+        raise GateFailed(
+            f"{run.where}: gates failed: {failed}; "
+            f"{run.target_env.name} unchanged, still serving {state.label}"
+        )
+    return state, gates, plan
 
 
 def promote_model_version(
@@ -428,14 +235,14 @@ def promote_model_version(
     """
     source_name = source_of(target, source)
     envs = environments or _load_environments(target, source_name)
-    for name, option in ((target, "--to"), (source_name, "--from")):
+    for name, option in ((target, "to"), (source_name, "from")):
         if name not in envs:
-            raise BadInput(f"{option}: environment {name} has no file in environments/")
+            raise BadInput(f"environment {name} has no file in environments/", argument=option)
     target_env, source_env = envs[target], envs[source_name]
     require_model(source_env, model)
     require_model(target_env, model)
     if version is not None and version < 1:
-        raise BadInput(f"--version: {version} is not a version number (1, 2, ...)")
+        raise BadInput(f"{version} is not a version number (1, 2, ...)", argument="version")
     target_clients, source_clients = _clients(target_env, source_env, target_clients, source_clients)
     promoter = target_clients.principal_arn
     if dry_run:
@@ -475,10 +282,10 @@ def promote_model_version(
                 if run.step in ("gates", "copy", "register", "approve") and run.serving_before
                 else ""
             )
-            label, number = run.candidate.label, run.candidate.version
+            label = run.candidate.label
             raise OperationFailed(
                 f"{run.where}: promotion of {label} stopped at step {run.step}: {exc}{unchanged}",
-                hint=f"re-run `kit promote {model} --to {target} --version {number}` to resume",
+                hint=f"re-run the promotion of {label} to {target} to resume",
             ) from exc
 
 
@@ -518,13 +325,13 @@ def _new_run(
     version: int | None,
     promoter: str,
     on_event: Listener | None,
-) -> _Run:
+) -> PromotionRun:
     candidate = (
         _default_candidate(source_clients, source_env, model)
         if version is None
         else _version_arg(source_clients, source_env, model, version)
     )
-    return _Run(
+    return PromotionRun(
         model=model,
         source_env=source_env,
         target_env=target_env,
@@ -536,14 +343,14 @@ def _new_run(
     )
 
 
-def _audit_failure(run: _Run, exc: KitError) -> None:
+def _audit_failure(run: PromotionRun, exc: KitError) -> None:
     """Best effort: the failure itself may make the log unreachable."""
     with contextlib.suppress(KitError):
-        _audit(run, "failed", [], detail=f"step {run.step}: {exc}"[:1000])
+        audit_promotion(run, "failed", [], detail=f"step {run.step}: {exc}"[:1000])
 
 
 def _version_arg(clients: AwsClients, env: Environment, model: str, version: int) -> ModelVersion:
     try:
         return get_version(clients, env, model, version)
     except NotFound:
-        raise NotFound(f"--version: {model} has no version {version} in {env.name}") from None
+        raise NotFound(f"{model} has no version {version} in {env.name}", argument="version") from None

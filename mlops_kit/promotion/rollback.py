@@ -29,6 +29,7 @@ from mlops_kit.registry.versions import (
     require_model,
     set_approval,
 )
+from mlops_kit.serving.state import serving_state
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,11 @@ def _choose(
     if to_version is not None:
         chosen = next((v for v in versions if v.version == to_version), None)
         if chosen is None:
-            raise NotFound(f"--to: {current.model} has no version {to_version} in {env}")
+            raise NotFound(f"{current.model} has no version {to_version} in {env}", argument="to")
         if chosen.status != APPROVED and chosen.version != current.version:
-            raise BadInput(f"--to: {chosen.label} is {chosen.status}; roll back only to an approved version")
+            raise BadInput(
+                f"{chosen.label} is {chosen.status}; roll back only to an approved version", argument="to"
+            )
         return chosen
     earlier = [v for v in versions if v.version < current.version and v.status == APPROVED]
     if not earlier:
@@ -84,13 +87,13 @@ def rollback_endpoint(
 
     if model is None:
         if len(env.models) != 1:
-            raise BadInput(f"--model: {env.name} serves {', '.join(env.models)}; name one")
+            raise BadInput(f"{env.name} serves {', '.join(env.models)}; name one", argument="model")
         model = env.models[0]
     require_model(env, model)
     clients = clients or clients_for(env, session_name="mlops-kit-rollback")
     actor = clients.principal_arn
     with PromotionLock(clients, env, model, owner=actor, purpose="rollback") as lock:
-        state = rollouts.serving_state(clients, env, model)
+        state = serving_state(clients, env, model)
         versions = list_versions(clients, env, model)
         current = next((v for v in versions if v.version == state.version), None)
         if current is None:
@@ -113,7 +116,7 @@ def rollback_endpoint(
         if not outcome.succeeded:
             raise OperationFailed(
                 f"rollback of {model} in {env.name} to {chosen.label} did not complete: {outcome.reason}",
-                hint="re-run kit rollback with --to " + str(chosen.version),
+                hint=f"re-run the rollback to {chosen.label} to resume",
             )
         baseline, note = _publish_baseline(clients, env, model, chosen)
         event = append_event(

@@ -10,7 +10,6 @@ what the endpoint serves now, which Terraform created.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,25 +20,10 @@ from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import NotFound, OperationFailed
 from mlops_kit.registry.versions import ModelVersion
+from mlops_kit.serving.state import ServingState, config_name, serving_state
 
 VARIANT_NAME = "primary"  # the autoscaling target and the alarms of stacks/serving.py point at it
 MAX_POLL_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class ServingState:
-    """What an endpoint serves now, and what it is moving to."""
-
-    endpoint: str
-    status: str
-    config_name: str
-    version: int | None  # None: the bootstrap model (nothing promoted yet)
-    pending_config: str | None
-    failure_reason: str
-
-    @property
-    def label(self) -> str:
-        return f"v{self.version}" if self.version is not None else "the bootstrap model"
 
 
 @dataclass(frozen=True)
@@ -55,33 +39,6 @@ class RolloutOutcome:
     succeeded: bool
     reason: str
     wait_seconds: float
-
-
-def config_name(env: Environment, model: str, version: int) -> str:
-    return f"{ResourceNames(env).endpoint(model)}-v{version}"
-
-
-def version_of_config(env: Environment, model: str, name: str) -> int | None:
-    match = re.fullmatch(re.escape(ResourceNames(env).endpoint(model)) + r"-v(\d+)", name)
-    return int(match.group(1)) if match else None
-
-
-def serving_state(clients: AwsClients, env: Environment, model: str) -> ServingState:
-    endpoint = ResourceNames(env).endpoint(model)
-    sagemaker = clients.client("sagemaker")
-    described = clients.call(
-        f"describe endpoint {endpoint}", sagemaker.describe_endpoint, EndpointName=endpoint
-    )
-    name = described["EndpointConfigName"]
-    pending = (described.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
-    return ServingState(
-        endpoint=endpoint,
-        status=described["EndpointStatus"],
-        config_name=name,
-        version=version_of_config(env, model, name),
-        pending_config=pending,
-        failure_reason=described.get("FailureReason") or "",
-    )
 
 
 def deployment_config(env: Environment, model: str, *, canary: bool = True) -> dict[str, Any]:

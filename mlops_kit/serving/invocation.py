@@ -51,31 +51,34 @@ def _pick_model(env: Environment, model: str | None) -> str:
     if model is None:
         if len(env.models) != 1:
             raise BadInput(
-                f"--model: {env.name} serves {len(env.models)} models; name one of {', '.join(env.models)}"
+                f"{env.name} serves {len(env.models)} models; name one of {', '.join(env.models)}",
+                argument="model",
             )
         return env.models[0]
     if model not in env.models:
-        raise BadInput(f"--model: {model!r} is not a model of {env.name} (models: {', '.join(env.models)})")
+        raise BadInput(
+            f"{model!r} is not a model of {env.name} (models: {', '.join(env.models)})", argument="model"
+        )
     return model
 
 
 def request_bodies(path: Path, content_type: str) -> list[str]:
     """The requests a file holds: each non-empty CSV line, or the whole JSON document."""
     if content_type not in CONTENT_TYPES:
-        raise BadInput(f"--content-type: {content_type!r} is not one of {', '.join(CONTENT_TYPES)}")
+        raise BadInput(f"{content_type!r} is not one of {', '.join(CONTENT_TYPES)}", argument="content_type")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"--data: cannot read {path}: {exc}") from None
+        raise BadInput(f"cannot read {path}: {exc}", argument="data") from None
     if content_type == "application/json":
         try:
             json.loads(text)
         except ValueError as exc:
-            raise BadInput(f"--data: {path} is not a JSON document: {exc}") from None
+            raise BadInput(f"{path} is not a JSON document: {exc}", argument="data") from None
         return [text]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        raise BadInput(f"--data: {path} holds no CSV rows")
+        raise BadInput(f"{path} holds no CSV rows", argument="data")
     return lines
 
 
@@ -113,7 +116,7 @@ def invoke_endpoint_with_file(
 def endpoint_status(env: Environment, model: str | None = None) -> EndpointStatus:
     """What `env`'s endpoint of `model` serves: configuration, promoted version, model data, status."""
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import version_of_config
+    from mlops_kit.serving.state import version_of_config
 
     name = _pick_model(env, model)
     endpoint = ResourceNames(env).endpoint(name)

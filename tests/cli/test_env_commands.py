@@ -65,7 +65,9 @@ def test_env_validate_bad_file_exits_2_with_file_field_message(name: str) -> Non
 
 def test_env_validate_reports_every_problem_one_line_each(tmp_path: Path) -> None:
     bad = tmp_path / "dev.yaml"
-    bad.write_text('name: dev\naccount_id: "12"\nregistry: {models: []}\nnetwork: {az_count: 9}\n')
+    bad.write_text(
+        'name: dev\naccount_id: "12"\nregion: us-east-1\nregistry: {models: []}\nnetwork: {az_count: 9}\n'
+    )
     result = kit("env", "validate", "--file", str(bad))
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]

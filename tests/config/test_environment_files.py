@@ -42,6 +42,7 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "model_name_too_long_for_aws.yaml": ("registry", "endpoint name"),
     "trust_whole_account.yaml": ("identity.promotion_trusted_principals", "trusting a whole account"),
     "missing_registry.yaml": ("registry", "required key is missing"),
+    "missing_region.yaml": ("region", "required key is missing"),
     "drift_schedule_invalid.yaml": ("drift.schedule", "pattern"),
     "kubernetes_version_invalid.yaml": ("training_cluster.kubernetes_version", "pattern"),
     "invalid_yaml.yaml": ("line 3, column 1", "invalid YAML"),

@@ -9,10 +9,10 @@ import pytest
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
+from local_aws.sagemaker.local_runner import parameter_values
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.pipeline.bundle import BuiltPipeline
 from mlops_kit.pipeline.expressions import Resolver
-from mlops_kit.pipeline.local_runner import parameter_values
 from mlops_kit.pipeline.platform import PlatformFacts, derived_facts
 from pipelines.drift_definition import MERGE, SHARDS
 from tests.pipeline.test_pipeline_definition import PlaceholderProperties

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from mlops_kit.emulator.extensions.alarm_evaluation import Datapoint, datapoint_of, evaluate
-from mlops_kit.emulator.extensions.traffic import TrafficPhase, TrafficShift, traffic_phases
+from local_aws.cloudwatch.alarm_evaluation import Datapoint, datapoint_of, evaluate
+from local_aws.sagemaker.traffic import TrafficPhase, TrafficShift, traffic_phases
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from typing import Any
 
@@ -10,10 +11,10 @@ import pytest
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
+from local_aws.sagemaker.local_runner import parameter_values
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.pipeline.bundle import BuiltPipeline
 from mlops_kit.pipeline.expressions import Resolver
-from mlops_kit.pipeline.local_runner import parameter_values
 from mlops_kit.pipeline.platform import PlatformFacts
 from mlops_kit.registry.lineage import Lineage
 
@@ -71,6 +72,23 @@ def test_definition_is_byte_identical_and_built_without_network(
     again = build_training_pipeline(dev_env, dev_platform)
     assert again.definition == dev_pipeline.definition
     assert again.code.prefix == dev_pipeline.code.prefix
+
+
+def test_building_the_definition_leaves_the_process_environment_as_it_was(
+    dev_env: Environment, dev_platform: PlatformFacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.training import build_training_pipeline
+
+    for name in (
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "SAGEMAKER_VALIDATE_ROLE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    build_training_pipeline(dev_env, dev_platform)
+    assert dict(os.environ) == before
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ class OneAccount:
 
 @pytest.fixture(scope="module")
 def one_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneAccount]:
-    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
 
     root = tmp_path_factory.mktemp("one-account")
     previous = {k: os.environ.get(k) for k in _VARIABLES}

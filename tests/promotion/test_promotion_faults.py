@@ -57,8 +57,8 @@ def end_state(env: Environment, dev_arn: str) -> tuple[int, bool, list[str], lis
     from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
     from mlops_kit.promotion.drift_baseline import default_baseline_key
-    from mlops_kit.promotion.rollout import serving_state, version_of_config
     from mlops_kit.registry.versions import list_versions
+    from mlops_kit.serving.state import serving_state, version_of_config
 
     clients = clients_for(env)
     versions = list_versions(clients, env, MODEL)

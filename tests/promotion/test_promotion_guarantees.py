@@ -59,7 +59,7 @@ def staging_serves_a_good_version(
 ) -> Environment:
     """Staging serves a promoted version with the good metrics (promote one if it serves the bootstrap)."""
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import serving_state
+    from mlops_kit.serving.state import serving_state
 
     staging = promotion_platform["staging"]
     if serving_state(clients_for(staging), staging, MODEL).version is None:
@@ -123,7 +123,7 @@ def test_a_missing_drift_check_blocks_when_the_target_requires_one(
 ) -> None:
     """prod requires a drift check of staging (staging does not require one of dev, which has no traffic)."""
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import serving_state
+    from mlops_kit.serving.state import serving_state
 
     staging = staging_serves_a_good_version
     prefix = ResourceNames(staging).drift_report_prefix(MODEL).split("/", 3)[3]
@@ -163,7 +163,7 @@ def test_prod_without_approval_is_blocked_and_changes_nothing(
     promotion_platform: dict[str, Environment], staging_serves_a_good_version: Environment
 ) -> None:
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import serving_state
+    from mlops_kit.serving.state import serving_state
 
     staging_version = serving_state(
         clients_for(staging_serves_a_good_version), staging_serves_a_good_version, MODEL
@@ -179,7 +179,7 @@ def test_an_approver_cannot_promote_what_they_approved(
 ) -> None:
     from mlops_kit.aws import clients_for
     from mlops_kit.promotion.approvals import approve_model_version
-    from mlops_kit.promotion.rollout import serving_state
+    from mlops_kit.serving.state import serving_state
 
     version = serving_state(
         clients_for(staging_serves_a_good_version), staging_serves_a_good_version, MODEL
@@ -272,7 +272,7 @@ def test_rollback_serves_the_previous_approved_version(
     assert_plans_empty,
 ) -> None:
     from mlops_kit.aws import clients_for
-    from mlops_kit.promotion.rollout import serving_state
+    from mlops_kit.serving.state import serving_state
 
     staging = staging_serves_a_good_version
     first = promote_model_version(MODEL, "staging", version=register_dev_version().version)

@@ -19,7 +19,7 @@ def private_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     """An emulator of this module's own: destroying dev here must not disturb the session's platform."""
     import os
 
-    from mlops_kit.emulator import local_aws_environment, start_emulator, stop_emulator
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
 
     previous = os.environ.get("KIT_STATE_DIR")
     os.environ["KIT_STATE_DIR"] = str(tmp_path_factory.mktemp("private-emulator"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from mlops_kit.config import Environment, ResourceNames
+from tests.stacks.terraform_json import decoded
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -62,7 +62,7 @@ def test_one_customer_managed_key_with_rotation_and_scoped_policy(
     env, stack = env_stack
     key = one(stack, "aws_kms_key")
     assert key["enable_key_rotation"] is True
-    policy = json.loads(key["policy"])
+    policy = decoded(key["policy"])
     principals = [s["Principal"] for s in policy["Statement"]]
     assert {"AWS": f"arn:aws:iam::{env.account_id}:root"} in principals
     assert "*" not in principals and {"AWS": "*"} not in principals
@@ -89,7 +89,7 @@ def test_artifact_bucket_is_encrypted_versioned_private_tls_only_logged(
         for p in resources(stack, "aws_s3_bucket_public_access_block")
     )
     for policy in resources(stack, "aws_s3_bucket_policy"):
-        statements = json.loads(policy["policy"])["Statement"]
+        statements = decoded(policy["policy"])["Statement"]
         assert any(
             s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
             for s in statements
@@ -193,7 +193,7 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
     assert schedule["target"]["arn"].endswith(f":pipeline/{names.drift_pipeline(model)}")
     alarm = one(stack, "aws_cloudwatch_metric_alarm", metric_name="DatasetDrift")
     assert alarm["alarm_name"] == names.drift_alarm(model)
-    pattern = json.loads(one(stack, "aws_cloudwatch_event_rule")["event_pattern"])
+    pattern = decoded(one(stack, "aws_cloudwatch_event_rule")["event_pattern"])
     assert pattern["detail"]["state"] == {"value": ["ALARM"]}
     target = one(stack, "aws_cloudwatch_event_target")
     if env.drift.retrain_account_id:
@@ -213,7 +213,7 @@ def test_the_training_account_accepts_drift_alarms_of_the_others(
 ) -> None:
     dev, staging, prod = (environments[n] for n in ("dev", "staging", "prod"))
     assert staging.drift.retrain_account_id == prod.drift.retrain_account_id == dev.account_id
-    policy = json.loads(one(synthesized.stack("dev"), "aws_cloudwatch_event_bus_policy")["policy"])
+    policy = decoded(one(synthesized.stack("dev"), "aws_cloudwatch_event_bus_policy")["policy"])
     principals = policy["Statement"][0]["Principal"]["AWS"]
     assert principals == [f"arn:aws:iam::{a}:root" for a in (staging.account_id, prod.account_id)]
 
@@ -226,7 +226,7 @@ def test_drift_pipeline_is_declared_with_sharded_capture_and_its_code(
     for model in env.models:
         pipeline = one(stack, "aws_sagemaker_pipeline", pipeline_name=names.drift_pipeline(model))
         assert "aws_iam_role.identity_pipeline" in pipeline["role_arn"]
-        definition = json.loads(pipeline["pipeline_definition"])
+        definition = decoded(pipeline["pipeline_definition"])
         assert {p["Name"] for p in definition["Parameters"]} == {
             "WindowHours",
             "BaselineUri",
@@ -250,7 +250,7 @@ def test_drift_pipeline_is_declared_with_sharded_capture_and_its_code(
 def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environment, dict[str, Any]]) -> None:
     _, stack = env_stack
     for policy in resources(stack, "aws_iam_role_policy"):
-        for statement in json.loads(policy["policy"])["Statement"]:
+        for statement in decoded(policy["policy"])["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert not any(a == "*" or a.endswith(":*") for a in actions), statement
             if statement["Resource"] == ["*"]:
@@ -271,7 +271,7 @@ def test_promotion_role_trusts_only_the_named_principals(
 ) -> None:
     env, stack = env_stack
     role = one(stack, "aws_iam_role", name=env.identity.promotion_role_name)
-    trust = json.loads(role["assume_role_policy"])["Statement"][0]
+    trust = decoded(role["assume_role_policy"])["Statement"][0]
     assert trust["Principal"]["AWS"] == env.identity.promotion_trusted_principals
 
 

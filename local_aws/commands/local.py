@@ -7,8 +7,15 @@ import os
 import typer
 
 from cli.output import console, print_json
+from local_aws.commands import require_local_extra
 
-app = typer.Typer(help="The local AWS emulator: up, down, status, env.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # help: local_aws.commands.COMMANDS
+
+
+@app.callback()
+def _needs_the_extra() -> None:
+    require_local_extra()
+
 
 PORT_OPTION = typer.Option(
     int(os.environ.get("KIT_EMULATOR_PORT", "4580")), "--port", help="Port on 127.0.0.1 (KIT_EMULATOR_PORT)."
@@ -22,7 +29,7 @@ def up(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Start the emulator (or reuse the running one) and wait until it is healthy."""
-    from mlops_kit.emulator import start_emulator
+    from local_aws.server import start_emulator
 
     status = start_emulator(port, reset=reset)
     if as_json:
@@ -38,7 +45,7 @@ def up(
 @app.command("down")
 def down(port: int = PORT_OPTION) -> None:
     """Stop the emulator."""
-    from mlops_kit.emulator import stop_emulator
+    from local_aws.server import stop_emulator
 
     stopped = stop_emulator(port)
     console.print(f"emulator on port {port} {'stopped' if stopped else 'was not running'}", highlight=False)
@@ -49,7 +56,7 @@ def status(
     port: int = PORT_OPTION, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """Whether the emulator runs and answers its health check (exit 1 when not)."""
-    from mlops_kit.emulator import emulator_status
+    from local_aws.server import emulator_status
 
     current = emulator_status(port)
     if as_json:
@@ -66,7 +73,7 @@ def status(
 @app.command("env")
 def env(port: int = PORT_OPTION) -> None:
     """Print the shell exports of local mode (AWS_ENDPOINT_URL and test credentials)."""
-    from mlops_kit.emulator import local_aws_environment
+    from local_aws.server import local_aws_environment
 
     for key, value in local_aws_environment(port).items():
         print(f"export {key}={value}")

@@ -101,12 +101,13 @@ def _stage(number: int, title: str, timings: list[tuple[str, float]], started: f
 
 
 def demo(port: int = PORT_OPTION) -> None:
-    """Start a fresh emulator, deploy dev/staging/prod, train, promote, serve, and catch drift."""
+    from local_aws.commands import require_local_extra
+    from local_aws.server import local_aws_environment, reset_emulator, start_emulator, state_dir
     from mlops_kit.config import ResourceNames, load_all_environments
-    from mlops_kit.emulator import local_aws_environment, start_emulator
-    from mlops_kit.emulator.server import reset_emulator, state_dir
     from mlops_kit.errors import OperationFailed
     from mlops_kit.stack_deploy import deploy_stacks
+
+    require_local_extra()
 
     envs = load_all_environments()
     timings: list[tuple[str, float]] = []

@@ -26,11 +26,12 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from mlops_kit.emulator.extensions import alarm_evaluation
-from mlops_kit.emulator.extensions.patching import wrap
+from local_aws.cloudwatch import alarm_evaluation
+from local_aws.patching import wrap
+from mlops_kit import clock
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _state_change_event(alarm: Any, previous: str) -> dict[str, Any]:
         "detail-type": "CloudWatch Alarm State Change",
         "source": "aws.cloudwatch",
         "account": account,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": [alarm.alarm_arn],
         "detail": {
@@ -63,8 +64,8 @@ def _start_pipeline(target: dict[str, Any], region: str) -> None:
     """Start a pipeline target as EventBridge would: as the target's role, in the pipeline's account."""
     import boto3
 
-    from mlops_kit.emulator.extensions.pipelines import _endpoint
-    from mlops_kit.emulator.server import TEST_CREDENTIALS
+    from local_aws.sagemaker.pipelines import _endpoint
+    from local_aws.server import TEST_CREDENTIALS
 
     endpoint = _endpoint()
     base = boto3.session.Session(

@@ -1,6 +1,6 @@
 """The SageMaker serving contract for a scikit-learn model, as a local process.
 
-`python -m mlops_kit.serving.model_server --model-dir DIR --port P` answers `GET /ping` and
+`python -m local_aws.sagemaker.model_server --model-dir DIR --port P` answers `GET /ping` and
 `POST /invocations` on 127.0.0.1 the way SageMaker's scikit-learn container does: it imports the
 model's own entry script (`SAGEMAKER_PROGRAM` in `SAGEMAKER_SUBMIT_DIRECTORY`, else
 `code/inference.py`), loads the model with its `model_fn` and runs `input_fn` -> `predict_fn` ->
@@ -195,7 +195,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mlops_kit.serving.model_server")
+    parser = argparse.ArgumentParser(prog="python -m local_aws.sagemaker.model_server")
     parser.add_argument("--model-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

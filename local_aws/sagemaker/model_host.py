@@ -171,7 +171,7 @@ class ModelHosts:
                 [
                     sys.executable,
                     "-m",
-                    "mlops_kit.serving.model_server",
+                    "local_aws.sagemaker.model_server",
                     "--model-dir",
                     str(model_dir),
                     "--port",

@@ -15,8 +15,10 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from mlops_kit import clock
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ def flush() -> None:
         pending = dict(_batches)
         _batches.clear()
     # moto compares metric timestamps as naive UTC.
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = clock.now().replace(tzinfo=None)
     for (account_id, region, endpoint, variant), batch in pending.items():
         backend = cloudwatch_backends[account_id][region]
         backend.put_metric_data(NAMESPACE, metric_data(endpoint, variant, batch, now))

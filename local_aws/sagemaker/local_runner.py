@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mlops_kit.pipeline.containers import (
+from local_aws.sagemaker.containers import (
     JobFailed,
     S3Transfer,
     run_processing_job,

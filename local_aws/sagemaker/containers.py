@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_kit import s3_uri
+from mlops_kit.errors import BadInput
+
 CONTAINER_ROOT = "/opt/ml"
 
 
@@ -29,11 +32,12 @@ class JobFailed(Exception):
         self.reason = reason
 
 
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        raise JobFailed(f"not an S3 URI: {uri!r}")
-    bucket, _, key = uri[5:].partition("/")
-    return bucket, key
+def split_s3_uri(uri: object) -> tuple[str, str]:
+    """(bucket, key) of a job's S3 URI; a malformed one fails the job."""
+    try:
+        return s3_uri.split_s3_uri(uri)
+    except BadInput as exc:
+        raise JobFailed(str(exc)) from None
 
 
 @dataclass

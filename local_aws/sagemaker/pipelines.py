@@ -2,7 +2,7 @@
 
 moto 5.2.5 stores pipelines and executions but reports every execution Succeeded at once and lacks
 ListPipelineExecutionSteps. Here StartPipelineExecution hands the stored definition to
-`mlops_kit.pipeline.local_runner` on a background thread; the execution reports Executing, then
+`local_aws.sagemaker.local_runner` on a background thread; the execution reports Executing, then
 Succeeded or Failed with a FailureReason, and its steps are listed as SageMaker lists them. The
 runner reaches S3 and SageMaker through this emulator over HTTP, with the pipeline role's credentials.
 """
@@ -14,17 +14,14 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from mlops_kit.emulator.extensions.patching import wrap as _wrap
+from local_aws.patching import wrap as _wrap
+from mlops_kit import clock
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)  # noqa: UP017 - moto's own timestamps are aware datetimes
 
 
 class _ExecutionRecorder:
@@ -40,27 +37,27 @@ class _ExecutionRecorder:
                     "StepName": name,
                     "StepDisplayName": name,
                     "StepStatus": "Executing",
-                    "StartTime": _now(),
+                    "StartTime": clock.now(),
                     "AttemptCount": 1,
                     "Metadata": {},
                     "kit_type": step_type,
                 }
             )
-            self.execution.last_modified_time = _now()
+            self.execution.last_modified_time = clock.now()
 
     def step_finished(self, name: str, status: str, failure_reason: str, metadata: dict[str, Any]) -> None:
         with _lock:
             step = next(s for s in reversed(self.execution.kit_steps) if s["StepName"] == name)
-            step.update({"StepStatus": status, "EndTime": _now(), "Metadata": metadata})
+            step.update({"StepStatus": status, "EndTime": clock.now(), "Metadata": metadata})
             if failure_reason:
                 step["FailureReason"] = failure_reason
-            self.execution.last_modified_time = _now()
+            self.execution.last_modified_time = clock.now()
 
     def finish(self, status: str, failure_reason: str) -> None:
         with _lock:
             self.execution.pipeline_execution_status = status
             self.execution.pipeline_execution_failure_reason = failure_reason or None
-            self.execution.last_modified_time = _now()
+            self.execution.last_modified_time = clock.now()
 
 
 def _endpoint() -> str:
@@ -71,14 +68,14 @@ def _endpoint() -> str:
 
 
 def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
-    from mlops_kit.emulator.server import TEST_CREDENTIALS, state_dir
+    from local_aws.server import TEST_CREDENTIALS, state_dir
 
     recorder = _ExecutionRecorder(execution)
 
     def target() -> None:
         import boto3
 
-        from mlops_kit.pipeline.local_runner import ExecutionContext, run_pipeline_execution
+        from local_aws.sagemaker.local_runner import ExecutionContext, run_pipeline_execution
 
         try:
             endpoint = _endpoint()

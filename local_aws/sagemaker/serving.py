@@ -4,7 +4,7 @@ moto 5.2.5's InvokeEndpoint returns canned data. Here it resolves what the endpo
 current endpoint configuration, or during a blue/green update the fleet the traffic shift routes
 the request to; a production variant by weight or `TargetVariant`; that variant's model and its
 `ModelDataUrl` in this emulator's S3) and forwards the request to a local model host
-(`mlops_kit.serving.model_host`) that speaks the SageMaker serving contract and runs the model's
+(`local_aws.sagemaker.model_host`) that speaks the SageMaker serving contract and runs the model's
 `code/inference.py`. A host failure reaches the caller as SageMaker's `ModelError` (HTTP 424). When
 the endpoint configuration enables data capture, sampled requests are written to its destination
 in SageMaker's JSON-lines format, in the endpoint's account. Like SageMaker, records go into files
@@ -22,8 +22,11 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from mlops_kit import clock
+from mlops_kit.s3_uri import split_s3_uri
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +56,6 @@ def _error(status: int, code: str, message: str, **extra: Any) -> tuple[int, dic
     return status, headers, json.dumps({"__type": code, "message": message, **extra})
 
 
-def _split_s3_uri(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
 def _choose_variant(variants: list[dict[str, Any]], target: str | None) -> dict[str, Any] | None:
     if target:
         return next((v for v in variants if v.get("VariantName") == target), None)
@@ -80,7 +78,7 @@ def _write_capture(
 ) -> None:
     from moto.s3.models import s3_backends
 
-    from mlops_kit.serving.data_capture import (
+    from local_aws.sagemaker.data_capture import (
         CapturedPayload,
         CaptureSettings,
         capture_location,
@@ -90,7 +88,7 @@ def _write_capture(
     settings = CaptureSettings.from_config(capture_config)
     if not settings.samples(random.random()):
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     line = capture_record(
         settings,
         CapturedPayload(*request),
@@ -150,7 +148,7 @@ def _variant_model(
     from moto.s3.models import s3_backends
     from moto.sagemaker.models import sagemaker_backends
 
-    from mlops_kit.serving.model_host import HostKey
+    from local_aws.sagemaker.model_host import HostKey
 
     model = sagemaker_backends[account_id][region]._models.get(str(variant.get("ModelName")))
     if model is None:
@@ -159,7 +157,7 @@ def _variant_model(
     model_data_url = container.get("ModelDataUrl")
     if not model_data_url:
         return f"the model of variant {variant.get('VariantName')} has no ModelDataUrl to serve"
-    bucket, key = _split_s3_uri(model_data_url)
+    bucket, key = split_s3_uri(model_data_url)
     try:
         artifact = s3_backends[account_id]["aws"].get_object(bucket, key)
     except Exception as exc:  # moto raises its own S3 errors (no such bucket, no such key)
@@ -173,8 +171,8 @@ def _variant_model(
 
 
 def _hosts() -> Any:
-    from mlops_kit.emulator.server import state_dir
-    from mlops_kit.serving.model_host import model_hosts
+    from local_aws.sagemaker.model_host import model_hosts
+    from local_aws.server import state_dir
 
     return model_hosts(state_dir() / "model-hosts")
 
@@ -239,7 +237,7 @@ def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
     log_stream = f"arn:aws:logs:{region}:{account_id}:log-group:/aws/sagemaker/Endpoints/{name}"
 
     def publish(status: int, model_seconds: float | None = None, provisioning: float = 0.0) -> None:
-        from mlops_kit.emulator.extensions.invocation_metrics import record_invocation
+        from local_aws.sagemaker.invocation_metrics import record_invocation
 
         overhead = time.perf_counter() - started - (model_seconds or 0.0) - provisioning
         record_invocation(
@@ -313,7 +311,7 @@ def _deleted_endpoints_stop_their_hosts() -> None:
     """A deleted endpoint's fleets go away: its model hosts stop."""
     from moto.sagemaker.models import SageMakerModelBackend
 
-    from mlops_kit.emulator.extensions.patching import wrap
+    from local_aws.patching import wrap
 
     def make(original: Any) -> Any:
         def delete_endpoint(self: Any, endpoint_name: str) -> None:

@@ -1,6 +1,6 @@
 """Start, stop and inspect the local emulator process.
 
-The emulator runs as its own process (`python -m mlops_kit.emulator.serve`), with a pid file and a
+The emulator runs as its own process (`python -m local_aws.serve`), with a pid file and a
 log file under the state folder (`.kit/emulator/` by default), so `kit local up` returns and any later
 command, test or Terraform run reaches it through `AWS_ENDPOINT_URL`.
 """
@@ -71,7 +71,7 @@ class EmulatorStatus:
 
 def _check_port(port: int) -> None:
     if not 1024 <= port <= 65535:
-        raise BadInput(f"--port: {port} is not a usable port (1024-65535)")
+        raise BadInput(f"{port} is not a usable port (1024-65535)", argument="port")
 
 
 def _read_pid(pid_file: Path) -> int | None:
@@ -126,13 +126,14 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
     if not _port_free(port):
         raise OperationFailed(
             f"port {port} on {HOST} is taken by another program",
-            hint="choose another with --port or KIT_EMULATOR_PORT",
+            hint="choose another port (KIT_EMULATOR_PORT)",
+            argument="port",
         )
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mlops_kit.emulator.serve", "--port", str(port)],
+            [sys.executable, "-m", "local_aws.serve", "--port", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mlops_kit.emulator.extensions.patching import wrap as _wrap
+from local_aws.patching import wrap as _wrap
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _alarms_firing(account_id: str, region: str, names: list[str]) -> list[str]:
 def _watch(account_id: str, region: str, alarm_names: list[str], seconds: float) -> list[str]:
     """Watch the alarms for `seconds`; the ones in ALARM, as soon as any is. The invocation
     metrics still pending are put (and so evaluated) before the phase ends."""
-    from mlops_kit.emulator.extensions import invocation_metrics
+    from local_aws.sagemaker import invocation_metrics
 
     deadline = time.monotonic() + seconds
     while True:
@@ -71,8 +71,8 @@ def _run_rollout(
 ) -> None:
     """Background: provision the green fleet, shift traffic phase by phase while watching the
     alarms, then serve `new_config` only, or roll all traffic back to the blue fleet."""
-    from mlops_kit.emulator.extensions import serving
-    from mlops_kit.emulator.extensions.traffic import TrafficShift, traffic_phases
+    from local_aws.sagemaker import serving
+    from local_aws.sagemaker.traffic import TrafficShift, traffic_phases
 
     alarm_names = [
         a["AlarmName"] for a in (deployment.get("AutoRollbackConfiguration") or {}).get("Alarms", [])

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mlops_kit import clock
+
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
     "GreaterThanThreshold": lambda v, t: v > t,
@@ -41,7 +43,8 @@ class Datapoint:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now in UTC, naive like moto's metric timestamps."""
+    return clock.now().replace(tzinfo=None)
 
 
 def _timestamp(value: Any, now: datetime) -> datetime:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from mlops_kit.emulator.extensions import install_extensions
+from local_aws.extensions import install_extensions
 
 HEALTH_PATH = "/mlops-kit/health"
 
@@ -32,7 +32,7 @@ def with_health_route(app: WsgiApp) -> WsgiApp:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mlops_kit.emulator.serve")
+    parser = argparse.ArgumentParser(prog="python -m local_aws.serve")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     install_extensions()

@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
     ),
     "endpoint": ("cli.endpoint", "app", "Endpoints: invoke, status."),
+    "stack": ("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
 }
 
 

@@ -89,6 +89,11 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "subnet_ids", value=network.subnet_ids)
         TerraformOutput(self, "security_group_id", value=network.workload_security_group.id)
         TerraformOutput(self, "eks_cluster", value=names.eks_cluster)
+        if github is not None:
+            # The repository variables of the workflows (README: CI/CD).
+            TerraformOutput(self, "github_plan_role_arn", value=github.plan.arn)
+            if github.release is not None:
+                TerraformOutput(self, "github_release_role_arn", value=github.release.arn)
 
     def _provider(self, env: Environment, emulator: bool, assume_deploy_role: bool) -> None:
         # Without the deploy role the provider acts as the caller: the read-only plan role of a pull
@@ -106,7 +111,9 @@ class EnvironmentStack(TerraformStack):
                     tags={"mlops-kit:environment": env.name, "managed-by": "mlops-kit", **env.tags}
                 )
             ],
-            **({"assume_role": assume_role} if assume_deploy_role else {}),
+            # The emulator keeps the deploy role: assuming it is how the provider reaches the
+            # environment's emulated account.
+            **({"assume_role": assume_role} if assume_deploy_role or emulator else {}),
         }
         if emulator:
             # The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours; only the

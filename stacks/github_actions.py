@@ -27,11 +27,23 @@ AUDIENCE = "sts.amazonaws.com"
 # What `terraform plan` refreshes: the configuration of every resource type in the stacks. Read-only
 # by name (Describe/List/Get of configuration); none of these returns data stored in a resource
 # (no s3:GetObject, dynamodb:GetItem/Query, logs:GetLogEvents, ecr:GetDownloadUrlForLayer).
-PLAN_READ_ACTIONS = (
+# These have no resource-level permissions in IAM, so only "*" grants them.
+PLAN_READ_ANY = (
     "sts:GetCallerIdentity",
     "ec2:Describe*",
+    "eks:ListClusters",
+    "kms:ListAliases",
+    "logs:DescribeLogGroups",
+    "sagemaker:List*",
+    "application-autoscaling:Describe*",
+)
+# These are granted on the environment's account (and its buckets) only.
+PLAN_READ_OWN = (
     "eks:Describe*",
-    "eks:List*",
+    "eks:ListNodegroups",
+    "eks:ListAccessEntries",
+    "eks:ListAddons",
+    "eks:ListTagsForResource",
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:GetPolicy",
@@ -45,7 +57,6 @@ PLAN_READ_ACTIONS = (
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus",
-    "kms:ListAliases",
     "kms:ListResourceTags",
     "s3:GetBucket*",
     "s3:GetAccelerateConfiguration",
@@ -61,13 +72,11 @@ PLAN_READ_ACTIONS = (
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource",
     "sagemaker:Describe*",
-    "sagemaker:List*",
     "sagemaker:GetModelPackageGroupPolicy",
     "dynamodb:DescribeTable",
     "dynamodb:DescribeContinuousBackups",
     "dynamodb:DescribeTimeToLive",
     "dynamodb:ListTagsOfResource",
-    "logs:DescribeLogGroups",
     "logs:ListTagsForResource",
     "logs:ListTagsLogGroup",
     "events:Describe*",
@@ -76,7 +85,18 @@ PLAN_READ_ACTIONS = (
     "scheduler:ListTagsForResource",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:ListTagsForResource",
-    "application-autoscaling:Describe*",
+    "application-autoscaling:ListTagsForResource",
+)
+REGIONAL_SERVICES = (
+    "eks",
+    "kms",
+    "ecr",
+    "sagemaker",
+    "dynamodb",
+    "logs",
+    "events",
+    "scheduler",
+    "cloudwatch",
 )
 
 
@@ -160,7 +180,18 @@ class GitHubActions(Construct):
         )
 
     def _plan_permissions(self) -> None:
-        statements = [statement("ReadStackConfiguration", PLAN_READ_ACTIONS, ["*"])]
+        env = self.env
+        own = [
+            f"arn:aws:iam::{env.account_id}:*",
+            # Bucket names carry no account: the kit's names start with the environment's base.
+            f"arn:aws:s3:::{self.names.base}-*",
+            *(f"arn:aws:{service}:{env.region}:{env.account_id}:*" for service in REGIONAL_SERVICES),
+            f"arn:aws:application-autoscaling:{env.region}:{env.account_id}:*",
+        ]
+        statements = [
+            statement("ReadWithoutResourceLevel", PLAN_READ_ANY, ["*"]),
+            statement("ReadStackConfiguration", PLAN_READ_OWN, own),
+        ]
         state = self.env.state
         if state is not None:
             bucket = f"arn:aws:s3:::{state.bucket}"

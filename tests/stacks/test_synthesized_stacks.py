@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.github_actions import PLAN_READ_ANY
 
 ENVS = ["dev", "staging", "prod"]
 
@@ -263,6 +264,7 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
                     "ec2:DescribeSubnets",
                     "ec2:DescribeSecurityGroups",
                     "ec2:DescribeDhcpOptions",
+                    *PLAN_READ_ANY,  # the GitHub plan role's reads without resource-level permissions
                 }, statement
 
 
@@ -272,7 +274,10 @@ def test_promotion_role_trusts_only_the_named_principals(
     env, stack = env_stack
     role = one(stack, "aws_iam_role", name=env.identity.promotion_role_name)
     trust = json.loads(role["assume_role_policy"])["Statement"][0]
-    assert trust["Principal"]["AWS"] == env.identity.promotion_trusted_principals
+    named = env.identity.promotion_trusted_principals
+    # After them, only the environment's GitHub release role (tests/stacks/test_github_identities.py).
+    assert trust["Principal"]["AWS"][: len(named)] == named
+    assert all("github-release" in p for p in trust["Principal"]["AWS"][len(named) :])
 
 
 def test_cloud_stacks_keep_state_in_s3_with_locking(env_stack: tuple[Environment, dict[str, Any]]) -> None:

@@ -182,7 +182,7 @@ class GitHubActions(Construct):
     def _plan_permissions(self) -> None:
         env = self.env
         own = [
-            f"arn:aws:iam::{env.account_id}:*",
+            *(f"arn:aws:iam::{env.account_id}:{kind}/*" for kind in ("role", "policy", "oidc-provider")),
             # Bucket names carry no account: the kit's names start with the environment's base.
             f"arn:aws:s3:::{self.names.base}-*",
             *(f"arn:aws:{service}:{env.region}:{env.account_id}:*" for service in REGIONAL_SERVICES),

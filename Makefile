@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .tools/checkov
+WORKFLOW_LINT_VENV := .tools/workflow-lint
 TF_PLUGIN_MIRROR ?= /opt/tf-plugins
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -13,7 +14,7 @@ export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.tools/terraform-plugin-cache
 
 .PHONY: setup test demo lint synth lock clean
 
-setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed .tools/terraform.rc
+setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed $(WORKFLOW_LINT_VENV)/.installed .tools/terraform.rc
 
 $(VENV)/.installed: requirements.lock pyproject.toml setup.py mlops_kit/drift/_bin_counts.c
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,14 @@ $(CHECKOV_VENV)/.installed:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
 	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
+# The workflow checks of tests/ci: zizmor (GitHub Actions security analyser, run --offline) and
+# check-jsonschema (ships GitHub's workflow schema); their dependencies stay out of the lock.
+$(WORKFLOW_LINT_VENV)/.installed:
+	$(PYTHON) -m venv $(WORKFLOW_LINT_VENV)
+	$(WORKFLOW_LINT_VENV)/bin/pip install --quiet --upgrade pip
+	$(WORKFLOW_LINT_VENV)/bin/pip install --quiet zizmor==1.32.0 check-jsonschema==0.39.0
 	touch $@
 
 node_modules/.installed: package.json

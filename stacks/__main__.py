@@ -1,6 +1,8 @@
 """cdktf app entry (named in cdktf.json): synthesize every environment's stack.
 
 Local mode is `AWS_ENDPOINT_URL`: when it is set the stacks target the emulator.
+`KIT_STACK_CREDENTIALS=caller`: the AWS provider uses the caller's credentials instead of assuming the
+deploy role (the read-only plan of `kit stack diff`; a workflow that assumed its role through OIDC).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ def main() -> int:
     # Local Terraform state (emulator deployments) lives beside the emulator's files.
     state_dir = str((Path(os.environ.get("KIT_STATE_DIR", ".kit")) / "terraform-state").resolve())
     emulator = bool(os.environ.get("AWS_ENDPOINT_URL"))
-    app = build_app(environments, outdir=outdir, emulator=emulator, state_dir=state_dir)
+    as_caller = os.environ.get("KIT_STACK_CREDENTIALS") == "caller"
+    app = build_app(
+        environments,
+        outdir=outdir,
+        emulator=emulator,
+        state_dir=state_dir,
+        assume_deploy_role=not as_caller,
+    )
     app.synth()
     remove_other_format(Path(outdir), hcl=bool(app.hcl_output))
     return 0

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
 from stacks.encryption import EnvironmentKey
+from stacks.github_actions import GitHubActions
 from stacks.identity import Identity
 from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
 from stacks.network import Network
@@ -25,11 +26,19 @@ class EnvironmentStack(TerraformStack):
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, env: Environment, emulator: bool, state_dir: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        emulator: bool,
+        state_dir: str,
+        creates_oidc_provider: bool = True,
+        assume_deploy_role: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
-        self._provider(env, emulator)
+        self._provider(env, emulator, assume_deploy_role)
         if emulator or env.state is None:
             LocalBackend(self, path=f"{state_dir}/{env.name}.tfstate")
         else:
@@ -46,8 +55,23 @@ class EnvironmentStack(TerraformStack):
         network = Network(self, "network", env=env, key=key)
         registry = Registry(self, "registry", env=env, key=key)
         promotion_state = PromotionState(self, "promotion-state", env=env, key=key)
+        github = None
+        if env.identity.github is not None:
+            github = GitHubActions(
+                self,
+                "github-actions",
+                env=env,
+                github=env.identity.github,
+                creates_provider=creates_oidc_provider,
+            )
         identity = Identity(
-            self, "identity", env=env, key=key, registry=registry, promotion_state=promotion_state
+            self,
+            "identity",
+            env=env,
+            key=key,
+            registry=registry,
+            promotion_state=promotion_state,
+            release_role_arn=github.release.arn if github and github.release else None,
         )
         TrainingCluster(self, "training-cluster", env=env, key=key, network=network, identity=identity)
         Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
@@ -65,8 +89,20 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "subnet_ids", value=network.subnet_ids)
         TerraformOutput(self, "security_group_id", value=network.workload_security_group.id)
         TerraformOutput(self, "eks_cluster", value=names.eks_cluster)
+        if github is not None:
+            # The repository variables of the workflows (README: CI/CD).
+            TerraformOutput(self, "github_plan_role_arn", value=github.plan.arn)
+            if github.release is not None:
+                TerraformOutput(self, "github_release_role_arn", value=github.release.arn)
 
-    def _provider(self, env: Environment, emulator: bool) -> None:
+    def _provider(self, env: Environment, emulator: bool, assume_deploy_role: bool) -> None:
+        # Without the deploy role the provider acts as the caller: the read-only plan role of a pull
+        # request (`kit stack diff`), or a workflow that assumed the deploy role itself (OIDC).
+        assume_role = [
+            AwsProviderAssumeRole(
+                role_arn=ResourceNames(env).deploy_role_arn, session_name=f"mlops-kit-deploy-{env.name}"
+            )
+        ]
         common = {
             "region": env.region,
             "allowed_account_ids": [env.account_id],
@@ -75,11 +111,9 @@ class EnvironmentStack(TerraformStack):
                     tags={"mlops-kit:environment": env.name, "managed-by": "mlops-kit", **env.tags}
                 )
             ],
-            "assume_role": [
-                AwsProviderAssumeRole(
-                    role_arn=ResourceNames(env).deploy_role_arn, session_name=f"mlops-kit-deploy-{env.name}"
-                )
-            ],
+            # The emulator keeps the deploy role: assuming it is how the provider reaches the
+            # environment's emulated account.
+            **({"assume_role": assume_role} if assume_deploy_role or emulator else {}),
         }
         if emulator:
             # The endpoint itself comes from AWS_ENDPOINT_URL, which the provider honours; only the

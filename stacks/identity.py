@@ -61,6 +61,7 @@ class Identity(Construct):
         key: EnvironmentKey,
         registry: Registry,
         promotion_state: PromotionState,
+        release_role_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.env = env
@@ -94,7 +95,7 @@ class Identity(Construct):
         training_pipelines = [self.arns.of("pipeline", self.names.training_pipeline(m)) for m in env.models]
         self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", drift_pipelines)
         self.retrain = self._retrain_role(training_pipelines)
-        self.promotion = self._promotion(key, registry, promotion_state)
+        self.promotion = self._promotion(key, registry, promotion_state, release_role_arn)
 
     def _role(self, purpose: str, trust: str, description: str) -> IamRole:
         return IamRole(
@@ -255,9 +256,15 @@ class Identity(Construct):
         )
         return role
 
-    def _promotion(self, key: EnvironmentKey, registry: Registry, state: PromotionState) -> IamRole:
+    def _promotion(
+        self, key: EnvironmentKey, registry: Registry, state: PromotionState, release_role_arn: str | None
+    ) -> IamRole:
         env = self.env
-        trusted = env.identity.promotion_trusted_principals
+        # The GitHub release role (stacks/github_actions.py) promotes from the release workflow.
+        trusted = [
+            *env.identity.promotion_trusted_principals,
+            *([release_role_arn] if release_role_arn else []),
+        ]
         role = self._role(
             "promotion",
             principal_trust(trusted),

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from mlops_kit.config.github_identity import GitHubIdentity
 from mlops_kit.config.name_limits import name_limit_violations
 
 ENVIRONMENT_ORDER: tuple[str, ...] = ("dev", "staging", "prod")
@@ -332,6 +333,8 @@ class Identity(Strict):
     # Roles or users allowed to assume the promotion role: normally the identity that promotes from
     # the environment one step earlier on the path. Whole accounts are refused: name the roles.
     promotion_trusted_principals: list[str] = Field(min_length=1)
+    # GitHub Actions identities (OIDC) for this environment; none when absent.
+    github: GitHubIdentity | None = None
 
     @field_validator("promotion_trusted_principals")
     @classmethod

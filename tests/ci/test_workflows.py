@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +33,23 @@ def _run_lines() -> list[str]:
 
 
 def _commands(tool: str) -> list[list[str]]:
-    """Each `kit ...` / `make ...` invocation in a run line, as words (`${{ }}` expressions blanked)."""
+    """Each `kit ...` / `make ...` / `npx cdktf ...` invocation in a run line, as words."""
     found = []
     for line in _run_lines():
-        words = shlex.split(re.sub(r"\$\{\{[^}]*\}\}", "X", line))
+        words = shlex.split(line)
         for i, word in enumerate(words):
             if word == tool or word.endswith(f"/bin/{tool}"):
                 found.append(words[i + 1 :])
     return found
 
 
-def test_the_three_workflows_exist() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"pull-request.yml", "main.yml", "promote.yml"}
+def _options(words: list[str]) -> set[str]:
+    """The long options a command line uses, also inside `${VAR:+--option ...}`."""
+    return set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", " ".join(words)))
+
+
+def test_the_workflows_exist() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"pull-request.yml", "main.yml", "promote.yml", "deploy.yml"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -63,8 +69,8 @@ def test_aws_access_is_oidc_with_role_from_repository_variables(path: Path) -> N
     for job in workflow["jobs"].values():
         for step in job["steps"]:
             if str(step.get("uses", "")).startswith("aws-actions/configure-aws-credentials"):
-                assert workflow["permissions"]["id-token"] == "write"
-                assert step["with"]["role-to-assume"].startswith("${{ vars.")
+                assert job["permissions"]["id-token"] == "write"
+                assert step["with"]["role-to-assume"].startswith(("${{ vars.", "${{ vars["))
                 assert "aws-access-key-id" not in step["with"]
 
 
@@ -74,17 +80,37 @@ def test_promotion_jobs_wait_for_environment_reviewers() -> None:
     assert {job["environment"] for job in workflow["jobs"].values()} == {"staging", "prod"}
 
 
-def test_every_kit_command_the_workflows_run_exists() -> None:
+def test_every_kit_command_the_workflows_run_exists_with_its_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     commands = _commands("kit")
     assert commands, "no kit commands found"
     for words in commands:
-        path = [w for w in words if not w.startswith("-")][:2]
+        path = [w for w in words if not w.startswith(("-", "$"))][:2]
         # A group's subcommand (`pipeline run`) or a top-level command with an argument (`promote X`).
         for depth in (2, 1):
+            capsys.readouterr()
             if main([*path[:depth], "--help"]) == 0:
                 break
         else:
             pytest.fail(f"kit {' '.join(words)}: no such command")
+        shown = capsys.readouterr().out
+        missing = [o for o in _options(words) if o not in shown]
+        assert not missing, f"kit {' '.join(words)}: no option {', '.join(missing)}"
+
+
+def test_every_cdktf_command_the_workflows_run_exists_with_its_options() -> None:
+    commands = [words[1:] for words in _commands("npx") if words[:1] == ["cdktf"]]
+    assert commands, "no npx cdktf commands found"
+    cdktf = REPO / "node_modules" / ".bin" / "cdktf"
+    for words in commands:
+        shown = subprocess.run(
+            [str(cdktf), words[0], "--help"], capture_output=True, text=True, check=False, timeout=120
+        )
+        # cdktf prints its top-level help (exit 0) for an unknown command: the usage line must name it.
+        assert shown.returncode == 0 and shown.stdout.startswith(f"cdktf {words[0]} "), shown.stdout[:200]
+        missing = [o for o in _options(words) if o not in shown.stdout]
+        assert not missing, f"cdktf {' '.join(words)}: no option {', '.join(missing)}"
 
 
 def test_every_make_target_the_workflows_run_exists() -> None:

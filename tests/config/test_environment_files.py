@@ -41,6 +41,7 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "name_prefix_too_long.yaml": ("name_prefix", "pattern"),
     "model_name_too_long_for_aws.yaml": ("registry", "endpoint name"),
     "trust_whole_account.yaml": ("identity.promotion_trusted_principals", "trusting a whole account"),
+    "github_repository_not_owner_slash_name.yaml": ("identity.github.repository", "expected OWNER/NAME"),
     "missing_registry.yaml": ("registry", "required key is missing"),
     "missing_region.yaml": ("region", "required key is missing"),
     "drift_schedule_invalid.yaml": ("drift.schedule", "pattern"),

@@ -276,6 +276,7 @@ STEPS: list[Step] = [
     # other commands named in the prose
     Step("kit", reference=True, contains=("promote",)),
     Step("kit demo", reference=True, contains=("deploy dev/staging/prod",)),
+    Step("kit stack diff", reference=True, contains=("--summary",)),
     Step("kit local down"),
     Step("kit local down && kit local up", contains=("127.0.0.1",)),
     Step("make test", run=None),  # the command that runs this suite: `.ci/run` calls it

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.github_actions import PLAN_READ_ANY
 from tests.stacks.terraform_json import decoded
 
 ENVS = ["dev", "staging", "prod"]
@@ -178,10 +179,11 @@ def test_endpoint_has_data_capture_autoscaling_and_rollback_alarms(
 
 
 def test_promotion_owns_the_served_version(env_stack: tuple[Environment, dict[str, Any]]) -> None:
-    """A `cdktf deploy` never reverts a promotion: Terraform ignores the endpoint's configuration name."""
+    """A `cdktf deploy` never reverts or replaces a promotion: Terraform ignores the endpoint's
+    configuration name and the deployment policy of its last rollout."""
     _, stack = env_stack
     endpoint = one(stack, "aws_sagemaker_endpoint")
-    assert endpoint["lifecycle"]["ignore_changes"] == ["endpoint_config_name"]
+    assert endpoint["lifecycle"]["ignore_changes"] == ["endpoint_config_name", "deployment_config"]
 
 
 def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, dict[str, Any]]) -> None:
@@ -263,6 +265,7 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
                     "ec2:DescribeSubnets",
                     "ec2:DescribeSecurityGroups",
                     "ec2:DescribeDhcpOptions",
+                    *PLAN_READ_ANY,  # the GitHub plan role's reads without resource-level permissions
                 }, statement
 
 
@@ -270,9 +273,12 @@ def test_promotion_role_trusts_only_the_named_principals(
     env_stack: tuple[Environment, dict[str, Any]],
 ) -> None:
     env, stack = env_stack
-    role = one(stack, "aws_iam_role", name=env.identity.promotion_role_name)
+    role = one(stack, "aws_iam_role", name=ResourceNames(env).promotion_role)
     trust = decoded(role["assume_role_policy"])["Statement"][0]
-    assert trust["Principal"]["AWS"] == env.identity.promotion_trusted_principals
+    named = env.identity.promotion_trusted_principals
+    # After them, only the environment's GitHub release role (tests/stacks/test_github_identities.py).
+    assert trust["Principal"]["AWS"][: len(named)] == named
+    assert all("github-release" in p for p in trust["Principal"]["AWS"][len(named) :])
 
 
 def test_cloud_stacks_keep_state_in_s3_with_locking(env_stack: tuple[Environment, dict[str, Any]]) -> None:

@@ -78,7 +78,11 @@ def _check(
 
 
 def _statistics(feature: Any) -> str:
-    shown = ("psi", "ks_pvalue") if feature.kind == "numeric" else ("js_distance", "chi2_pvalue")
+    shown = (
+        ("wasserstein_normed", "psi", "ks_pvalue", "chi2_pvalue")
+        if feature.kind == "numeric"
+        else ("js_distance", "chi2_pvalue")
+    )
     values = [(name, feature.statistics.get(name)) for name in shown]
     return ", ".join(f"{n} {STATISTIC_FORMAT.format(v)}" for n, v in values if v is not None) or "-"
 

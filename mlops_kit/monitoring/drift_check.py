@@ -64,10 +64,11 @@ class DriftCheck:
 def thresholds_from_settings(settings: DriftSettings) -> DriftThresholds:
     """The engine's thresholds from an environment's `drift:` settings."""
     return DriftThresholds(
-        psi=settings.psi_threshold,
-        ks_pvalue=settings.ks_pvalue,
-        js_distance=settings.js_threshold,
-        chi2_pvalue=settings.chi2_pvalue,
+        pvalue=settings.pvalue,
+        wasserstein_normed=settings.wasserstein_normed,
+        psi=settings.psi,
+        js_distance=settings.js_distance,
+        missing_share=settings.missing_share,
         drifted_share=settings.drifted_share,
         min_samples=settings.min_samples,
         critical_features=frozenset(settings.critical_features),

@@ -32,8 +32,8 @@ def report(rng: np.random.Generator) -> DriftReport:
 def test_the_json_document_has_the_dataset_verdict_counts_and_every_feature(report: DriftReport) -> None:
     document = json.loads(report.to_json())
 
-    assert document["drifted"] is True  # 1 of the 3 features with a verdict: at least 30%
-    assert document["drifted_features"] == ["<shifted>"]
+    assert document["drifted"] is True  # 2 of the 4 features: at least 30%
+    assert document["drifted_features"] == ["<shifted>", "vanished"]
     assert (document["rows_baseline"], document["rows_current"], document["rows_skipped"]) == (
         2_000,
         2_000,
@@ -53,27 +53,48 @@ def test_each_feature_carries_its_statistics_thresholds_and_verdict(report: Drif
         "psi",
         "ks_statistic",
         "ks_pvalue",
+        "chi2_pvalue",
         "wasserstein",
         "wasserstein_normed",
+        "missing_share_baseline",
+        "missing_share_current",
+        "missing_pvalue",
     }
-    assert shifted["threshold"] == {"psi": 0.2, "ks_pvalue": 0.001}
+    assert shifted["threshold"] == {
+        "pvalue": 0.001,
+        "wasserstein_normed": 0.05,
+        "psi": 0.1,
+        "missing_share": 0.01,
+    }
     assert len(shifted["histogram"]["baseline"]) == len(shifted["histogram"]["labels"]) == 10
 
 
-def test_a_feature_without_current_values_has_null_statistics_not_nan(report: DriftReport) -> None:
+def test_a_feature_without_current_values_drifts_on_its_missing_share_with_null_shape_statistics(
+    report: DriftReport,
+) -> None:
     text = report.to_json()
     vanished = next(feature for feature in json.loads(text)["features"] if feature["name"] == "vanished")
+    statistics = vanished["statistics"]
 
     assert "NaN" not in text
-    assert vanished["verdict"] == "insufficient_data"
-    assert set(vanished["statistics"].values()) == {None}
+    assert vanished["verdict"] == "drift"
+    assert (statistics["missing_share_baseline"], statistics["missing_share_current"]) == (0.0, 1.0)
+    assert {statistics[name] for name in ("psi", "ks_pvalue", "wasserstein_normed")} == {None}
 
 
 def test_categorical_features_report_chi_square_js_distance_and_unseen(report: DriftReport) -> None:
     plan = json.loads(report.to_json())["features"][-1]
 
     assert plan["kind"] == "categorical"
-    assert set(plan["statistics"]) == {"chi2_statistic", "chi2_pvalue", "js_distance", "unseen"}
+    assert set(plan["statistics"]) == {
+        "chi2_statistic",
+        "chi2_pvalue",
+        "js_distance",
+        "unseen",
+        "missing_share_baseline",
+        "missing_share_current",
+        "missing_pvalue",
+    }
     assert plan["histogram"]["labels"] == ["basic", "pro", "unseen"]
 
 

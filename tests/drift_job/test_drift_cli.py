@@ -38,7 +38,7 @@ def test_same_distribution_exits_0_and_json_is_one_object(
     for feature in document["features"]:
         assert {"name", "kind", "statistics", "threshold", "drifted"} <= set(feature)
         assert feature["kind"] == "numeric"
-        assert set(feature["threshold"]) == {"psi", "ks_pvalue"}
+        assert set(feature["threshold"]) == {"pvalue", "wasserstein_normed", "psi", "missing_share"}
 
 
 def test_shifted_features_exit_3_and_come_first(

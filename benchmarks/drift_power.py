@@ -127,11 +127,11 @@ def kit_flags(reference: pd.DataFrame, current: pd.DataFrame) -> dict[str, set[s
     for feature in report.features:
         s = feature.statistics
         if feature.kind == "numeric" and s["psi"] is not None:
-            if s["psi"] >= 0.2 and s["ks_pvalue"] < 0.001:  # type: ignore[operator]
-                old.add(feature.name)
-        elif feature.kind == "categorical" and s["js_distance"] is not None:
-            if s["js_distance"] >= 0.1 and s["chi2_pvalue"] < 0.001:  # type: ignore[operator]
-                old.add(feature.name)
+            drifted = s["psi"] >= 0.2 and s["ks_pvalue"] < 0.001  # type: ignore[operator]
+        else:
+            drifted = s["js_distance"] is not None and s["js_distance"] >= 0.1 and s["chi2_pvalue"] < 0.001  # type: ignore[operator]
+        if drifted:
+            old.add(feature.name)
     return {"kit": set(report.drifted_features), "kit-old": old}
 
 
@@ -140,7 +140,9 @@ def evidently_worker() -> None:
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
-    definition = DataDefinition(numerical_columns=numeric_columns(), categorical_columns=categorical_columns())
+    definition = DataDefinition(
+        numerical_columns=numeric_columns(), categorical_columns=categorical_columns()
+    )
     for line in sys.stdin:
         reference_path, current_path = json.loads(line)
         datasets = [
@@ -252,7 +254,9 @@ def print_tables(results: dict[int, tuple[int, dict[str, dict[str, float]]]]) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--trials", type=int, default=100, help="trials per size below 1M rows")
     parser.add_argument("--trials-1m", type=int, default=10, help="trials per size of 1M rows or more")

@@ -2,7 +2,7 @@
 
 Pure: no AWS (S3 comes in through an `ObjectStore` the caller passes), no printing. The pieces:
 
-    # training pipeline, preprocess step (baseline.py alone can be shipped as source)
+    # training pipeline, preprocess step (baseline.py and baseline_document.py ship as source)
     document = build_baseline(train_frame, categorical=[...], metadata={...}).to_json()
 
     # drift job: each shard counts its part, a last step merges and judges
@@ -18,13 +18,13 @@ Shard-then-merge gives exactly the answer of one run over all the data: histogra
 integer counts in the baseline's bins.
 """
 
-from mlops_kit.drift.baseline import (
+from mlops_kit.drift.baseline import build_baseline
+from mlops_kit.drift.baseline_document import (
     BASELINE_FORMAT_VERSION,
     Baseline,
     BaselineError,
     CategoricalFeature,
     NumericFeature,
-    build_baseline,
 )
 from mlops_kit.drift.capture import (
     TimeWindow,

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline
+from mlops_kit.drift.baseline_document import Baseline
 from mlops_kit.drift.histogram import CurrentHistogram, histogram_of_frame, merge_histograms
 from mlops_kit.drift.sources import ObjectStore
 from mlops_kit.errors import BadInput

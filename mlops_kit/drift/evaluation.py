@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline, CategoricalFeature, Feature, NumericFeature
+from mlops_kit.drift.baseline_document import Baseline, CategoricalFeature, Feature, NumericFeature
 from mlops_kit.drift.categorical_statistics import categorical_statistics, chi_square_homogeneity
 from mlops_kit.drift.histogram import CurrentHistogram, FeatureCounts, histogram_of_frame
 from mlops_kit.drift.numeric_statistics import numeric_statistics

@@ -15,10 +15,6 @@ import numpy as np
 import pandas as pd
 
 from mlops_kit.drift.baseline import (
-    Baseline,
-    CategoricalFeature,
-    Counts,
-    Feature,
     column_threads,
     count_categorical,
     count_numeric,
@@ -26,6 +22,7 @@ from mlops_kit.drift.baseline import (
     map_concurrently,
     numeric_values,
 )
+from mlops_kit.drift.baseline_document import Baseline, CategoricalFeature, Counts, Feature
 from mlops_kit.errors import BadInput
 
 HISTOGRAM_FORMAT = "mlops-kit/drift-histogram"

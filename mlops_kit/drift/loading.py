@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlops_kit.drift.baseline import Baseline, BaselineError
+from mlops_kit.drift.baseline_document import Baseline, BaselineError
 from mlops_kit.errors import BadInput
 
 

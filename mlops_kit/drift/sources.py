@@ -14,7 +14,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline
+from mlops_kit.drift.baseline_document import Baseline
 from mlops_kit.drift.histogram import CurrentHistogram, histogram_of_frame, merge_histograms
 from mlops_kit.errors import BadInput
 

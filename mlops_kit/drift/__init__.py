@@ -42,7 +42,13 @@ from mlops_kit.drift.histogram import (
     merge_histograms,
 )
 from mlops_kit.drift.html_report import render_html_report
-from mlops_kit.drift.loading import load_baseline
+from mlops_kit.drift.loading import (
+    baseline_of_frame,
+    baseline_of_table,
+    load_baseline,
+    read_data_file,
+    read_data_table,
+)
 from mlops_kit.drift.report import DriftReport, FeatureDrift, Verdict
 from mlops_kit.drift.sources import (
     LocalDirectoryStore,
@@ -70,6 +76,8 @@ __all__ = [
     "ObjectStore",
     "TimeWindow",
     "Verdict",
+    "baseline_of_frame",
+    "baseline_of_table",
     "build_baseline",
     "capture_frame",
     "check_frame",
@@ -85,6 +93,8 @@ __all__ = [
     "keys_for_shard",
     "load_baseline",
     "merge_histograms",
+    "read_data_file",
+    "read_data_table",
     "read_table",
     "render_html_report",
 ]

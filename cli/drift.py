@@ -143,6 +143,20 @@ def _thresholds(feature: Any) -> str:
     )
 
 
+def _quality_lines(report: Any) -> list[str]:
+    quality = report.data_quality
+    lines = [f"{rows} {reason} row(s) skipped" for reason, rows in quality["rows_skipped"].items()]
+    if quality["missing_columns"]:
+        lines.append(f"missing column(s) {', '.join(quality['missing_columns'])}")
+    if quality["extra_columns"]:
+        lines.append(f"unknown column(s) {', '.join(quality['extra_columns'])}")
+    for feature in report.features:
+        outside = feature.quality["below_range"] + feature.quality["above_range"]
+        if outside:
+            lines.append(f"{feature.name}: {outside} value(s) outside the training range")
+    return lines
+
+
 def _render(check: DriftCheck, html: Path | None) -> None:
     report = check.report
     style = {"drift": "[red]drift[/]", "no_drift": "[green]ok[/]", "insufficient_data": "[yellow]too few[/]"}
@@ -170,6 +184,9 @@ def _render(check: DriftCheck, html: Path | None) -> None:
         f"rows: {report.rows_current} used, {report.rows_skipped} skipped; baseline {report.rows_baseline}",
         highlight=False,
     )
+    quality = _quality_lines(report)
+    if quality:
+        console.print("data quality: " + "; ".join(quality), highlight=False)
     if check.report_uri:
         console.print(
             f"report: {check.report_uri} ({check.metrics_published} metrics published)", highlight=False

@@ -10,6 +10,7 @@ top-level ones.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -338,8 +339,10 @@ def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericF
     if len(finite):
         edges = float32_cut_points(np.unique(_linear_quantiles(finite, np.arange(1, bins) / bins)))
         mean, std = float(finite.mean()), float(finite.std())
+        minimum, maximum = float(finite[0]), float(finite[-1])
     else:
         edges, mean, std = np.empty(0), 0.0, 0.0
+        minimum = maximum = math.nan
     counts, missing = count_numeric(values, edges)
     return NumericFeature(
         name=name,
@@ -349,6 +352,8 @@ def _numeric_feature(name: str, values: npt.NDArray[Any], bins: int) -> NumericF
         missing=missing,
         mean=mean,
         std=std,
+        minimum=minimum,
+        maximum=maximum,
     )
 
 

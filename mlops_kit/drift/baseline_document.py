@@ -18,7 +18,8 @@ JSON format, version 1 (``"format": "mlops-kit/drift-baseline"``)::
                                          # quantiles, moved up by at most two float32 steps
          "counts": [57, 56, ...],        # len(edges) + 1 bins: (-inf, e0], (e0, e1], ..., (e_last, inf)
          "bin_means": [27.1, ...],       # training mean per bin, the bin's location for Wasserstein
-         "missing": 0, "mean": 41.2, "std": 9.7},
+         "missing": 0, "mean": 41.2, "std": 9.7,
+         "min": 18.0, "max": 90.0},      # finite training range (absent in older documents)
         {"name": "color", "kind": "categorical",
          "categories": ["blue", "red"],  # labels as strings (see category_label)
          "counts": [300, 269, 0],        # one per category, then the "unseen" bucket
@@ -63,6 +64,10 @@ class NumericFeature:
     mean: float
     std: float
     kind: Literal["numeric"] = "numeric"
+    # The smallest and largest finite training values: the range data quality holds values
+    # against. NaN in documents written before the range was recorded.
+    minimum: float = math.nan
+    maximum: float = math.nan
 
     @property
     def rows(self) -> int:
@@ -171,6 +176,7 @@ def _feature_to_dict(feature: Feature) -> dict[str, Any]:
             "missing": feature.missing,
             "mean": feature.mean,
             "std": feature.std,
+            **({"min": feature.minimum, "max": feature.maximum} if math.isfinite(feature.minimum) else {}),
         }
     return {
         "name": feature.name,
@@ -198,6 +204,9 @@ def _feature_from_dict(item: Mapping[str, Any]) -> Feature:
         mean, std = float(item["mean"]), float(item["std"])
         if not (math.isfinite(mean) and math.isfinite(std)):
             raise ValueError(f"feature {name!r}: mean and std must be finite")
+        minimum, maximum = float(item.get("min", math.nan)), float(item.get("max", math.nan))
+        if "min" in item and not (math.isfinite(minimum) and math.isfinite(maximum) and minimum <= maximum):
+            raise ValueError(f"feature {name!r}: min and max must be finite, min <= max")
         return NumericFeature(
             name=name,
             edges=edges,
@@ -206,6 +215,8 @@ def _feature_from_dict(item: Mapping[str, Any]) -> Feature:
             missing=int(item["missing"]),
             mean=mean,
             std=std,
+            minimum=minimum,
+            maximum=maximum,
         )
     if item["kind"] == "categorical":
         categories = tuple(str(label) for label in item["categories"])

@@ -38,6 +38,9 @@ def evaluate_drift(
     uncounted = [name for name in baseline.feature_names if name not in current.features]
     if uncounted:
         raise BadInput(f"the histogram has no counts for feature(s): {', '.join(uncounted)}")
+    if current.rows == 0 and current.rows_skipped:
+        reasons = ", ".join(f"{rows} {reason}" for reason, rows in sorted(current.skipped.items()))
+        raise BadInput(f"no usable rows: all {current.rows_skipped} were skipped ({reasons})")
     results = [
         _feature_drift(feature, current.features[feature.name], thresholds) for feature in baseline.features
     ]
@@ -56,6 +59,7 @@ def evaluate_drift(
         rows_baseline=baseline.rows,
         rows_current=current.rows,
         rows_skipped=current.rows_skipped,
+        data_quality=_dataset_quality(current),
         thresholds=thresholds.to_dict(),
         baseline_fingerprint=baseline.fingerprint,
     )
@@ -104,6 +108,7 @@ def _feature_drift(feature: Feature, current: FeatureCounts, thresholds: DriftTh
         rows_baseline=rows_baseline,
         rows_current=rows_current,
         missing_current=current.missing,
+        quality=_feature_quality(feature.name, current, rows_current),
         statistics=statistics,
         threshold=threshold,
         bin_labels=labels,
@@ -174,6 +179,26 @@ def _missing_verdict(
     }
     drifted = pvalue < thresholds.pvalue and abs(current_share - baseline_share) >= thresholds.missing_share
     return statistics, drifted
+
+
+def _feature_quality(name: str, current: FeatureCounts, rows_current: int) -> dict[str, int | float | bool]:
+    """Counts of one feature's problems in the current data (none of them fatal)."""
+    total = rows_current + current.missing
+    return {
+        "missing_share": current.missing / total if total else 0.0,
+        "below_range": current.below_range,
+        "above_range": current.above_range,
+        "invalid": current.invalid,
+    }
+
+
+def _dataset_quality(current: CurrentHistogram) -> dict[str, object]:
+    """The window's schema violations and skipped rows, for the report."""
+    return {
+        "rows_skipped": dict(sorted(current.skipped.items())),
+        "missing_columns": sorted(current.missing_columns),
+        "extra_columns": sorted(current.extra_columns),
+    }
 
 
 def _numeric_bin_labels(edges: np.ndarray) -> tuple[str, ...]:

@@ -111,3 +111,34 @@ def test_the_html_page_shows_drifted_features_first_and_escapes_names(report: Dr
 
     assert "&lt;shifted&gt;" in page and "<shifted>" not in page
     assert page.index("<h2>&lt;shifted&gt;") < page.index("<h2>steady")
+
+
+def test_the_json_document_reports_data_quality_per_window_and_per_feature(rng: np.random.Generator) -> None:
+    reference = pd.DataFrame({"age": rng.integers(18, 90, 2_000), "income": rng.normal(50.0, 5.0, 2_000)})
+    current = reference.assign(region="eu").astype({"income": object})
+    current.loc[:9, "age"] = 200
+    current.loc[10:12, "income"] = "n/a"
+
+    document = json.loads(check_frame(build_baseline(reference), current).to_json())
+
+    assert document["data_quality"] == {
+        "rows_skipped": {"unparseable": 3},
+        "missing_columns": [],
+        "extra_columns": ["region"],
+    }
+    age = next(feature for feature in document["features"] if feature["name"] == "age")
+    income = next(feature for feature in document["features"] if feature["name"] == "income")
+    assert age["data_quality"] == {"missing_share": 0.0, "below_range": 0, "above_range": 10, "invalid": 0}
+    assert income["data_quality"]["invalid"] == 3
+
+
+def test_the_html_page_has_a_data_quality_section(rng: np.random.Generator) -> None:
+    reference = pd.DataFrame({"age": rng.integers(18, 90, 2_000)})
+    current = reference.assign(region="eu")
+    current.loc[:9, "age"] = 200
+
+    page = render_html_report(check_frame(build_baseline(reference), current))
+
+    assert "<h2>Data quality</h2>" in page
+    assert "Unknown columns: region" in page
+    assert "<tr><td>age</td><td>0.00%</td><td>0</td><td>10</td><td>0</td></tr>" in page

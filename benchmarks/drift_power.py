@@ -291,13 +291,13 @@ def main() -> int:
             started = time.perf_counter()
             results[rows] = rates(run_size(rows, trials, evidently_trials, args.seed, evidently))
             print(f"{rows:,} rows: {trials} trials in {time.perf_counter() - started:.0f} s", flush=True)
+            if args.json is not None:
+                args.json.write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
     finally:
         evidently.close()
     if evidently.note:
         print(f"evidently: {evidently.note}")
     print_tables(results)
-    if args.json is not None:
-        args.json.write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
     return 0
 
 

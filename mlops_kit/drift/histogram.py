@@ -213,7 +213,7 @@ def histogram_of_frame(
     present = [feature for feature in baseline.features if feature.name not in set(missing)]
     # Columns are taken out of the frame here, in one thread, so the workers never touch it.
     columns = [(feature, frame[feature.name]) for feature in present]
-    counted = map_concurrently(_feature_counts, columns, threads=column_threads(len(frame), threads))
+    counted = map_concurrently(feature_counts, columns, threads=column_threads(len(frame), threads))
     features = {feature.name: counts for feature, counts in zip(present, counted)}
     for feature in baseline.features:
         if feature.name in features:
@@ -232,7 +232,8 @@ def histogram_of_frame(
     return histogram.with_skipped("unparseable", dropped)
 
 
-def _feature_counts(column: tuple[Feature, pd.Series]) -> FeatureCounts:
+def feature_counts(column: tuple[Feature, pd.Series]) -> FeatureCounts:
+    """One column's counts in its feature's bins, with its values outside the training range."""
     feature, series = column
     if isinstance(feature, CategoricalFeature):
         counts, missing = count_categorical(series, feature.categories)

@@ -239,15 +239,25 @@ def feature_counts(column: tuple[Feature, pd.Series]) -> FeatureCounts:
         counts, missing = count_categorical(series, feature.categories)
         return FeatureCounts(counts=counts, missing=missing)
     values = numeric_values(series)
-    counts, missing = count_numeric(values, feature.edges)
-    below = above = 0
-    if math.isfinite(feature.minimum):
-        # Bins (-inf, min), [min, max], (max, inf), widened by a relative 1e-9: text parsers differ
-        # in the last bit (pandas 1.1's in the drift job's image), and the training extremes
-        # themselves must stay inside. One more counting pass.
-        slack = _RANGE_SLACK * max(abs(feature.minimum), abs(feature.maximum))
-        limits = np.array([feature.minimum - slack - np.spacing(feature.minimum), feature.maximum + slack])
-        outside, _ = count_numeric(values, limits)
+    if not math.isfinite(feature.minimum):  # a document written before ranges were recorded
+        counts, missing = count_numeric(values, feature.edges)
+        return FeatureCounts(counts=counts, missing=missing)
+    # The range is (-inf, low], (low, high], (high, inf): min and max widened by a relative 1e-9,
+    # as text parsers differ in the last bit (pandas 1.1's in the drift job's image) and the
+    # training extremes themselves must stay inside.
+    slack = _RANGE_SLACK * max(abs(feature.minimum), abs(feature.maximum))
+    low, high = feature.minimum - slack - np.spacing(feature.minimum), feature.maximum + slack
+    edges = feature.edges
+    if not len(edges) or (low < edges[0] and high > edges[-1]):
+        # One pass counts the bins and the range together: the outer cuts split the outer bins.
+        both, missing = count_numeric(values, np.concatenate([[low], edges, [high]]))
+        counts = both[1:-1].copy()
+        counts[0] += both[0]
+        counts[-1] += both[-1]
+        below, above = int(both[0]), int(both[-1])
+    else:  # an edge beyond the range (ties at an extreme): two passes
+        counts, missing = count_numeric(values, edges)
+        outside, _ = count_numeric(values, np.array([low, high]))
         below, above = int(outside[0]), int(outside[2])
     return FeatureCounts(counts=counts, missing=missing, below_range=below, above_range=above)
 

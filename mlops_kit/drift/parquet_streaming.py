@@ -7,6 +7,7 @@ pyarrow is imported inside the functions: the drift job's image ships this packa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +47,32 @@ def histogram_of_parquet(path: Path, baseline: Baseline, *, threads: int | None 
         feature.name: FeatureCounts(counts=np.zeros(len(feature.counts), dtype=np.int64), missing=0)
         for feature in baseline.features
     }
-    rows = 0
-    for group in range(parquet.num_row_groups):
-        group_rows = parquet.metadata.row_group(group).num_rows
-        rows += group_rows
-        for chunk in _column_chunks(present, group_rows):
-            table = parquet.read_row_group(group, columns=[feature.name for feature in chunk])
+    reads = [
+        (group, chunk)
+        for group in range(parquet.num_row_groups)
+        for chunk in _column_chunks(present, parquet.metadata.row_group(group).num_rows)
+    ]
+
+    def read(index: int) -> Any:
+        group, chunk = reads[index]
+        return parquet.read_row_group(group, columns=[feature.name for feature in chunk])
+
+    # The next chunk is read (pyarrow releases the GIL) while this one is counted: at most two
+    # chunks are in memory at a time.
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(read, 0) if reads else None
+        for index, (_, chunk) in enumerate(reads):
+            assert pending is not None
+            table = pending.result()
+            pending = reader.submit(read, index + 1) if index + 1 < len(reads) else None
             columns = [(feature, _series(table.column(feature.name))) for feature in chunk]
-            counted = map_concurrently(
-                feature_counts, columns, threads=column_threads(group_rows * len(chunk), threads)
-            )
-            for feature, counts in zip(chunk, counted):
+            threads_here = column_threads(table.num_rows * len(chunk), threads)
+            for feature, counts in zip(
+                chunk, map_concurrently(feature_counts, columns, threads=threads_here)
+            ):
                 totals[feature.name] = totals[feature.name] + counts
             del table, columns
+    rows = sum(parquet.metadata.row_group(group).num_rows for group in range(parquet.num_row_groups))
     return CurrentHistogram(
         baseline_fingerprint=baseline.fingerprint,
         features=totals,

@@ -85,19 +85,30 @@ def histogram_of_parquet(path: Path, baseline: Baseline, *, threads: int | None 
 def baseline_of_parquet_sample(
     path: Path, *, sample_rows: int = DEFAULT_SAMPLE_ROWS, categorical: Sequence[str] = ()
 ) -> Baseline:
-    """A baseline of whole row groups spread evenly over the file, about `sample_rows` rows in all:
-    memory bounded by the sample, not the file."""
+    """A baseline of whole row groups spread evenly over the file, about `sample_rows` rows in all,
+    built a few columns at a time: memory bounded by the sample's size for those columns."""
     parquet = _open(path)
     groups = parquet.num_row_groups
     if groups == 0 or parquet.metadata.num_rows == 0:
         raise BadInput(f"{path}: holds no data")
+    unknown = sorted(set(categorical) - set(parquet.schema_arrow.names))
+    if unknown:
+        raise BadInput(f"categorical columns not in {path.name}: {', '.join(unknown)}")
     per_group = max(parquet.metadata.num_rows // groups, 1)
     wanted = min(groups, max(1, -(-sample_rows // per_group)))
     chosen = sorted({round(index * (groups - 1) / max(wanted - 1, 1)) for index in range(wanted)})
-    frame = parquet.read_row_groups(chosen).to_pandas()
-    return build_baseline(
-        frame, categorical=categorical, metadata={"data": path.name, "sample_rows": str(len(frame))}
-    )
+    rows = sum(parquet.metadata.row_group(group).num_rows for group in chosen)
+    names = parquet.schema_arrow.names
+    width = max(1, READ_BYTES // max(rows * 8, 1))
+    features: list[Feature] = []
+    for start in range(0, len(names), width):
+        columns = names[start : start + width]
+        frame = parquet.read_row_groups(chosen, columns=columns).to_pandas()
+        part = build_baseline(frame, categorical=[name for name in categorical if name in columns])
+        features.extend(part.features)
+        del frame
+    metadata = {"data": path.name, "sample_rows": str(rows)}
+    return Baseline(features=tuple(features), rows=rows, metadata=metadata)
 
 
 def _open(path: Path) -> Any:

@@ -75,3 +75,16 @@ def test_a_file_that_is_not_parquet_is_bad_input_naming_it(tmp_path: Path, wide_
 
     with pytest.raises(BadInput, match=r"cannot read broken\.parquet"):
         histogram_of_parquet(path, build_baseline(wide_frame))
+
+
+def test_a_baseline_built_a_few_columns_at_a_time_equals_one_of_the_whole_sample(
+    wide_frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "train.parquet"
+    wide_frame.to_parquet(path, row_group_size=1_000)
+    monkeypatch.setattr(streaming, "READ_BYTES", 5_000 * 8 * 7)  # seven columns at a time
+
+    baseline = baseline_of_parquet_sample(path, sample_rows=5_000, categorical=["plan"])
+
+    whole = build_baseline(pd.read_parquet(path), categorical=["plan"])
+    assert baseline.to_dict()["features"] == whole.to_dict()["features"]

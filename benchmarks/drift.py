@@ -3,6 +3,7 @@
     python benchmarks/drift.py                      # 1,000,000 reference and current rows
     python benchmarks/drift.py --rows 10000000      # engine and floor at 10M (Evidently: see below)
     python benchmarks/drift.py --evidently-python /path/to/venv/bin/python
+    python benchmarks/drift.py --wide [--rows N --columns M] [--keep]   # see drift_wide.py
 
 Both frames have 20 numeric and 5 categorical (pandas category dtype) columns; the current frame
 has drift injected in 5 of them. The kit's methods run in one subprocess, Evidently in another
@@ -307,6 +308,12 @@ def _mib(size: float) -> str:
 
 
 def main() -> None:
+    if "--wide" in sys.argv[1:]:
+        # Wide data at bounded memory: its own benchmark, beside this file.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import drift_wide
+
+        sys.exit(drift_wide.main(sys.argv[1:]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5, help="runs per method (median reported)")

@@ -1,7 +1,9 @@
-"""`kit drift run`: compare current data with the training baseline (exit 3 when it drifted)."""
+"""`kit drift run`: compare current data with the training baseline (exit 3 when it drifted);
+`kit drift baseline`: build a baseline from a data file."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,49 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
 
 STATISTIC_FORMAT = "{:.4g}"
+# Short names for the table; the JSON report keeps the full ones.
+SHORT_NAMES = {
+    "wasserstein_normed": "W/sd",
+    "ks_pvalue": "ks p",
+    "chi2_pvalue": "chi2 p",
+    "js_distance": "js",
+}
+
+
+@app.command("baseline")
+def baseline_command(
+    data: Path = typer.Argument(..., help="Training data: CSV (with a header row) or Parquet."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the baseline JSON here (default: print it)."
+    ),
+    categorical: list[str] = typer.Option(
+        [], "--categorical", help="A numeric column to treat as categories (repeat for more)."
+    ),
+) -> None:
+    """Build a drift baseline (bins and training counts per column) from a data file."""
+    from mlops_kit.drift import baseline_of_frame, read_data_file
+    from mlops_kit.errors import BadInput
+
+    try:
+        frame = read_data_file(data)
+    except BadInput as error:
+        raise BadInput(f"DATA {error.message}") from None
+    try:
+        built = baseline_of_frame(frame, categorical=categorical, metadata={"data": data.name})
+    except BadInput as error:
+        raise BadInput(f"--categorical: {error.message}") from None
+    if output is None:
+        sys.stdout.write(built.to_json() + "\n")
+        return
+    try:
+        output.write_text(built.to_json() + "\n", encoding="utf-8")
+    except OSError as error:
+        raise BadInput(f"--output {output}: {error.strerror}") from None
+    console.print(
+        f"baseline of {built.rows} rows, {len(built.features)} features "
+        f"({sum(f.kind == 'categorical' for f in built.features)} categorical): {output}",
+        highlight=False,
+    )
 
 
 @app.command("run")
@@ -22,7 +67,8 @@ def run(
     baseline: str | None = typer.Option(
         None,
         "--baseline",
-        help="Baseline JSON: path or s3:// URI (default with --env: the serving version's).",
+        help="Baseline JSON, or a CSV/Parquet data file to build one from: path or s3:// URI "
+        "(default with --env: the serving version's).",
     ),
     current: str | None = typer.Option(
         None,
@@ -78,13 +124,37 @@ def _check(
 
 
 def _statistics(feature: Any) -> str:
-    shown = ("psi", "ks_pvalue") if feature.kind == "numeric" else ("js_distance", "chi2_pvalue")
+    shown = (
+        ("wasserstein_normed", "psi", "ks_pvalue", "chi2_pvalue")
+        if feature.kind == "numeric"
+        else ("js_distance", "chi2_pvalue")
+    )
     values = [(name, feature.statistics.get(name)) for name in shown]
-    return ", ".join(f"{n} {STATISTIC_FORMAT.format(v)}" for n, v in values if v is not None) or "-"
+    return (
+        ", ".join(f"{SHORT_NAMES.get(n, n)} {STATISTIC_FORMAT.format(v)}" for n, v in values if v is not None)
+        or "-"
+    )
 
 
 def _thresholds(feature: Any) -> str:
-    return ", ".join(f"{name} {STATISTIC_FORMAT.format(value)}" for name, value in feature.threshold.items())
+    return ", ".join(
+        f"{SHORT_NAMES.get(name, name)} {STATISTIC_FORMAT.format(value)}"
+        for name, value in feature.threshold.items()
+    )
+
+
+def _quality_lines(report: Any) -> list[str]:
+    quality = report.data_quality
+    lines = [f"{rows} {reason} row(s) skipped" for reason, rows in quality["rows_skipped"].items()]
+    if quality["missing_columns"]:
+        lines.append(f"missing column(s) {', '.join(quality['missing_columns'])}")
+    if quality["extra_columns"]:
+        lines.append(f"unknown column(s) {', '.join(quality['extra_columns'])}")
+    for feature in report.features:
+        outside = feature.quality["below_range"] + feature.quality["above_range"]
+        if outside:
+            lines.append(f"{feature.name}: {outside} value(s) outside the training range")
+    return lines
 
 
 def _render(check: DriftCheck, html: Path | None) -> None:
@@ -114,6 +184,9 @@ def _render(check: DriftCheck, html: Path | None) -> None:
         f"rows: {report.rows_current} used, {report.rows_skipped} skipped; baseline {report.rows_baseline}",
         highlight=False,
     )
+    quality = _quality_lines(report)
+    if quality:
+        console.print("data quality: " + "; ".join(quality), highlight=False)
     if check.report_uri:
         console.print(
             f"report: {check.report_uri} ({check.metrics_published} metrics published)", highlight=False

@@ -92,10 +92,11 @@ def drift_thresholds_arguments(env: Environment) -> dict[str, Any]:
     """The environment's drift settings as the engine's `DriftThresholds` keyword arguments."""
     drift = env.drift
     return {
-        "psi": drift.psi_threshold,
-        "ks_pvalue": drift.ks_pvalue,
-        "js_distance": drift.js_threshold,
-        "chi2_pvalue": drift.chi2_pvalue,
+        "pvalue": drift.pvalue,
+        "wasserstein_normed": drift.wasserstein_normed,
+        "psi": drift.psi,
+        "js_distance": drift.js_distance,
+        "missing_share": drift.missing_share,
         "drifted_share": drift.drifted_share,
         "min_samples": drift.min_samples,
         "critical_features": sorted(drift.critical_features),

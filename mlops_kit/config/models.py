@@ -302,13 +302,26 @@ class Approvals(Strict):
     rules: list[ApproverRule] = Field(default_factory=list)
 
 
+# Drift settings renamed when the verdict rules were chosen by measurement (issue 15).
+_RENAMED_DRIFT_SETTINGS = {
+    "psi_threshold": "psi",
+    "js_threshold": "js_distance",
+    "ks_pvalue": "pvalue",
+    "chi2_pvalue": "pvalue",
+}
+
+
 class DriftSettings(Strict):
+    """The drift job's schedule and verdict thresholds (see mlops_kit.drift.DriftThresholds: a
+    feature drifts when a test's p-value is below `pvalue` and an effect size reaches its threshold)."""
+
     schedule: ScheduleExpression = "cron(0 6 * * ? *)"
     window_hours: int = Field(default=24, ge=1)
-    psi_threshold: float = Field(default=0.2, gt=0)
-    ks_pvalue: float = Field(default=0.001, gt=0, lt=1)
-    js_threshold: float = Field(default=0.1, gt=0, le=1)
-    chi2_pvalue: float = Field(default=0.001, gt=0, lt=1)
+    pvalue: float = Field(default=0.001, gt=0, lt=1)
+    wasserstein_normed: float = Field(default=0.05, gt=0)
+    psi: float = Field(default=0.1, gt=0)
+    js_distance: float = Field(default=0.05, gt=0, le=1)
+    missing_share: float = Field(default=0.01, gt=0, le=1)
     drifted_share: float = Field(default=0.3, gt=0, le=1)
     min_samples: int = Field(default=200, ge=1)
     critical_features: list[str] = Field(default_factory=list)
@@ -320,6 +333,19 @@ class DriftSettings(Strict):
     retrain_account_id: AccountId | None = None
     # Accounts whose drift alarms may start retraining here (their events reach this default bus).
     accept_retrain_from: list[AccountId] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: object) -> object:
+        if isinstance(data, dict):
+            renamed = [
+                f"{old} is now {_RENAMED_DRIFT_SETTINGS[old]}"
+                for old in data
+                if old in _RENAMED_DRIFT_SETTINGS
+            ]
+            if renamed:
+                raise ValueError(f"renamed setting(s): {'; '.join(renamed)}")
+        return data
 
 
 class Identity(Strict):

@@ -9,9 +9,10 @@ Each line is one captured request::
      "eventVersion": "0"}
 
 The payload is CSV without a header (mapped to features in the baseline's order) or JSON, either
-inline or BASE64-encoded. A line that cannot be decoded is corrupt: it is skipped and counted (as
-one row). A payload that decodes but does not carry the baseline's features is a BadInput: the
-endpoint's schema has changed and no verdict could be trusted.
+inline or BASE64-encoded. A line that cannot be decoded (e.g. cut mid-line) is corrupt: it is
+skipped and counted (as one row). A payload that decodes but does not carry the baseline's
+features is skipped and counted too, as a schema violation; the drift check refuses only when no
+usable row remains.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline
+from mlops_kit.drift.baseline_document import Baseline
 from mlops_kit.drift.histogram import CurrentHistogram, histogram_of_frame, merge_histograms
 from mlops_kit.drift.sources import ObjectStore
 from mlops_kit.errors import BadInput
@@ -37,6 +38,10 @@ Row = list[object]
 
 class _CorruptLine(ValueError):
     """A capture line that cannot be decoded."""
+
+
+class _OtherSchema(Exception):
+    """A captured request that decodes but does not carry the baseline's features."""
 
 
 @dataclass(frozen=True)
@@ -86,18 +91,22 @@ def histogram_of_capture_lines(
     lines: Iterable[str | bytes], baseline: Baseline, window: TimeWindow | None = None
 ) -> CurrentHistogram:
     """Histogram of the requests in capture lines inside the window; corrupt lines are skipped."""
-    frame, corrupt = capture_frame(lines, baseline, window)
-    return histogram_of_frame(frame, baseline).with_skipped(corrupt)
+    frame, skipped = capture_frame(lines, baseline, window)
+    histogram = histogram_of_frame(frame, baseline)
+    for reason, rows in skipped.items():
+        histogram = histogram.with_skipped(reason, rows)
+    return histogram
 
 
 def capture_frame(
     lines: Iterable[str | bytes], baseline: Baseline, window: TimeWindow | None = None
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """The captured requests inside the window as a frame of the baseline's columns, and the
-    number of corrupt lines skipped."""
+    lines skipped by reason: "corrupt" (cannot be decoded, e.g. cut mid-line), "schema" (a
+    request without the baseline's features)."""
     names = baseline.feature_names
     rows: list[Row] = []
-    corrupt = 0
+    skipped = {"corrupt": 0, "schema": 0}
     for line in lines:
         text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
         if not text.strip():
@@ -105,9 +114,11 @@ def capture_frame(
         try:
             rows.extend(_request_rows(text, names, window))
         except _CorruptLine:
-            corrupt += 1
+            skipped["corrupt"] += 1
+        except _OtherSchema:
+            skipped["schema"] += 1
     frame = pd.DataFrame(rows, columns=names, dtype=object)
-    return frame, corrupt
+    return frame, {reason: count for reason, count in skipped.items() if count}
 
 
 def _request_rows(text: str, names: list[str], window: TimeWindow | None) -> list[Row]:
@@ -175,9 +186,8 @@ def _json_rows(payload: object, names: list[str]) -> Iterator[Row]:
 
 def _positional_row(values: Sequence[object], names: list[str]) -> Row:
     if len(values) != len(names):
-        raise BadInput(
-            f"captured request has {len(values)} values; the baseline has {len(names)} features",
-            hint=f"expected, in order: {', '.join(names)}",
+        raise _OtherSchema(
+            f"captured request has {len(values)} values; the baseline has {len(names)} features"
         )
     return list(values)
 
@@ -190,7 +200,7 @@ def _named_row(record: dict[str, object], names: list[str]) -> Row:
     if missing or extra:
         parts = [f"missing field(s): {', '.join(missing)}"] if missing else []
         parts += [f"extra field(s): {', '.join(extra)}"] if extra else []
-        raise BadInput(f"captured request does not match the baseline: {'; '.join(parts)}")
+        raise _OtherSchema(f"captured request does not match the baseline: {'; '.join(parts)}")
     return [record[name] for name in names]
 
 

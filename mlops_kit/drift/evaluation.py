@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline, CategoricalFeature, Feature, NumericFeature
-from mlops_kit.drift.categorical_statistics import categorical_statistics
+from mlops_kit.drift.baseline_document import Baseline, CategoricalFeature, Feature, NumericFeature
+from mlops_kit.drift.categorical_statistics import categorical_statistics, chi_square_homogeneity
 from mlops_kit.drift.histogram import CurrentHistogram, FeatureCounts, histogram_of_frame
 from mlops_kit.drift.numeric_statistics import numeric_statistics
 from mlops_kit.drift.report import DriftReport, FeatureDrift, Verdict
 from mlops_kit.drift.thresholds import DriftThresholds
 from mlops_kit.errors import BadInput
 
-_NUMERIC_STATISTICS = ("psi", "ks_statistic", "ks_pvalue", "wasserstein", "wasserstein_normed")
+_NUMERIC_STATISTICS = ("psi", "ks_statistic", "ks_pvalue", "chi2_pvalue", "wasserstein", "wasserstein_normed")
 _CATEGORICAL_STATISTICS = ("chi2_statistic", "chi2_pvalue", "js_distance", "unseen")
+_MISSING_STATISTICS = ("missing_share_baseline", "missing_share_current", "missing_pvalue")
 
 
 def evaluate_drift(
@@ -37,6 +38,9 @@ def evaluate_drift(
     uncounted = [name for name in baseline.feature_names if name not in current.features]
     if uncounted:
         raise BadInput(f"the histogram has no counts for feature(s): {', '.join(uncounted)}")
+    if current.rows == 0 and current.rows_skipped:
+        reasons = ", ".join(f"{rows} {reason}" for reason, rows in sorted(current.skipped.items()))
+        raise BadInput(f"no usable rows: all {current.rows_skipped} were skipped ({reasons})")
     results = [
         _feature_drift(feature, current.features[feature.name], thresholds) for feature in baseline.features
     ]
@@ -55,6 +59,7 @@ def evaluate_drift(
         rows_baseline=baseline.rows,
         rows_current=current.rows,
         rows_skipped=current.rows_skipped,
+        data_quality=_dataset_quality(current),
         thresholds=thresholds.to_dict(),
         baseline_fingerprint=baseline.fingerprint,
     )
@@ -75,16 +80,26 @@ def _feature_drift(feature: Feature, current: FeatureCounts, thresholds: DriftTh
     if len(current.counts) != len(feature.counts):
         raise BadInput(f"feature {feature.name!r}: histogram does not have the baseline's bins")
     rows_baseline, rows_current = int(feature.counts.sum()), int(current.counts.sum())
-    enough = min(rows_baseline, rows_current) >= thresholds.min_samples
+    present_enough = min(rows_baseline, rows_current) >= thresholds.min_samples
+    rows_enough = (
+        min(rows_baseline + feature.missing, rows_current + current.missing) >= thresholds.min_samples
+    )
     if isinstance(feature, NumericFeature):
-        statistics, threshold, drifted = _numeric_verdict(feature, current, thresholds)
+        statistics, threshold, shape_drifted = _numeric_verdict(feature, current, thresholds)
         labels = _numeric_bin_labels(feature.edges)
     else:
-        statistics, threshold, drifted = _categorical_verdict(feature, current, thresholds)
+        statistics, threshold, shape_drifted = _categorical_verdict(feature, current, thresholds)
         labels = (*feature.categories, "unseen")
-    verdict = Verdict.DRIFT if drifted else Verdict.NO_DRIFT
-    if not enough:
+    missing_statistics, missing_drifted = _missing_verdict(feature, current, thresholds)
+    statistics.update(missing_statistics)
+    # A feature that went (mostly) missing drifts on its missing share even with too few values
+    # left for its shape to be judged.
+    if rows_enough and missing_drifted:
+        verdict = Verdict.DRIFT
+    elif not (rows_enough and present_enough):
         verdict = Verdict.INSUFFICIENT_DATA
+    else:
+        verdict = Verdict.DRIFT if shape_drifted else Verdict.NO_DRIFT
     return FeatureDrift(
         name=feature.name,
         kind=feature.kind,
@@ -93,6 +108,7 @@ def _feature_drift(feature: Feature, current: FeatureCounts, thresholds: DriftTh
         rows_baseline=rows_baseline,
         rows_current=rows_current,
         missing_current=current.missing,
+        quality=_feature_quality(feature.name, current, rows_current),
         statistics=statistics,
         threshold=threshold,
         bin_labels=labels,
@@ -104,7 +120,7 @@ def _feature_drift(feature: Feature, current: FeatureCounts, thresholds: DriftTh
 def _numeric_verdict(
     feature: NumericFeature, current: FeatureCounts, thresholds: DriftThresholds
 ) -> tuple[dict[str, float | int | None], dict[str, float], bool]:
-    threshold = {"psi": thresholds.psi, "ks_pvalue": thresholds.ks_pvalue}
+    threshold = thresholds.numeric()
     if not (feature.counts.sum() and current.counts.sum()):
         return dict.fromkeys(_NUMERIC_STATISTICS), threshold, False
     result = numeric_statistics(feature.counts, current.counts, feature.bin_means, feature.std)
@@ -112,17 +128,22 @@ def _numeric_verdict(
         "psi": result.psi,
         "ks_statistic": result.ks_statistic,
         "ks_pvalue": result.ks_pvalue,
+        "chi2_pvalue": result.chi2_pvalue,
         "wasserstein": result.wasserstein,
         "wasserstein_normed": result.wasserstein_normed,
     }
-    drifted = result.ks_pvalue < thresholds.ks_pvalue and result.psi >= thresholds.psi
-    return statistics, threshold, drifted
+    significant = min(result.ks_pvalue, result.chi2_pvalue) < thresholds.pvalue
+    normed = result.wasserstein_normed
+    material = result.psi >= thresholds.psi or (
+        normed is not None and normed >= thresholds.wasserstein_normed
+    )
+    return statistics, threshold, significant and material
 
 
 def _categorical_verdict(
     feature: CategoricalFeature, current: FeatureCounts, thresholds: DriftThresholds
 ) -> tuple[dict[str, float | int | None], dict[str, float], bool]:
-    threshold = {"js_distance": thresholds.js_distance, "chi2_pvalue": thresholds.chi2_pvalue}
+    threshold = thresholds.categorical()
     if not (feature.counts.sum() and current.counts.sum()):
         empty: dict[str, float | int | None] = dict.fromkeys(_CATEGORICAL_STATISTICS)
         empty["unseen"] = int(current.counts[-1])
@@ -134,8 +155,50 @@ def _categorical_verdict(
         "js_distance": result.js_distance,
         "unseen": result.unseen,
     }
-    drifted = result.chi2_pvalue < thresholds.chi2_pvalue and result.js_distance >= thresholds.js_distance
+    drifted = result.chi2_pvalue < thresholds.pvalue and result.js_distance >= thresholds.js_distance
     return statistics, threshold, drifted
+
+
+def _missing_verdict(
+    feature: Feature, current: FeatureCounts, thresholds: DriftThresholds
+) -> tuple[dict[str, float | int | None], bool]:
+    """The missing shares on both sides and the chi-square test that they are the same."""
+    baseline_total = int(feature.counts.sum()) + feature.missing
+    current_total = int(current.counts.sum()) + current.missing
+    if not (baseline_total and current_total):
+        return dict.fromkeys(_MISSING_STATISTICS), False
+    baseline_share, current_share = feature.missing / baseline_total, current.missing / current_total
+    _, pvalue = chi_square_homogeneity(
+        np.array([baseline_total - feature.missing, feature.missing], dtype=np.int64),
+        np.array([current_total - current.missing, current.missing], dtype=np.int64),
+    )
+    statistics: dict[str, float | int | None] = {
+        "missing_share_baseline": baseline_share,
+        "missing_share_current": current_share,
+        "missing_pvalue": pvalue,
+    }
+    drifted = pvalue < thresholds.pvalue and abs(current_share - baseline_share) >= thresholds.missing_share
+    return statistics, drifted
+
+
+def _feature_quality(name: str, current: FeatureCounts, rows_current: int) -> dict[str, int | float | bool]:
+    """Counts of one feature's problems in the current data (none of them fatal)."""
+    total = rows_current + current.missing
+    return {
+        "missing_share": current.missing / total if total else 0.0,
+        "below_range": current.below_range,
+        "above_range": current.above_range,
+        "invalid": current.invalid,
+    }
+
+
+def _dataset_quality(current: CurrentHistogram) -> dict[str, object]:
+    """The window's schema violations and skipped rows, for the report."""
+    return {
+        "rows_skipped": dict(sorted(current.skipped.items())),
+        "missing_columns": sorted(current.missing_columns),
+        "extra_columns": sorted(current.extra_columns),
+    }
 
 
 def _numeric_bin_labels(edges: np.ndarray) -> tuple[str, ...]:

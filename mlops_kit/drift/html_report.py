@@ -45,7 +45,8 @@ def render_html_report(report: DriftReport, *, title: str = "Drift report") -> s
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{escape(title)}</h1>{summary}{_summary_table(report)}{legend}{sections}"
+        f"<h1>{escape(title)}</h1>{summary}{_summary_table(report)}{_quality_section(report)}"
+        f"{legend}{sections}"
         "</body></html>\n"
     )
 
@@ -58,6 +59,33 @@ def _summary_table(report: DriftReport) -> str:
         for feature in report.features
     )
     return f"<table><tr><th>feature</th><th>kind</th><th>verdict</th><th>statistics</th></tr>{rows}</table>"
+
+
+def _quality_section(report: DriftReport) -> str:
+    """Schema violations, skipped rows and each feature's missing, out-of-range and invalid values."""
+    quality = report.data_quality
+    skipped = ", ".join(f"{reason} {rows:,}" for reason, rows in quality["rows_skipped"].items()) or "none"
+    lines = [f"<li>Rows skipped: {escape(skipped)}</li>"]
+    for key, text in (("missing_columns", "Baseline features missing"), ("extra_columns", "Unknown columns")):
+        if quality[key]:
+            lines.append(f"<li>{text}: {escape(', '.join(quality[key]))}</li>")
+    rows = "".join(
+        f"<tr><td>{escape(feature.name)}</td><td>{feature.quality['missing_share']:.2%}</td>"
+        f"<td>{feature.quality['below_range']:,}</td><td>{feature.quality['above_range']:,}</td>"
+        f"<td>{feature.quality['invalid']:,}</td></tr>"
+        for feature in report.features
+        if feature.quality["missing_share"]
+        or feature.quality["below_range"]
+        or feature.quality["above_range"]
+        or feature.quality["invalid"]
+    )
+    table = (
+        "<table><tr><th>feature</th><th>missing</th><th>below training range</th>"
+        f"<th>above training range</th><th>not a number</th></tr>{rows}</table>"
+        if rows
+        else "<p>No missing, out-of-range or invalid values.</p>"
+    )
+    return f"<section class='quality'><h2>Data quality</h2><ul>{''.join(lines)}</ul>{table}</section>"
 
 
 def _statistics_text(feature: FeatureDrift) -> str:

@@ -10,6 +10,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import kolmogorov
 
+from mlops_kit.drift.categorical_statistics import chi_square_homogeneity
+
 # Half a count added to every bin (Jeffreys' prior) before taking logarithms: a bin that is empty
 # on one side would otherwise make the PSI infinite. Negligible once bins hold dozens of values.
 _PSI_PSEUDOCOUNT = 0.5
@@ -17,11 +19,14 @@ _PSI_PSEUDOCOUNT = 0.5
 
 @dataclass(frozen=True)
 class NumericStatistics:
-    """PSI, binned Kolmogorov-Smirnov and binned Wasserstein-1 of current against baseline."""
+    """PSI, binned Kolmogorov-Smirnov, chi-square on the bins and binned Wasserstein-1 of current
+    against baseline. KS is most sensitive to shifts of location, the chi-square test to changes of
+    spread and shape (it weighs the tails as much as the middle)."""
 
     psi: float
     ks_statistic: float
     ks_pvalue: float
+    chi2_pvalue: float
     wasserstein: float
     wasserstein_normed: float | None
 
@@ -82,6 +87,7 @@ def numeric_statistics(
         psi=population_stability_index(baseline, current),
         ks_statistic=ks_statistic,
         ks_pvalue=ks_pvalue,
+        chi2_pvalue=chi_square_homogeneity(baseline, current)[1],
         wasserstein=wasserstein,
         wasserstein_normed=normed if normed is None or math.isfinite(normed) else None,
     )

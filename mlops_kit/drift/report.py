@@ -33,7 +33,9 @@ class FeatureDrift:
     `statistics` holds psi, ks_statistic, ks_pvalue, wasserstein, wasserstein_normed for a
     numeric feature; chi2_statistic, chi2_pvalue, js_distance, unseen for a categorical one;
     values are None when a side has no data. `bin_labels`, `baseline_counts` and
-    `current_counts` are the two histograms the statistics came from.
+    `current_counts` are the two histograms the statistics came from. `quality` counts the
+    current data's problems: missing_share, below_range and above_range (values outside the
+    training range), invalid (text where a number belongs).
     """
 
     name: str
@@ -43,6 +45,7 @@ class FeatureDrift:
     rows_baseline: int
     rows_current: int
     missing_current: int
+    quality: dict[str, int | float | bool]
     statistics: dict[str, float | int | None]
     threshold: dict[str, float]
     bin_labels: tuple[str, ...]
@@ -65,6 +68,7 @@ class FeatureDrift:
             "rows_baseline": self.rows_baseline,
             "rows_current": self.rows_current,
             "missing_current": self.missing_current,
+            "data_quality": dict(self.quality),
             "statistics": {key: _json_number(value) for key, value in self.statistics.items()},
             "threshold": dict(self.threshold),
             "histogram": {
@@ -77,7 +81,12 @@ class FeatureDrift:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """The dataset verdict and every feature's result, drifted features first."""
+    """The dataset verdict and every feature's result, drifted features first.
+
+    `data_quality` holds the window's schema violations: rows skipped by reason (corrupt,
+    schema, unparseable), baseline features missing from the input, and input columns the
+    baseline does not know. They are reported, not fatal.
+    """
 
     drifted: bool
     drifted_share: float
@@ -85,6 +94,7 @@ class DriftReport:
     rows_baseline: int
     rows_current: int
     rows_skipped: int
+    data_quality: dict[str, Any]
     thresholds: dict[str, Any]
     baseline_fingerprint: str
 
@@ -111,6 +121,7 @@ class DriftReport:
             "rows_baseline": self.rows_baseline,
             "rows_current": self.rows_current,
             "rows_skipped": self.rows_skipped,
+            "data_quality": self.data_quality,
             "baseline_fingerprint": self.baseline_fingerprint,
             "thresholds": self.thresholds,
             "features": [feature.to_dict() for feature in self.features],

@@ -7,15 +7,17 @@ S3 client in one, tests and local runs use `LocalDirectoryStore`).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
-from mlops_kit.drift.baseline import Baseline
+from mlops_kit.drift.baseline_document import Baseline
 from mlops_kit.drift.histogram import CurrentHistogram, histogram_of_frame, merge_histograms
+from mlops_kit.drift.parquet_streaming import histogram_of_parquet
 from mlops_kit.errors import BadInput
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
@@ -87,6 +89,10 @@ def histogram_of_files(paths: Sequence[Path], baseline: Baseline) -> CurrentHist
     for path in paths:
         if not path.is_file():
             raise BadInput(f"{path} is not a file")
+        if path.name.lower().endswith((".parquet", ".pq")):
+            # Row group by row group: memory stays bounded however large the file.
+            histograms.append(_naming(str(path), partial(histogram_of_parquet, path, baseline)))
+            continue
         frame = read_table(path.name, path.read_bytes(), baseline)
         histograms.append(_histogram_naming(str(path), frame, baseline))
     return merge_histograms(baseline, histograms)
@@ -120,7 +126,13 @@ def keys_for_shard(keys: Iterable[str], shard_index: int, shard_count: int) -> l
 
 def _histogram_naming(source: str, frame: pd.DataFrame, baseline: Baseline) -> CurrentHistogram:
     """histogram_of_frame, with the file named in a schema error."""
+    return _naming(source, lambda: histogram_of_frame(frame, baseline))
+
+
+def _naming(source: str, count: Callable[[], CurrentHistogram]) -> CurrentHistogram:
     try:
-        return histogram_of_frame(frame, baseline)
+        return count()
     except BadInput as error:
+        if error.message.startswith(f"{source}:") or error.message.startswith("cannot read"):
+            raise
         raise BadInput(f"{source}: {error.message}", hint=error.hint) from error

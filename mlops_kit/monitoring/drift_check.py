@@ -27,6 +27,7 @@ from mlops_kit.drift import (
     LocalDirectoryStore,
     ObjectStore,
     TimeWindow,
+    baseline_of_table,
     evaluate_drift,
     histogram_of_capture_keys,
     histogram_of_files,
@@ -66,10 +67,11 @@ class DriftCheck:
 def thresholds_from_settings(settings: DriftSettings) -> DriftThresholds:
     """The engine's thresholds from an environment's `drift:` settings."""
     return DriftThresholds(
-        psi=settings.psi_threshold,
-        ks_pvalue=settings.ks_pvalue,
-        js_distance=settings.js_threshold,
-        chi2_pvalue=settings.chi2_pvalue,
+        pvalue=settings.pvalue,
+        wasserstein_normed=settings.wasserstein_normed,
+        psi=settings.psi,
+        js_distance=settings.js_distance,
+        missing_share=settings.missing_share,
         drifted_share=settings.drifted_share,
         min_samples=settings.min_samples,
         critical_features=frozenset(settings.critical_features),
@@ -93,10 +95,11 @@ def check_sources(
     now: datetime | None = None,
 ) -> DriftCheck:
     """Drift of `current` (a CSV/Parquet/capture file, a folder, an S3 key or prefix) against the
-    baseline document at `baseline` (a path or an S3 URI). Publishes nothing."""
+    baseline at `baseline` (a path or an S3 URI of a baseline document, or of a CSV/Parquet data
+    file to build one from). Publishes nothing."""
     needs_s3 = baseline.startswith("s3://") or current.startswith("s3://")
     clients = clients or (_default_clients() if needs_s3 else None)
-    loaded = load_baseline(_read_source(baseline, clients, what="baseline"), source=baseline)
+    loaded = _baseline_of_source(baseline, clients)
     histogram = _current_histogram(current, loaded, clients)
     report = evaluate_drift(loaded, histogram, thresholds)
     generated_at = _moment(now)
@@ -243,6 +246,17 @@ def _default_clients() -> AwsClients:
     import boto3
 
     return AwsClients(env=None, session=boto3.session.Session())
+
+
+def _baseline_of_source(source: str, clients: AwsClients | None) -> Baseline:
+    """The baseline document at `source`, or the baseline of the data file there."""
+    data = _read_source(source, clients, what="baseline")
+    if is_table_name(source):
+        try:
+            return baseline_of_table(source.rsplit("/", 1)[-1], data)
+        except BadInput as error:
+            raise BadInput(f"baseline: {error.message}") from error
+    return load_baseline(data, source=source)
 
 
 def _read_source(source: str, clients: AwsClients | None, *, what: str) -> bytes:

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(args.lib_dir))
-    from baseline import build_baseline  # shipped from mlops_kit/drift/baseline.py
+    from baseline import build_baseline  # shipped from mlops_kit/drift/ with baseline_document.py
 
     schema = json.loads((args.lib_dir / "schema.json").read_text())
     try:

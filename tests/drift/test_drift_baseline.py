@@ -242,11 +242,10 @@ def test_loading_a_bad_document_is_bad_input_naming_its_source() -> None:
         load_baseline("{not json", source="s3://models/baseline.json")
 
 
-def test_baseline_module_imports_only_numpy_pandas_and_the_standard_library() -> None:
-    # The file ships alone into the jobs' images; the compiled counter is the one optional import.
-    import mlops_kit.drift.baseline as module
-
-    tree = ast.parse(Path(module.__file__).read_text())
+def _imports(module_file: str) -> tuple[set[str], set[str]]:
+    """Top-level modules a file imports unconditionally, and those imported inside a
+    `try: ... except ImportError:` guard's body (the optional ones)."""
+    tree = ast.parse(Path(module_file).read_text())
     optional = {
         id(node)
         for guard in ast.walk(tree)
@@ -267,18 +266,37 @@ def test_baseline_module_imports_only_numpy_pandas_and_the_standard_library() ->
         if isinstance(node, ast.ImportFrom) and node.module and id(node) not in optional
     }
     optional_modules = {
-        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and id(node) in optional
+        str(node.module)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and id(node) in optional
     }
-
-    assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"numpy", "pandas"}
-    assert optional_modules == {"mlops_kit.drift._bin_counts"}
+    return imported - set(sys.stdlib_module_names) - {"__future__"}, optional_modules
 
 
-def test_baseline_module_alone_counts_like_the_installed_kit(tmp_path: Path) -> None:
+def test_baseline_builder_imports_only_numpy_pandas_and_its_document_module() -> None:
+    # The file ships into the jobs' images beside baseline_document.py; inside the kit it imports
+    # the document module from the package, and the compiled counter when it is built.
     import mlops_kit.drift.baseline as module
 
+    imported, optional = _imports(module.__file__)
+
+    assert imported == {"numpy", "pandas", "baseline_document"}
+    assert optional == {"mlops_kit.drift._bin_counts", "mlops_kit.drift.baseline_document"}
+
+
+def test_baseline_document_module_imports_only_numpy_and_the_standard_library() -> None:
+    import mlops_kit.drift.baseline_document as module
+
+    assert _imports(module.__file__) == ({"numpy"}, set())
+
+
+def test_baseline_modules_alone_count_like_the_installed_kit(tmp_path: Path) -> None:
+    import mlops_kit.drift.baseline as module
+    import mlops_kit.drift.baseline_document as document_module
+
     (tmp_path / "baseline.py").write_bytes(Path(module.__file__).read_bytes())
-    # As in a job's image: only this file, and no mlops_kit package to import from.
+    (tmp_path / "baseline_document.py").write_bytes(Path(document_module.__file__).read_bytes())
+    # As in a job's image: only these files, and no mlops_kit package to import from.
     (tmp_path / "probe.py").write_text(
         textwrap.dedent(
             """

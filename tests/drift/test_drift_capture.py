@@ -71,9 +71,9 @@ def baseline() -> Baseline:
 def test_csv_payloads_are_mapped_to_features_in_the_baselines_order(baseline: Baseline) -> None:
     lines = [_line("34,51.5,pro", "CSV"), _line("61,40.25,basic\n45,60,pro", "CSV")]
 
-    frame, corrupt = capture_frame(lines, baseline)
+    frame, skipped = capture_frame(lines, baseline)
 
-    assert corrupt == 0
+    assert skipped == {}
     assert frame.to_dict("list") == {
         "age": ["34", "61", "45"],
         "income": ["51.5", "40.25", "60"],
@@ -94,9 +94,9 @@ def test_json_payloads_of_the_usual_shapes_are_read(baseline: Baseline) -> None:
         _line(json.dumps([70, 80.0, "pro"]), "JSON"),
     ]
 
-    frame, corrupt = capture_frame(lines, baseline)
+    frame, skipped = capture_frame(lines, baseline)
 
-    assert corrupt == 0
+    assert skipped == {}
     assert frame["age"].tolist() == [34, 61, 45, 20, 70]
     assert frame["plan"].tolist() == ["pro", "basic", "pro", "basic", "pro"]
 
@@ -106,9 +106,9 @@ def test_base64_payloads_are_decoded_by_their_content_type(baseline: Baseline) -
     json_payload = base64.b64encode(json.dumps([61, 40.25, "basic"]).encode()).decode()
     json_line = _line(json_payload, "BASE64", content_type="application/json")
 
-    frame, corrupt = capture_frame([csv_line, json_line], baseline)
+    frame, skipped = capture_frame([csv_line, json_line], baseline)
 
-    assert corrupt == 0
+    assert skipped == {}
     assert frame["plan"].tolist() == ["pro", "basic"]
 
 
@@ -121,10 +121,10 @@ def test_only_requests_inside_the_time_window_are_used(baseline: Baseline) -> No
     ]
     window = TimeWindow(start=datetime(2026, 11, 25, 9), end=datetime(2026, 11, 25, 10))
 
-    frame, corrupt = capture_frame(lines, baseline, window)
+    frame, skipped = capture_frame(lines, baseline, window)
 
     assert frame["age"].tolist() == ["2", "3"]
-    assert corrupt == 0
+    assert skipped == {}
 
 
 def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
@@ -142,7 +142,7 @@ def test_corrupt_lines_are_skipped_and_counted(baseline: Baseline) -> None:
     histogram = histogram_of_capture_lines(lines, baseline)
 
     assert histogram.rows == 1
-    assert histogram.rows_skipped == 6
+    assert dict(histogram.skipped) == {"corrupt": 6}
 
 
 @pytest.mark.parametrize(
@@ -178,18 +178,41 @@ def test_a_request_with_text_where_a_number_belongs_is_skipped_and_counted(basel
     assert (histogram.rows, histogram.rows_skipped) == (1, 1)
 
 
-def test_csv_rows_of_another_width_are_bad_input(baseline: Baseline) -> None:
-    with pytest.raises(BadInput, match="has 4 values; the baseline has 3 features") as raised:
-        capture_frame([_line("34,51.5,pro,extra", "CSV")], baseline)
+def test_csv_rows_of_another_width_are_skipped_as_schema_violations(baseline: Baseline) -> None:
+    lines = [_line("34,51.5,pro,extra", "CSV"), _line("35,52.5,basic", "CSV")]
 
-    assert raised.value.hint == "expected, in order: age, income, plan"
+    histogram = histogram_of_capture_lines(lines, baseline)
+
+    assert (histogram.rows, dict(histogram.skipped)) == (1, {"schema": 1})
 
 
-def test_json_records_with_other_fields_are_bad_input_naming_them(baseline: Baseline) -> None:
-    line = _line(json.dumps({"age": 34, "plan": "pro", "region": "eu"}), "JSON")
+def test_json_records_with_other_fields_are_skipped_as_schema_violations(baseline: Baseline) -> None:
+    lines = [
+        _line(json.dumps({"age": 34, "plan": "pro", "region": "eu"}), "JSON"),
+        _line(json.dumps({"age": 34, "income": 50.0, "plan": "pro"}), "JSON"),
+    ]
 
-    with pytest.raises(BadInput, match="missing field\\(s\\): income; extra field\\(s\\): region"):
-        capture_frame([line], baseline)
+    frame, skipped = capture_frame(lines, baseline)
+
+    assert (len(frame), skipped) == (1, {"schema": 1})
+
+
+def test_a_capture_file_cut_mid_line_counts_the_cut_line_as_corrupt(baseline: Baseline) -> None:
+    whole = "\n".join(_line(f"{30 + i},51.5,pro", "CSV") for i in range(200))
+    cut = whole[: len(whole) - 25]  # the last line loses its end
+
+    histogram = histogram_of_capture_lines(cut.splitlines(), baseline)
+
+    assert (histogram.rows, dict(histogram.skipped)) == (199, {"corrupt": 1})
+
+
+def test_capture_of_another_model_only_is_bad_input_saying_nothing_usable_remains(
+    baseline: Baseline,
+) -> None:
+    histogram = histogram_of_capture_lines([_line("1,2,3,4,5", "CSV")] * 3, baseline)
+
+    with pytest.raises(BadInput, match=r"no usable rows: all 3 were skipped \(3 schema\)"):
+        evaluate_drift(baseline, histogram)
 
 
 def test_capture_counts_match_the_same_rows_given_as_a_frame(baseline: Baseline) -> None:

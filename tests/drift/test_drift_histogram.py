@@ -112,13 +112,37 @@ def test_a_histogram_is_judged_only_against_its_own_baseline(
         evaluate_drift(other, histogram_of_frame(mixed_frame, mixed_baseline))
 
 
-def test_missing_and_extra_columns_are_bad_input_naming_them(
+def test_missing_and_extra_columns_are_counted_and_the_rest_is_judged(
     mixed_frame: pd.DataFrame, mixed_baseline: Baseline
 ) -> None:
     wrong = mixed_frame.drop(columns=["age"]).assign(height=1.0)
 
-    with pytest.raises(BadInput, match="missing column\\(s\\): age; extra column\\(s\\): height"):
-        histogram_of_frame(wrong, mixed_baseline)
+    histogram = histogram_of_frame(wrong, mixed_baseline)
+
+    assert (set(histogram.missing_columns), set(histogram.extra_columns)) == ({"age"}, {"height"})
+    assert histogram.features["age"].counts.sum() == 0
+    income = histogram.features["income"]
+    assert income.counts.sum() + income.missing == len(mixed_frame)
+
+
+def test_a_frame_with_none_of_the_features_is_bad_input_naming_them(mixed_baseline: Baseline) -> None:
+    other = pd.DataFrame({"height": [1.0, 2.0], "weight": [3.0, 4.0]})
+
+    with pytest.raises(BadInput, match="none of the baseline's features: missing column\\(s\\): income, age"):
+        histogram_of_frame(other, mixed_baseline)
+
+
+def test_values_outside_the_training_range_are_counted_per_side(
+    mixed_frame: pd.DataFrame, mixed_baseline: Baseline
+) -> None:
+    income = mixed_baseline.feature("income")
+    current = mixed_frame.head(10).assign(
+        income=[income.minimum - 1, income.minimum, income.maximum, income.maximum + 1, np.inf, *[50.0] * 5]  # type: ignore[union-attr]
+    )
+
+    counts = histogram_of_frame(current, mixed_baseline).features["income"]
+
+    assert (counts.below_range, counts.above_range) == (1, 2)
 
 
 def test_rows_with_text_in_a_numeric_column_are_skipped_and_counted(

@@ -32,8 +32,8 @@ def report(rng: np.random.Generator) -> DriftReport:
 def test_the_json_document_has_the_dataset_verdict_counts_and_every_feature(report: DriftReport) -> None:
     document = json.loads(report.to_json())
 
-    assert document["drifted"] is True  # 1 of the 3 features with a verdict: at least 30%
-    assert document["drifted_features"] == ["<shifted>"]
+    assert document["drifted"] is True  # 2 of the 4 features: at least 30%
+    assert document["drifted_features"] == ["<shifted>", "vanished"]
     assert (document["rows_baseline"], document["rows_current"], document["rows_skipped"]) == (
         2_000,
         2_000,
@@ -53,27 +53,48 @@ def test_each_feature_carries_its_statistics_thresholds_and_verdict(report: Drif
         "psi",
         "ks_statistic",
         "ks_pvalue",
+        "chi2_pvalue",
         "wasserstein",
         "wasserstein_normed",
+        "missing_share_baseline",
+        "missing_share_current",
+        "missing_pvalue",
     }
-    assert shifted["threshold"] == {"psi": 0.2, "ks_pvalue": 0.001}
+    assert shifted["threshold"] == {
+        "pvalue": 0.001,
+        "wasserstein_normed": 0.05,
+        "psi": 0.1,
+        "missing_share": 0.01,
+    }
     assert len(shifted["histogram"]["baseline"]) == len(shifted["histogram"]["labels"]) == 10
 
 
-def test_a_feature_without_current_values_has_null_statistics_not_nan(report: DriftReport) -> None:
+def test_a_feature_without_current_values_drifts_on_its_missing_share_with_null_shape_statistics(
+    report: DriftReport,
+) -> None:
     text = report.to_json()
     vanished = next(feature for feature in json.loads(text)["features"] if feature["name"] == "vanished")
+    statistics = vanished["statistics"]
 
     assert "NaN" not in text
-    assert vanished["verdict"] == "insufficient_data"
-    assert set(vanished["statistics"].values()) == {None}
+    assert vanished["verdict"] == "drift"
+    assert (statistics["missing_share_baseline"], statistics["missing_share_current"]) == (0.0, 1.0)
+    assert {statistics[name] for name in ("psi", "ks_pvalue", "wasserstein_normed")} == {None}
 
 
 def test_categorical_features_report_chi_square_js_distance_and_unseen(report: DriftReport) -> None:
     plan = json.loads(report.to_json())["features"][-1]
 
     assert plan["kind"] == "categorical"
-    assert set(plan["statistics"]) == {"chi2_statistic", "chi2_pvalue", "js_distance", "unseen"}
+    assert set(plan["statistics"]) == {
+        "chi2_statistic",
+        "chi2_pvalue",
+        "js_distance",
+        "unseen",
+        "missing_share_baseline",
+        "missing_share_current",
+        "missing_pvalue",
+    }
     assert plan["histogram"]["labels"] == ["basic", "pro", "unseen"]
 
 
@@ -90,3 +111,34 @@ def test_the_html_page_shows_drifted_features_first_and_escapes_names(report: Dr
 
     assert "&lt;shifted&gt;" in page and "<shifted>" not in page
     assert page.index("<h2>&lt;shifted&gt;") < page.index("<h2>steady")
+
+
+def test_the_json_document_reports_data_quality_per_window_and_per_feature(rng: np.random.Generator) -> None:
+    reference = pd.DataFrame({"age": rng.integers(18, 90, 2_000), "income": rng.normal(50.0, 5.0, 2_000)})
+    current = reference.assign(region="eu").astype({"income": object})
+    current.loc[:9, "age"] = 200
+    current.loc[10:12, "income"] = "n/a"
+
+    document = json.loads(check_frame(build_baseline(reference), current).to_json())
+
+    assert document["data_quality"] == {
+        "rows_skipped": {"unparseable": 3},
+        "missing_columns": [],
+        "extra_columns": ["region"],
+    }
+    age = next(feature for feature in document["features"] if feature["name"] == "age")
+    income = next(feature for feature in document["features"] if feature["name"] == "income")
+    assert age["data_quality"] == {"missing_share": 0.0, "below_range": 0, "above_range": 10, "invalid": 0}
+    assert income["data_quality"]["invalid"] == 3
+
+
+def test_the_html_page_has_a_data_quality_section(rng: np.random.Generator) -> None:
+    reference = pd.DataFrame({"age": rng.integers(18, 90, 2_000)})
+    current = reference.assign(region="eu")
+    current.loc[:9, "age"] = 200
+
+    page = render_html_report(check_frame(build_baseline(reference), current))
+
+    assert "<h2>Data quality</h2>" in page
+    assert "Unknown columns: region" in page
+    assert "<tr><td>age</td><td>0.00%</td><td>0</td><td>10</td><td>0</td></tr>" in page

@@ -74,13 +74,26 @@ def test_shards_of_the_keys_cover_each_key_once_and_merge_to_the_whole(
     assert merged.to_json() == histogram_of_prefix(store, "current/", mixed_baseline).to_json()
 
 
-def test_a_file_with_a_different_schema_is_bad_input_naming_file_and_columns(
+def test_a_file_with_an_extra_column_is_counted_and_the_column_reported(
     tmp_path: Path, mixed_frame: pd.DataFrame, mixed_baseline: Baseline
 ) -> None:
     path = tmp_path / "extra.csv"
     mixed_frame.assign(label=1).to_csv(path, index=False)
 
-    with pytest.raises(BadInput, match=r"extra\.csv: .*extra column\(s\): label"):
+    histogram = histogram_of_files([path], mixed_baseline)
+
+    assert (histogram.rows, set(histogram.extra_columns)) == (len(mixed_frame), {"label"})
+
+
+def test_a_file_of_another_schema_is_bad_input_naming_file_and_columns(
+    tmp_path: Path, mixed_baseline: Baseline
+) -> None:
+    path = tmp_path / "other.csv"
+    pd.DataFrame({"label": [1, 2]}).to_csv(path, index=False)
+
+    with pytest.raises(
+        BadInput, match=r"other\.csv: .*none of the baseline's features.*extra column\(s\): label"
+    ):
         histogram_of_files([path], mixed_baseline)
 
 

@@ -116,7 +116,7 @@ def test_below_the_minimum_sample_size_a_feature_gets_no_verdict_and_never_alarm
     assert report.drifted is False
 
 
-def test_a_feature_mostly_missing_gets_no_verdict(
+def test_a_feature_that_goes_mostly_missing_drifts_on_its_missing_share(
     breast_cancer: pd.DataFrame, rng: np.random.Generator
 ) -> None:
     baseline = build_baseline(_draw(breast_cancer, ROWS, rng))
@@ -125,8 +125,28 @@ def test_a_feature_mostly_missing_gets_no_verdict(
 
     feature = check_frame(baseline, current).feature("mean area")
 
-    assert feature.verdict is Verdict.INSUFFICIENT_DATA
+    assert feature.verdict is Verdict.DRIFT
     assert (feature.rows_current, feature.missing_current) == (50, ROWS - 50)
+    assert feature.statistics["missing_share_current"] == pytest.approx(0.99)
+
+
+def test_a_jump_of_missing_values_from_none_to_two_percent_is_found(rng: np.random.Generator) -> None:
+    reference = pd.DataFrame({"income": rng.normal(size=10_000), "plan": rng.choice(["a", "b"], 10_000)})
+    current = pd.DataFrame({"income": rng.normal(size=10_000), "plan": rng.choice(["a", "b"], 10_000)})
+    current.loc[rng.random(10_000) < 0.02, ["income", "plan"]] = np.nan
+
+    report = check_frame(build_baseline(reference, categorical=["plan"]), current)
+
+    assert sorted(report.drifted_features) == ["income", "plan"]
+
+
+def test_a_missing_share_that_holds_steady_is_no_drift(rng: np.random.Generator) -> None:
+    def draw() -> pd.DataFrame:
+        frame = pd.DataFrame({"income": rng.normal(size=20_000)})
+        frame.loc[rng.random(20_000) < 0.1, "income"] = np.nan
+        return frame
+
+    assert check_frame(build_baseline(draw()), draw()).drifted_features == []
 
 
 def test_a_drifted_critical_feature_makes_the_dataset_drift(
@@ -161,22 +181,23 @@ def test_the_dataset_drifts_when_the_drifted_share_reaches_the_threshold(
 def test_thresholds_have_the_documented_defaults() -> None:
     thresholds = DriftThresholds()
 
-    assert (thresholds.psi, thresholds.ks_pvalue, thresholds.js_distance, thresholds.chi2_pvalue) == (
-        0.2,
-        0.001,
-        0.1,
-        0.001,
-    )
-    assert (thresholds.drifted_share, thresholds.min_samples, thresholds.critical_features) == (
-        0.3,
-        100,
-        frozenset(),
-    )
+    assert thresholds.to_dict() == {
+        "pvalue": 0.001,
+        "wasserstein_normed": 0.05,
+        "psi": 0.1,
+        "js_distance": 0.05,
+        "missing_share": 0.01,
+        "drifted_share": 0.3,
+        "min_samples": 100,
+        "critical_features": [],
+    }
 
 
 def test_invalid_thresholds_are_bad_input_listing_each_problem() -> None:
-    with pytest.raises(BadInput, match=r"psi must be > 0.*drifted_share must be in"):
-        DriftThresholds(psi=0, drifted_share=1.5)
+    with pytest.raises(
+        BadInput, match=r"pvalue must be between 0 and 1.*psi must be > 0.*drifted_share must be in"
+    ):
+        DriftThresholds(pvalue=1, psi=0, drifted_share=1.5)
 
 
 def test_a_critical_feature_unknown_to_the_baseline_is_bad_input(

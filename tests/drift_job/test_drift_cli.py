@@ -38,7 +38,7 @@ def test_same_distribution_exits_0_and_json_is_one_object(
     for feature in document["features"]:
         assert {"name", "kind", "statistics", "threshold", "drifted"} <= set(feature)
         assert feature["kind"] == "numeric"
-        assert set(feature["threshold"]) == {"psi", "ks_pvalue"}
+        assert set(feature["threshold"]) == {"pvalue", "wasserstein_normed", "psi", "missing_share"}
 
 
 def test_shifted_features_exit_3_and_come_first(
@@ -67,14 +67,18 @@ def test_terminal_table_lists_drifted_features_first(
     assert max(drift_rows) < min(ok_rows)
 
 
-def test_renamed_column_exits_2_naming_it(
+def test_a_renamed_column_is_reported_as_a_schema_violation_and_the_rest_judged(
     drift_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["renamed"]))
-    assert code == 2
-    assert out == ""
-    assert "mean radius" in err
-    assert "Traceback" not in err
+    code, out, _ = drift_run(capsys, str(drift_files["baseline"]), str(drift_files["renamed"]), "--json")
+
+    document = json.loads(out)
+    assert code == 0
+    assert document["data_quality"]["missing_columns"] == ["mean radius"]
+    assert document["data_quality"]["extra_columns"] == ["radius_mean"]
+    assert (
+        next(f for f in document["features"] if f["name"] == "mean radius")["verdict"] == "insufficient_data"
+    )
 
 
 def test_missing_file_exits_2(

@@ -120,7 +120,7 @@ def test_merge_writes_to_the_drift_report_prefix_with_the_environments_threshold
     assert outputs["report"] == ResourceNames(env).drift_report_prefix(model)
     container = arguments["AppSpecification"]["ContainerArguments"]
     thresholds = json.loads(container[container.index("--thresholds") + 1])
-    assert thresholds["psi"] == env.drift.psi_threshold
+    assert thresholds["psi"] == env.drift.psi
     assert thresholds["min_samples"] == env.drift.min_samples
 
 

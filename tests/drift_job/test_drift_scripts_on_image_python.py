@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import mlops_kit.drift.baseline
+import mlops_kit.drift.baseline_document
 from mlops_kit.drift import (
     build_baseline,
     evaluate_drift,
@@ -116,10 +117,12 @@ def test_shard_and_merge_steps_on_the_image_python_agree_with_the_kit(
 def test_baseline_builder_shipped_alone_gives_the_kits_baseline_on_the_image_python(
     python: Path, breast_cancer: pd.DataFrame, tmp_path: Path
 ) -> None:
-    # The training pipeline's preprocess step ships baseline.py by itself (mlops_kit/pipeline/bundle.py).
+    # The training pipeline's preprocess step ships baseline.py and baseline_document.py by
+    # themselves (mlops_kit/pipeline/bundle.py).
     frame = breast_cancer.assign(grade=(breast_cancer["mean radius"] // 5).astype(int).astype(str))
     frame.to_csv(tmp_path / "train.csv", index=False)
-    (tmp_path / "baseline.py").write_bytes(Path(mlops_kit.drift.baseline.__file__).read_bytes())
+    for module in (mlops_kit.drift.baseline, mlops_kit.drift.baseline_document):
+        (tmp_path / Path(module.__file__).name).write_bytes(Path(module.__file__).read_bytes())
     build = (
         "import sys, pandas as pd; sys.path.insert(0, sys.argv[1]); from baseline import build_baseline; "
         "frame = pd.read_csv(sys.argv[2], float_precision='round_trip'); "

@@ -214,6 +214,7 @@ def test_code_is_referenced_by_a_content_hash_prefix(dev_pipeline: BuiltPipeline
         "evaluate.py",
         "sourcedir.tar.gz",
         "baseline.py",
+        "baseline_document.py",
         "lineage.py",
         "schema.json",
     } <= keys

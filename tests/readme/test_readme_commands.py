@@ -236,6 +236,12 @@ STEPS: list[Step] = [
         check=_report_written,
     ),
     Step(
+        "kit drift baseline train.csv [-o baseline.json] [--categorical COL ...]",
+        run="kit drift baseline {work}/today.csv -o {work}/today-baseline.json",
+        contains=("baseline of",),
+    ),
+    Step("kit drift baseline", reference=True),
+    Step(
         "kit drift run --env prod [--since 24h] [--json]",
         run="kit drift run --env prod --since 24h --json",
         expect=3,  # the demo's shifted traffic is inside the window
@@ -272,6 +278,16 @@ STEPS: list[Step] = [
     Step(
         ".venv/bin/python benchmarks/drift.py",
         run=".venv/bin/python benchmarks/drift.py --rows 20000 --repeats 1 --skip-evidently",
+    ),
+    Step(
+        ".venv/bin/python benchmarks/drift.py --wide",
+        run=".venv/bin/python benchmarks/drift.py --wide --rows 20000 --columns 20 --folder {work}/wide",
+        contains=("peak RSS",),
+    ),
+    Step(
+        ".venv/bin/python benchmarks/drift_power.py",
+        run=".venv/bin/python benchmarks/drift_power.py --sizes 5000 --trials 3",
+        contains=("false alarms",),
     ),
     # other commands named in the prose
     Step("kit", reference=True, contains=("promote",)),

@@ -41,7 +41,7 @@ node_modules/.installed: package.json
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy mlops_kit cli stacks pipelines
+	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
@@ -53,7 +53,7 @@ synth: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy mlops_kit cli stacks pipelines
+	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
 
 lock:

@@ -1,0 +1,89 @@
+"""Where the engine enters moto: the two authorization hooks every moto response calls, and the
+account look-up that maps root keys to their account. Errors are rendered in each service's protocol."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+
+from local_aws.iam.authorization import Refusal, authorize
+from local_aws.iam.principals import root_account
+
+_QUERY_PROTOCOLS = ("query", "ec2", "rest-xml")
+
+
+class _Denied(HTTPException):
+    """Carries an already-serialized error body through moto's `call_action`."""
+
+    def __init__(self, body: Any, status: int) -> None:
+        super().__init__(description=body)
+        self.code = status
+
+
+def _refused(code: str, refusal: Refusal) -> Exception:
+    """moto's S3 error type (its S3 handlers catch only that), carrying the HTTP status to send."""
+    from moto.s3.exceptions import S3ClientError
+
+    error = S3ClientError(code, refusal.message)
+    error.local_aws_status = refusal.status  # type: ignore[attr-defined]
+    return error
+
+
+def _service_error(response: Any, refusal: Refusal) -> _Denied:
+    from moto.core.responses import ActionResult, get_service_model
+
+    try:
+        model = get_service_model(response.boto3_service_name)
+        query_style = model.protocol in _QUERY_PROTOCOLS or "awsQueryCompatible" in model.metadata
+    except Exception:  # a service moto answers without a botocore model: answer in JSON
+        query_style = False
+    code = refusal.code
+    if code == "AccessDenied" and not query_style:
+        code = "AccessDeniedException"
+    try:
+        with warnings.catch_warnings():  # moto warns that the service's model lacks the error shape
+            warnings.simplefilter("ignore")
+            _, _, body = response.serialized(ActionResult(_refused(code, refusal)))
+    except Exception:
+        body = json.dumps({"__type": code, "message": refusal.message, "Message": refusal.message})
+    return _Denied(body, refusal.status)
+
+
+def _authorize_normal(self: Any, resource: str = "*") -> None:
+    try:
+        authorize(self, resource, s3=False)
+    except Refusal as refusal:
+        raise _service_error(self, refusal) from None
+
+
+def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    path = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
+    try:
+        authorize(self, f"arn:aws:s3:::{path}", s3=True)
+    except Refusal as refusal:
+        raise _refused(refusal.code, refusal) from None
+
+
+def install_hooks() -> None:
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.responses import BaseResponse
+
+    original_account = BaseResponse.get_current_account
+
+    def get_current_account(self: Any) -> str:
+        account = root_account(self.get_access_key())
+        return account if account is not None else original_account(self)
+
+    original_serialized = BaseResponse.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        status, headers, body = original_serialized(self, action_result)
+        return getattr(action_result.result, "local_aws_status", status), headers, body
+
+    BaseResponse.serialized = serialized  # type: ignore[method-assign]
+    BaseResponse.get_current_account = get_current_account  # type: ignore[method-assign]
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_normal  # type: ignore[method-assign]
+    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _authorize_s3  # type: ignore[method-assign,assignment]

@@ -162,6 +162,8 @@ def _key_holds(operator: str, key: str, raw_wanted: Any, context: Context) -> bo
     if not is_known_key(name):
         raise Unsupported(f"condition key {key}")
     wanted = _values(raw_wanted)
+    if any("${" in value for value in wanted):
+        raise Unsupported(f"policy variable in condition {operator} {key}")
     present = context.get(name)
     if base == "Null":
         absent = present is None or (not isinstance(present, str) and len(present) == 0)

@@ -67,6 +67,16 @@ def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | Non
         raise _refused(refusal.code, refusal) from None
 
 
+def _replace_bucket_policy_check() -> None:
+    """moto's S3 handlers read bucket policies themselves with its partial evaluator (a statement whose
+    Condition is not met counts as a Deny, so `Deny if aws:SecureTransport is false` refuses every
+    object write). The engine has evaluated the bucket policy already: moto's check stays neutral."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL  # type: ignore[method-assign]
+
+
 def install_hooks() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.responses import BaseResponse
@@ -84,6 +94,7 @@ def install_hooks() -> None:
         return getattr(action_result.result, "local_aws_status", status), headers, body
 
     BaseResponse.serialized = serialized  # type: ignore[method-assign]
+    _replace_bucket_policy_check()
     BaseResponse.get_current_account = get_current_account  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_normal  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _authorize_s3  # type: ignore[method-assign,assignment]

@@ -1,0 +1,212 @@
+"""Calls sent over HTTP to a moto server with IAM evaluation installed: what must be refused, what
+must go through. Everything is set up by the account root (`testing`) of the default account."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from local_aws.iam.web_identity import sign_token
+from tests.local_aws.iam.conftest import Client
+
+ACCOUNT = "123456789012"
+BUCKET = "kit-iam-artifacts"
+GITHUB = "token.actions.githubusercontent.com"
+RELEASE_SUB = "repo:example/mlops-kit:environment:prod"
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def role_arn(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def trust(principal: dict[str, Any], condition: dict[str, Any] | None = None, action: str = "sts:AssumeRole") -> str:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": action}
+    if condition:
+        statement["Condition"] = condition
+    return document(statement)
+
+
+ENGINEERS_POLICY = document(
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": f"arn:aws:s3:::{BUCKET}/*"},
+    {
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+        "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    },
+    {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["sagemaker:ListEndpoints", "sts:AssumeRole"], "Resource": "*"},
+)
+BUCKET_POLICY = document(
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    },
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{BUCKET}/audit/*"},
+)
+
+
+@dataclass
+class World:
+    client_as: Client
+    engineers: dict[str, str]
+    closed_key: str
+    delegated_key: str
+
+    def as_engineers(self, service: str) -> Any:
+        c = self.engineers
+        return self.client_as(service, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+    def as_root(self, service: str) -> Any:
+        return self.client_as(service, "testing")
+
+
+def _key(kms: Any, principal: str) -> str:
+    policy = document({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"})
+    return str(kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"])
+
+
+@pytest.fixture(scope="module")
+def world(client_as: Client) -> World:
+    iam, s3, kms = (client_as(s, "testing") for s in ("iam", "s3", "kms"))
+    root = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    iam.create_role(RoleName="engineers", AssumeRolePolicyDocument=trust(root))
+    iam.put_role_policy(RoleName="engineers", PolicyName="work", PolicyDocument=ENGINEERS_POLICY)
+    partner_condition = {"StringEquals": {"sts:ExternalId": "expected-id"}}
+    iam.create_role(RoleName="partner", AssumeRolePolicyDocument=trust({"AWS": role_arn("engineers")}, partner_condition))
+    iam.create_role(RoleName="restricted", AssumeRolePolicyDocument=trust({"AWS": role_arn("someone-else")}))
+    iam.create_open_id_connect_provider(
+        Url=f"https://{GITHUB}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40]
+    )
+    federated = {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}"}
+    release_condition = {"StringEquals": {f"{GITHUB}:sub": RELEASE_SUB, f"{GITHUB}:aud": "sts.amazonaws.com"}}
+    iam.create_role(
+        RoleName="release",
+        AssumeRolePolicyDocument=trust(federated, release_condition, "sts:AssumeRoleWithWebIdentity"),
+    )
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
+    s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
+    s3.put_object(Bucket=BUCKET, Key="audit/1.json", Body=b"{}")
+    engineers = client_as("sts", "testing").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="alice")
+    return World(
+        client_as=client_as,
+        engineers=engineers["Credentials"],
+        closed_key=_key(kms, role_arn("admins")),
+        delegated_key=_key(kms, f"arn:aws:iam::{ACCOUNT}:root"),
+    )
+
+
+def _web_identity(world: World, sub: str) -> Any:
+    token = sign_token({"iss": f"https://{GITHUB}", "sub": sub, "aud": "sts.amazonaws.com"})
+    return world.client_as("sts", "anonymous").assume_role_with_web_identity(
+        RoleArn=role_arn("release"), RoleSessionName="release", WebIdentityToken=token
+    )
+
+
+Call = Callable[[World], Any]
+DENIED: list[tuple[str, Call, str]] = [
+    ("unknown principal", lambda w: w.client_as("s3", "AKIAUNKNOWNKEY000000").list_buckets(), "InvalidClientTokenId"),
+    (
+        "role that does not exist",
+        lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("no-such-role"), RoleSessionName="x1"),
+        "AccessDenied",
+    ),
+    (
+        "trust that excludes the caller",
+        lambda w: w.as_engineers("sts").assume_role(RoleArn=role_arn("restricted"), RoleSessionName="x1"),
+        "AccessDenied",
+    ),
+    (
+        "ExternalId mismatch",
+        lambda w: w.as_engineers("sts").assume_role(
+            RoleArn=role_arn("partner"), RoleSessionName="x1", ExternalId="wrong-id"
+        ),
+        "AccessDenied",
+    ),
+    (
+        "PutObject without the SSE the condition requires",
+        lambda w: w.as_engineers("s3").put_object(Bucket=BUCKET, Key="models/b", Body=b"x"),
+        "AccessDenied",
+    ),
+    (
+        "bucket policy Deny",
+        lambda w: w.as_engineers("s3").delete_object(Bucket=BUCKET, Key="audit/1.json"),
+        "AccessDenied",
+    ),
+    (
+        "bucket policy Deny applies to root too",
+        lambda w: w.as_root("s3").delete_object(Bucket=BUCKET, Key="audit/1.json"),
+        "AccessDenied",
+    ),
+    (
+        "KMS key policy that does not grant",
+        lambda w: w.as_engineers("kms").encrypt(KeyId=w.closed_key, Plaintext=b"x"),
+        "AccessDeniedException",
+    ),
+    ("OIDC web identity with the wrong sub", lambda w: _web_identity(w, "repo:example/mlops-kit:ref:refs/heads/dev"), "AccessDenied"),
+    (
+        "action no identity policy allows",
+        lambda w: w.as_engineers("sagemaker").delete_endpoint(EndpointName="prod"),
+        "AccessDeniedException",
+    ),
+]
+ALLOWED: list[tuple[str, Call]] = [
+    ("root assumes a role trusting its account", lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="x2")),
+    (
+        "the matching ExternalId",
+        lambda w: w.as_engineers("sts").assume_role(RoleArn=role_arn("partner"), RoleSessionName="x2", ExternalId="expected-id"),
+    ),
+    (
+        "PutObject with the required SSE",
+        lambda w: w.as_engineers("s3").put_object(Bucket=BUCKET, Key="models/c", Body=b"x", ServerSideEncryption="aws:kms"),
+    ),
+    ("GetObject under the allowed prefix", lambda w: w.as_engineers("s3").get_object(Bucket=BUCKET, Key="models/a.tar.gz")),
+    ("KMS key delegating to IAM", lambda w: w.as_engineers("kms").encrypt(KeyId=w.delegated_key, Plaintext=b"x")),
+    ("OIDC web identity with the pinned sub", lambda w: _web_identity(w, RELEASE_SUB)),
+    ("an allowed SageMaker call", lambda w: w.as_engineers("sagemaker").list_endpoints()),
+    ("GetCallerIdentity, always", lambda w: w.as_engineers("sts").get_caller_identity()),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "code"), DENIED, ids=[d[0] for d in DENIED])
+def test_call_is_refused(world: World, name: str, call: Call, code: str) -> None:
+    with pytest.raises(ClientError) as raised:
+        call(world)
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 403)
+
+
+@pytest.mark.parametrize(("name", "call"), ALLOWED, ids=[a[0] for a in ALLOWED])
+def test_call_goes_through(world: World, name: str, call: Call) -> None:
+    call(world)
+
+
+def test_a_refusal_names_the_caller_action_and_resource_with_status_403(world: World) -> None:
+    with pytest.raises(ClientError) as raised:
+        world.as_engineers("sagemaker").delete_endpoint(EndpointName="prod")
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error["Error"]["Message"] == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/engineers/alice is not authorized to perform: "
+        f"sagemaker:DeleteEndpoint on resource: arn:aws:sagemaker:us-east-1:{ACCOUNT}:endpoint/prod "
+        "because no identity-based policy allows the sagemaker:DeleteEndpoint action"
+    )
+
+
+def test_an_explicit_deny_is_worded_as_such(world: World) -> None:
+    with pytest.raises(ClientError) as raised:
+        world.as_engineers("s3").delete_object(Bucket=BUCKET, Key="audit/1.json")
+    assert raised.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")

@@ -152,7 +152,11 @@ def _web_identity(response: Any, params: Mapping[str, Any]) -> None:
         raise denied
     provider = oidc_provider(role.account_id, host)
     if provider is None:
-        raise Refusal("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {claims['iss']}", 400)
+        raise Refusal(
+            "InvalidIdentityToken",
+            f"No OpenIDConnect provider found in your account for {claims['iss']}",
+            400,
+        )
     audiences = web_identity.audiences(claims)
     if not set(audiences) & set(provider.client_id_list):
         raise Refusal("InvalidIdentityToken", "Incorrect token audience", 400)
@@ -177,7 +181,11 @@ def authorize(response: Any, moto_resource: str, s3: bool) -> None:
         _web_identity(response, params)
         return
     caller, signing_name = _caller(response, s3)
-    service = "s3" if s3 else IAM_PREFIX.get(signing_name or response.service_name, signing_name or response.service_name)
+    service = (
+        "s3"
+        if s3
+        else IAM_PREFIX.get(signing_name or response.service_name, signing_name or response.service_name)
+    )
     if s3:
         operation = S3_ACTIONS.get(str(operation), operation)
         params = {k: v[0] if isinstance(v, list) and v else v for k, v in params.items()}
@@ -187,7 +195,9 @@ def authorize(response: Any, moto_resource: str, s3: bool) -> None:
     if s3 or service == "sts":
         resource = moto_resource
     else:
-        resource = resource_arn(service, str(operation), params, response, caller.account or response.current_account)
+        resource = resource_arn(
+            service, str(operation), params, response, caller.account or response.current_account
+        )
     context = _global_context(caller, response, None)
     context.update(service_context(service, str(operation), params, response.headers))
     try:

@@ -33,7 +33,8 @@ def _refused(code: str, refusal: Refusal) -> Exception:
 
 
 def _service_error(response: Any, refusal: Refusal) -> _Denied:
-    from moto.core.responses import ActionResult, get_service_model
+    from moto.core.responses import ActionResult
+    from moto.core.utils import get_service_model
 
     try:
         model = get_service_model(response.boto3_service_name)

@@ -109,7 +109,10 @@ def identity_policies(caller: Caller) -> list[str] | None:
         documents = [*user.policies.values(), *map(_default_document, user.managed_policies.values())]
         for group in backend.groups.values():
             if user in group.users:
-                documents += [*group.policies.values(), *map(_default_document, group.managed_policies.values())]
+                documents += [
+                    *group.policies.values(),
+                    *map(_default_document, group.managed_policies.values()),
+                ]
         return documents
     if caller.kind == "role-session" and caller.role_arn:
         role = find_role(caller.role_arn)

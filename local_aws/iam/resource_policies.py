@@ -56,7 +56,9 @@ def bus_policy(resource: str) -> ResourcePolicy | None:
 
 
 def trust_policy(role: Any) -> ResourcePolicy:
-    return ResourcePolicy(documents=[role.assume_role_policy_document], account=role.account_id, required=True)
+    return ResourcePolicy(
+        documents=[role.assume_role_policy_document], account=role.account_id, required=True
+    )
 
 
 def resource_policy_for(service: str, resource: str) -> ResourcePolicy | None:

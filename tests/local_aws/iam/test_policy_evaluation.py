@@ -54,8 +54,13 @@ def test_action_wildcards_match_case_insensitively() -> None:
 def test_resource_wildcards_stay_inside_their_arn_component_and_are_case_sensitive() -> None:
     assert arn_like("arn:aws:s3:::kit-*/models/*", OBJECT)
     assert not arn_like("arn:aws:s3:::Kit-*/*", OBJECT)
-    assert not arn_like("arn:aws:sagemaker:*:111122223333:endpoint/*", "arn:aws:sagemaker:us-east-1:999:endpoint/x")
-    assert arn_like("arn:aws:logs:*:*:log-group:/aws/sagemaker/*", "arn:aws:logs:r:1:log-group:/aws/sagemaker/x:log-stream:y")
+    assert not arn_like(
+        "arn:aws:sagemaker:*:111122223333:endpoint/*", "arn:aws:sagemaker:us-east-1:999:endpoint/x"
+    )
+    assert arn_like(
+        "arn:aws:logs:*:*:log-group:/aws/sagemaker/*",
+        "arn:aws:logs:r:1:log-group:/aws/sagemaker/x:log-stream:y",
+    )
 
 
 def test_an_allowed_action_on_another_resource_is_not_allowed() -> None:
@@ -80,9 +85,15 @@ def test_an_explicit_deny_wins_over_any_allow() -> None:
 
 
 def test_a_condition_that_fails_makes_the_allow_not_apply() -> None:
-    statement = allow("s3:PutObject", f"{BUCKET}/*", Condition={"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}})
+    statement = allow(
+        "s3:PutObject",
+        f"{BUCKET}/*",
+        Condition={"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    )
     assert not identity_allows(policy(statement), "s3:PutObject", OBJECT)
-    assert identity_allows(policy(statement), "s3:PutObject", OBJECT, {"s3:x-amz-server-side-encryption": "aws:kms"})
+    assert identity_allows(
+        policy(statement), "s3:PutObject", OBJECT, {"s3:x-amz-server-side-encryption": "aws:kms"}
+    )
 
 
 def test_an_unsupported_operator_in_an_applicable_statement_is_refused() -> None:
@@ -102,7 +113,9 @@ def test_root_is_allowed_in_its_own_account() -> None:
 
 
 def test_a_bucket_policy_deny_applies_even_to_root() -> None:
-    bucket = ResourcePolicy([policy(deny("s3:*", f"{BUCKET}/*", Principal="*"))], "111122223333", required=False)
+    bucket = ResourcePolicy(
+        [policy(deny("s3:*", f"{BUCKET}/*", Principal="*"))], "111122223333", required=False
+    )
     decision = decide(ROOT, None, "s3:GetObject", OBJECT, {}, bucket)
     assert decision.reason == "with an explicit deny in a resource-based policy"
 
@@ -137,13 +150,26 @@ def test_a_key_policy_granting_the_account_root_delegates_to_identity_policies()
 
 
 def test_a_service_principal_is_matched_by_its_service_name() -> None:
-    service = Caller(arn="sagemaker.amazonaws.com", account="111122223333", kind="service", service="sagemaker.amazonaws.com")
-    trust = {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole",
-             "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}
+    service = Caller(
+        arn="sagemaker.amazonaws.com",
+        account="111122223333",
+        kind="service",
+        service="sagemaker.amazonaws.com",
+    )
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}},
+    }
     role = "arn:aws:iam::111122223333:role/exec"
     trust_policy = ResourcePolicy([policy(trust)], "111122223333", required=True)
-    assert decide(service, None, "sts:AssumeRole", role, {"aws:sourceaccount": "111122223333"}, trust_policy).allowed
-    assert not decide(service, None, "sts:AssumeRole", role, {"aws:sourceaccount": "999999999999"}, trust_policy).allowed
+    assert decide(
+        service, None, "sts:AssumeRole", role, {"aws:sourceaccount": "111122223333"}, trust_policy
+    ).allowed
+    assert not decide(
+        service, None, "sts:AssumeRole", role, {"aws:sourceaccount": "999999999999"}, trust_policy
+    ).allowed
 
 
 def test_policies_are_parsed_once_per_text() -> None:

@@ -28,7 +28,9 @@ def role_arn(name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT}:role/{name}"
 
 
-def trust(principal: dict[str, Any], condition: dict[str, Any] | None = None, action: str = "sts:AssumeRole") -> str:
+def trust(
+    principal: dict[str, Any], condition: dict[str, Any] | None = None, action: str = "sts:AssumeRole"
+) -> str:
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": action}
     if condition:
         statement["Condition"] = condition
@@ -36,7 +38,11 @@ def trust(principal: dict[str, Any], condition: dict[str, Any] | None = None, ac
 
 
 ENGINEERS_POLICY = document(
-    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"], "Resource": f"arn:aws:s3:::{BUCKET}/*"},
+    {
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:DeleteObject"],
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+    },
     {
         "Effect": "Allow",
         "Action": "s3:PutObject",
@@ -54,7 +60,12 @@ BUCKET_POLICY = document(
         "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     },
-    {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{BUCKET}/audit/*"},
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/audit/*",
+    },
 )
 
 
@@ -74,7 +85,9 @@ class World:
 
 
 def _key(kms: Any, principal: str) -> str:
-    policy = document({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"})
+    policy = document(
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}
+    )
     return str(kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"])
 
 
@@ -85,7 +98,9 @@ def world(client_as: Client) -> World:
     iam.create_role(RoleName="engineers", AssumeRolePolicyDocument=trust(root))
     iam.put_role_policy(RoleName="engineers", PolicyName="work", PolicyDocument=ENGINEERS_POLICY)
     partner_condition = {"StringEquals": {"sts:ExternalId": "expected-id"}}
-    iam.create_role(RoleName="partner", AssumeRolePolicyDocument=trust({"AWS": role_arn("engineers")}, partner_condition))
+    iam.create_role(
+        RoleName="partner", AssumeRolePolicyDocument=trust({"AWS": role_arn("engineers")}, partner_condition)
+    )
     iam.create_role(RoleName="restricted", AssumeRolePolicyDocument=trust({"AWS": role_arn("someone-else")}))
     iam.create_open_id_connect_provider(
         Url=f"https://{GITHUB}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["a" * 40]
@@ -100,7 +115,9 @@ def world(client_as: Client) -> World:
     s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
     s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
     s3.put_object(Bucket=BUCKET, Key="audit/1.json", Body=b"{}")
-    engineers = client_as("sts", "testing").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="alice")
+    engineers = client_as("sts", "testing").assume_role(
+        RoleArn=role_arn("engineers"), RoleSessionName="alice"
+    )
     return World(
         client_as=client_as,
         engineers=engineers["Credentials"],
@@ -118,7 +135,11 @@ def _web_identity(world: World, sub: str) -> Any:
 
 Call = Callable[[World], Any]
 DENIED: list[tuple[str, Call, str]] = [
-    ("unknown principal", lambda w: w.client_as("s3", "AKIAUNKNOWNKEY000000").list_buckets(), "InvalidClientTokenId"),
+    (
+        "unknown principal",
+        lambda w: w.client_as("s3", "AKIAUNKNOWNKEY000000").list_buckets(),
+        "InvalidClientTokenId",
+    ),
     (
         "role that does not exist",
         lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("no-such-role"), RoleSessionName="x1"),
@@ -156,7 +177,11 @@ DENIED: list[tuple[str, Call, str]] = [
         lambda w: w.as_engineers("kms").encrypt(KeyId=w.closed_key, Plaintext=b"x"),
         "AccessDeniedException",
     ),
-    ("OIDC web identity with the wrong sub", lambda w: _web_identity(w, "repo:example/mlops-kit:ref:refs/heads/dev"), "AccessDenied"),
+    (
+        "OIDC web identity with the wrong sub",
+        lambda w: _web_identity(w, "repo:example/mlops-kit:ref:refs/heads/dev"),
+        "AccessDenied",
+    ),
     (
         "action no identity policy allows",
         lambda w: w.as_engineers("sagemaker").delete_endpoint(EndpointName="prod"),
@@ -164,17 +189,30 @@ DENIED: list[tuple[str, Call, str]] = [
     ),
 ]
 ALLOWED: list[tuple[str, Call]] = [
-    ("root assumes a role trusting its account", lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="x2")),
+    (
+        "root assumes a role trusting its account",
+        lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="x2"),
+    ),
     (
         "the matching ExternalId",
-        lambda w: w.as_engineers("sts").assume_role(RoleArn=role_arn("partner"), RoleSessionName="x2", ExternalId="expected-id"),
+        lambda w: w.as_engineers("sts").assume_role(
+            RoleArn=role_arn("partner"), RoleSessionName="x2", ExternalId="expected-id"
+        ),
     ),
     (
         "PutObject with the required SSE",
-        lambda w: w.as_engineers("s3").put_object(Bucket=BUCKET, Key="models/c", Body=b"x", ServerSideEncryption="aws:kms"),
+        lambda w: w.as_engineers("s3").put_object(
+            Bucket=BUCKET, Key="models/c", Body=b"x", ServerSideEncryption="aws:kms"
+        ),
     ),
-    ("GetObject under the allowed prefix", lambda w: w.as_engineers("s3").get_object(Bucket=BUCKET, Key="models/a.tar.gz")),
-    ("KMS key delegating to IAM", lambda w: w.as_engineers("kms").encrypt(KeyId=w.delegated_key, Plaintext=b"x")),
+    (
+        "GetObject under the allowed prefix",
+        lambda w: w.as_engineers("s3").get_object(Bucket=BUCKET, Key="models/a.tar.gz"),
+    ),
+    (
+        "KMS key delegating to IAM",
+        lambda w: w.as_engineers("kms").encrypt(KeyId=w.delegated_key, Plaintext=b"x"),
+    ),
     ("OIDC web identity with the pinned sub", lambda w: _web_identity(w, RELEASE_SUB)),
     ("an allowed SageMaker call", lambda w: w.as_engineers("sagemaker").list_endpoints()),
     ("GetCallerIdentity, always", lambda w: w.as_engineers("sts").get_caller_identity()),
@@ -209,4 +247,6 @@ def test_a_refusal_names_the_caller_action_and_resource_with_status_403(world: W
 def test_an_explicit_deny_is_worded_as_such(world: World) -> None:
     with pytest.raises(ClientError) as raised:
         world.as_engineers("s3").delete_object(Bucket=BUCKET, Key="audit/1.json")
-    assert raised.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
+    assert raised.value.response["Error"]["Message"].endswith(
+        "with an explicit deny in a resource-based policy"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from local_aws.iam import web_identity
@@ -197,6 +197,15 @@ def authorize(response: Any, moto_resource: str, s3: bool) -> None:
     else:
         resource = resource_arn(
             service, str(operation), params, response, caller.account or response.current_account
+        )
+    if (
+        caller.kind == "service"
+        and action == "sts:AssumeRole"
+        and "x-moto-account-id" not in response.headers
+    ):
+        # A service assumes a role on behalf of the role's own account unless told otherwise.
+        caller = replace(
+            caller, account=resource.split(":")[4] if resource.count(":") >= 5 else caller.account
         )
     context = _global_context(caller, response, None)
     context.update(service_context(service, str(operation), params, response.headers))

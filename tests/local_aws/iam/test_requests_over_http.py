@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from local_aws.iam.service_identity import service_client
 from local_aws.iam.web_identity import sign_token
 from tests.local_aws.iam.conftest import Client
 
@@ -50,7 +51,11 @@ ENGINEERS_POLICY = document(
         "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
     },
     {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"},
-    {"Effect": "Allow", "Action": ["sagemaker:ListEndpoints", "sts:AssumeRole"], "Resource": "*"},
+    {
+        "Effect": "Allow",
+        "Action": ["sagemaker:ListEndpoints", "sagemaker:CreateModel", "sts:AssumeRole"],
+        "Resource": "*",
+    },
 )
 BUCKET_POLICY = document(
     {
@@ -72,6 +77,7 @@ BUCKET_POLICY = document(
 @dataclass
 class World:
     client_as: Client
+    endpoint: str
     engineers: dict[str, str]
     closed_key: str
     delegated_key: str
@@ -92,7 +98,7 @@ def _key(kms: Any, principal: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(client_as: Client) -> World:
+def world(client_as: Client, iam_endpoint: str) -> World:
     iam, s3, kms = (client_as(s, "testing") for s in ("iam", "s3", "kms"))
     root = {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     iam.create_role(RoleName="engineers", AssumeRolePolicyDocument=trust(root))
@@ -111,6 +117,10 @@ def world(client_as: Client) -> World:
         RoleName="release",
         AssumeRolePolicyDocument=trust(federated, release_condition, "sts:AssumeRoleWithWebIdentity"),
     )
+    sagemaker_trust = trust(
+        {"Service": "sagemaker.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    )
+    iam.create_role(RoleName="execution", AssumeRolePolicyDocument=sagemaker_trust)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
     s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
@@ -120,16 +130,34 @@ def world(client_as: Client) -> World:
     )
     return World(
         client_as=client_as,
+        endpoint=iam_endpoint,
         engineers=engineers["Credentials"],
         closed_key=_key(kms, role_arn("admins")),
         delegated_key=_key(kms, f"arn:aws:iam::{ACCOUNT}:root"),
     )
 
 
-def _web_identity(world: World, sub: str) -> Any:
-    token = sign_token({"iss": f"https://{GITHUB}", "sub": sub, "aud": "sts.amazonaws.com"})
+def _web_identity(world: World, sub: str, issuer: str = GITHUB, token: str | None = None) -> Any:
+    token = token or sign_token({"iss": f"https://{issuer}", "sub": sub, "aud": "sts.amazonaws.com"})
     return world.client_as("sts", "anonymous").assume_role_with_web_identity(
         RoleArn=role_arn("release"), RoleSessionName="release", WebIdentityToken=token
+    )
+
+
+def _as_sagemaker(world: World, source_account: str | None = None) -> Any:
+    sts = service_client(
+        "sagemaker.amazonaws.com",
+        "sts",
+        endpoint_url=world.endpoint,
+        region="us-east-1",
+        source_account=source_account,
+    )
+    return sts.assume_role(RoleArn=role_arn("execution"), RoleSessionName="SageMaker")
+
+
+def _pass_role(world: World) -> Any:
+    return world.as_engineers("sagemaker").create_model(
+        ModelName="m", ExecutionRoleArn=role_arn("execution"), PrimaryContainer={"Image": "x"}
     )
 
 
@@ -183,6 +211,21 @@ DENIED: list[tuple[str, Call, str]] = [
         "AccessDenied",
     ),
     (
+        "OIDC token not signed by the emulator's key",
+        lambda w: _web_identity(w, RELEASE_SUB, token=sign_token({"iss": f"https://{GITHUB}"})[:-4] + "AAAA"),
+        "InvalidIdentityToken",
+    ),
+    (
+        "OIDC issuer without a provider in the account",
+        lambda w: _web_identity(w, RELEASE_SUB, issuer="gitlab.example.com"),
+        "InvalidIdentityToken",
+    ),
+    (
+        "a service acting for another account (aws:SourceAccount)",
+        lambda w: _as_sagemaker(w, source_account="999999999999"),
+        "AccessDenied",
+    ),
+    (
         "action no identity policy allows",
         lambda w: w.as_engineers("sagemaker").delete_endpoint(EndpointName="prod"),
         "AccessDeniedException",
@@ -214,6 +257,7 @@ ALLOWED: list[tuple[str, Call]] = [
         lambda w: w.as_engineers("kms").encrypt(KeyId=w.delegated_key, Plaintext=b"x"),
     ),
     ("OIDC web identity with the pinned sub", lambda w: _web_identity(w, RELEASE_SUB)),
+    ("a service assumes the role that trusts it", lambda w: _as_sagemaker(w)),
     ("an allowed SageMaker call", lambda w: w.as_engineers("sagemaker").list_endpoints()),
     ("GetCallerIdentity, always", lambda w: w.as_engineers("sts").get_caller_identity()),
 ]
@@ -249,4 +293,14 @@ def test_an_explicit_deny_is_worded_as_such(world: World) -> None:
         world.as_engineers("s3").delete_object(Bucket=BUCKET, Key="audit/1.json")
     assert raised.value.response["Error"]["Message"].endswith(
         "with an explicit deny in a resource-based policy"
+    )
+
+
+def test_passing_a_role_to_sagemaker_needs_iam_pass_role(world: World) -> None:
+    with pytest.raises(ClientError) as raised:
+        _pass_role(world)
+    assert raised.value.response["Error"]["Message"] == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/engineers/alice is not authorized to perform: "
+        f"iam:PassRole on resource: {role_arn('execution')} "
+        "because no identity-based policy allows the iam:PassRole action"
     )

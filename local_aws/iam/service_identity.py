@@ -24,7 +24,8 @@ def service_client(
     the role's account; aws:SourceArn is `source_arn` when given."""
     import boto3
 
-    client = boto3.client(
+    session: Any = boto3.session.Session()
+    client = session.client(
         client_service,
         endpoint_url=endpoint_url,
         region_name=region,

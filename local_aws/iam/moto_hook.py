@@ -78,11 +78,34 @@ def _replace_bucket_policy_check() -> None:
     FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL  # type: ignore[method-assign]
 
 
+def _root_caller_identity() -> None:
+    """GetCallerIdentity names the account root as AWS does (moto answers `user/moto`)."""
+    from moto.sts.models import STSBackend
+
+    original = STSBackend.get_caller_identity
+
+    def get_caller_identity(self: Any, access_key_id: str, region: str) -> tuple[str, str, str]:
+        account = root_account(access_key_id)
+        if account is not None:
+            return account, f"arn:aws:iam::{account}:root", account
+        return original(self, access_key_id, region)  # type: ignore[no-any-return]
+
+    STSBackend.get_caller_identity = get_caller_identity  # type: ignore[method-assign]
+
+
 def install_hooks() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.responses import BaseResponse
 
+    original_key = BaseResponse.get_access_key
     original_account = BaseResponse.get_current_account
+
+    def get_access_key(self: Any) -> str:
+        # moto recognises only 20-character upper-case keys; root and service keys are others.
+        authorization = self.headers.get("Authorization") or ""
+        if "Credential=" in authorization:
+            return authorization.partition("Credential=")[2].partition("/")[0]
+        return original_key(self)  # type: ignore[no-any-return]
 
     def get_current_account(self: Any) -> str:
         account = root_account(self.get_access_key())
@@ -95,7 +118,9 @@ def install_hooks() -> None:
         return getattr(action_result.result, "local_aws_status", status), headers, body
 
     BaseResponse.serialized = serialized  # type: ignore[method-assign]
+    _root_caller_identity()
     _replace_bucket_policy_check()
+    BaseResponse.get_access_key = get_access_key  # type: ignore[method-assign]
     BaseResponse.get_current_account = get_current_account  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize_normal  # type: ignore[method-assign]
     ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _authorize_s3  # type: ignore[method-assign,assignment]

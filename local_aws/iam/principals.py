@@ -63,11 +63,11 @@ def credential_for(access_key: str, account: str) -> Credential | None:
     if access_key.startswith(SERVICE_KEY_PREFIX):
         service = access_key[len(SERVICE_KEY_PREFIX) :]
         return Credential(Caller(arn=service, account=account, kind="service", service=service), ROOT_SECRET)
-    if access_key in _sessions:
-        return _sessions[access_key]
     key = _iam(account).access_keys.get(access_key)
     if key is None or key.status != "Active":
-        return None
+        return None  # also after moto's reset, which forgets every key
+    if access_key in _sessions:
+        return _sessions[access_key]
     if key.role_arn:
         assumed = _session(account, access_key)
         if assumed is None:

@@ -304,3 +304,20 @@ def test_passing_a_role_to_sagemaker_needs_iam_pass_role(world: World) -> None:
         f"iam:PassRole on resource: {role_arn('execution')} "
         "because no identity-based policy allows the iam:PassRole action"
     )
+
+
+def test_the_default_credentials_are_the_default_accounts_root(world: World) -> None:
+    identity = world.as_root("sts").get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root")
+
+
+def test_an_account_id_as_access_key_is_that_accounts_root(world: World) -> None:
+    identity = world.client_as("sts", "444455556666").get_caller_identity()
+    assert identity["Arn"] == "arn:aws:iam::444455556666:root"
+
+
+def test_an_accounts_root_creates_resources_in_its_own_account(world: World) -> None:
+    role = world.client_as("iam", "444455556666").create_role(
+        RoleName="in-other-account", AssumeRolePolicyDocument=trust({"AWS": "arn:aws:iam::444455556666:root"})
+    )
+    assert role["Role"]["Arn"] == "arn:aws:iam::444455556666:role/in-other-account"

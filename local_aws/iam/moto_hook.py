@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.exceptions import HTTPException
 
-from local_aws.iam.authorization import Refusal, authorize
+from local_aws.iam.authorization import Refusal, authorize, log
 from local_aws.iam.principals import root_account
 
 _QUERY_PROTOCOLS = ("query", "ec2", "rest-xml")
@@ -53,19 +53,29 @@ def _service_error(response: Any, refusal: Refusal) -> _Denied:
     return _Denied(body, refusal.status)
 
 
-def _authorize_normal(self: Any, resource: str = "*") -> None:
+def _judged(response: Any, resource: str, s3: bool) -> Refusal | None:
+    """The refusal for this request, if any. An error inside the engine refuses (fails closed)."""
     try:
-        authorize(self, resource, s3=False)
+        authorize(response, resource, s3=s3)
     except Refusal as refusal:
-        raise _service_error(self, refusal) from None
+        return refusal
+    except Exception:
+        log.exception("IAM evaluation failed; the request is refused")
+        return Refusal("AccessDenied", "Access Denied (the emulator could not evaluate IAM for this request)")
+    return None
+
+
+def _authorize_normal(self: Any, resource: str = "*") -> None:
+    refusal = _judged(self, resource, s3=False)
+    if refusal is not None:
+        raise _service_error(self, refusal)
 
 
 def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
     path = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
-    try:
-        authorize(self, f"arn:aws:s3:::{path}", s3=True)
-    except Refusal as refusal:
-        raise _refused(refusal.code, refusal) from None
+    refusal = _judged(self, f"arn:aws:s3:::{path}", s3=True)
+    if refusal is not None:
+        raise _refused(refusal.code, refusal)
 
 
 def _replace_bucket_policy_check() -> None:

@@ -57,6 +57,16 @@ ENGINEERS_POLICY = document(
         "Resource": "*",
     },
 )
+# A Deny on a key the engine cannot supply: ignoring it would let GetObject through.
+TAGGED_POLICY = document(
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+    {
+        "Effect": "Deny",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "contractors"}},
+    },
+)
 BUCKET_POLICY = document(
     {
         "Effect": "Deny",
@@ -121,6 +131,8 @@ def world(client_as: Client, iam_endpoint: str) -> World:
         {"Service": "sagemaker.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     )
     iam.create_role(RoleName="execution", AssumeRolePolicyDocument=sagemaker_trust)
+    iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=trust(root))
+    iam.put_role_policy(RoleName="tagged", PolicyName="read", PolicyDocument=TAGGED_POLICY)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
     s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
@@ -321,3 +333,17 @@ def test_an_accounts_root_creates_resources_in_its_own_account(world: World) -> 
         RoleName="in-other-account", AssumeRolePolicyDocument=trust({"AWS": "arn:aws:iam::444455556666:root"})
     )
     assert role["Role"]["Arn"] == "arn:aws:iam::444455556666:role/in-other-account"
+
+
+def test_an_unsupported_condition_key_denies_and_is_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    sts = world.as_root("sts")
+    credentials = sts.assume_role(RoleArn=role_arn("tagged"), RoleSessionName="bob")["Credentials"]
+    s3 = world.client_as(
+        "s3", credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
+    with caplog.at_level("WARNING", logger="local_aws.iam"), pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket=BUCKET, Key="models/a.tar.gz")
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+    assert "unsupported condition key aws:PrincipalTag/team" in caplog.text

@@ -72,10 +72,33 @@ def _authorize_normal(self: Any, resource: str = "*") -> None:
 
 
 def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
-    path = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
-    refusal = _judged(self, f"arn:aws:s3:::{path}", s3=True)
-    if refusal is not None:
-        raise _refused(refusal.code, refusal)
+    if bucket_name and not key_name and self.data.get("Action") == "DeleteObject":
+        keys = _keys_to_delete(self.body)  # DeleteObjects
+        if keys is None:
+            unreadable = Refusal(
+                "AccessDenied", "Access Denied (the emulator could not read the keys to delete)"
+            )
+            raise _refused(unreadable.code, unreadable)
+        paths = [f"{bucket_name}/{key}" for key in keys]
+    else:
+        paths = [f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")]
+    for path in paths:
+        refusal = _judged(self, f"arn:aws:s3:::{path}", s3=True)
+        if refusal is not None:
+            raise _refused(refusal.code, refusal)
+
+
+def _keys_to_delete(body: Any) -> list[str] | None:
+    """The keys of a DeleteObjects request: S3 authorizes s3:DeleteObject on each. The emulator
+    refuses the whole request when one key is refused (AWS reports per-key errors instead)."""
+    import xmltodict
+
+    try:
+        objects = xmltodict.parse(body)["Delete"].get("Object") or []
+    except Exception:
+        return None
+    objects = objects if isinstance(objects, list) else [objects]
+    return [str(item.get("Key", "")) for item in objects]
 
 
 def _replace_bucket_policy_check() -> None:

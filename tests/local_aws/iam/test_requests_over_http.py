@@ -208,6 +208,13 @@ DENIED: list[tuple[str, Call, str]] = [
         "AccessDenied",
     ),
     (
+        "bucket policy Deny through a multi-object delete",
+        lambda w: w.as_root("s3").delete_objects(
+            Bucket=BUCKET, Delete={"Objects": [{"Key": "models/x"}, {"Key": "audit/1.json"}]}
+        ),
+        "AccessDenied",
+    ),
+    (
         "bucket policy Deny applies to root too",
         lambda w: w.as_root("s3").delete_object(Bucket=BUCKET, Key="audit/1.json"),
         "AccessDenied",
@@ -271,6 +278,12 @@ ALLOWED: list[tuple[str, Call]] = [
     ("OIDC web identity with the pinned sub", lambda w: _web_identity(w, RELEASE_SUB)),
     ("a service assumes the role that trusts it", lambda w: _as_sagemaker(w)),
     ("an allowed SageMaker call", lambda w: w.as_engineers("sagemaker").list_endpoints()),
+    (
+        "a multi-object delete of keys the policies allow",
+        lambda w: w.as_engineers("s3").delete_objects(
+            Bucket=BUCKET, Delete={"Objects": [{"Key": "models/old"}]}
+        ),
+    ),
     ("GetCallerIdentity, always", lambda w: w.as_engineers("sts").get_caller_identity()),
 ]
 

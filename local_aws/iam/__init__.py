@@ -24,7 +24,9 @@ Evaluation (see `decision` for the combination rules and their sources)
   Condition with the whole standard operator family (`conditions`); explicit Deny wins;
 - resource policies: S3 bucket policies, KMS key policies (required), EventBridge bus policies,
   role trust policies (required; a role that does not exist cannot be assumed); same-account /
-  cross-account rules as AWS; iam:PassRole checked when a role is passed to SageMaker;
+  cross-account rules as AWS; iam:PassRole checked when a role is passed to SageMaker; CopyObject
+  also needs s3:GetObject on its source; DeleteObjects is authorized key by key (one refused key
+  refuses the whole request, where AWS reports per-key errors);
 - AssumeRoleWithWebIdentity: the token must be signed with `web_identity.TEST_SIGNING_KEY` (the
   emulator cannot fetch an issuer's keys; tests mint tokens with `web_identity.sign_token`), the
   IAM OIDC provider for its issuer must exist in the role's account with the token's audience, and

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import warnings
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
 
@@ -86,6 +87,20 @@ def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | Non
         refusal = _judged(self, f"arn:aws:s3:::{path}", s3=True)
         if refusal is not None:
             raise _refused(refusal.code, refusal)
+    source = self.headers.get("x-amz-copy-source")
+    if source and key_name and self.data.get("Action") == "PutObject":
+        _authorize_copy_source(self, unquote(source).lstrip("/").split("?versionId=")[0])
+
+
+def _authorize_copy_source(response: Any, source: str) -> None:
+    """CopyObject also needs s3:GetObject on the source object (AWS checks both)."""
+    response.data["Action"] = "GetObject"
+    try:
+        refusal = _judged(response, f"arn:aws:s3:::{source}", s3=True)
+    finally:
+        response.data["Action"] = "PutObject"
+    if refusal is not None:
+        raise _refused(refusal.code, refusal)
 
 
 def _keys_to_delete(body: Any) -> list[str] | None:

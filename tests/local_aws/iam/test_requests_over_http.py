@@ -17,6 +17,7 @@ from tests.local_aws.iam.conftest import Client
 
 ACCOUNT = "123456789012"
 BUCKET = "kit-iam-artifacts"
+PRIVATE_BUCKET = "kit-iam-private"
 GITHUB = "token.actions.githubusercontent.com"
 RELEASE_SUB = "repo:example/mlops-kit:environment:prod"
 
@@ -51,6 +52,12 @@ ENGINEERS_POLICY = document(
         "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
     },
     {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"},
+    {
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "mlops-kit/drift"}},
+    },
     {
         "Effect": "Allow",
         "Action": ["sagemaker:ListEndpoints", "sagemaker:CreateModel", "sts:AssumeRole"],
@@ -137,6 +144,8 @@ def world(client_as: Client, iam_endpoint: str) -> World:
     s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
     s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
     s3.put_object(Bucket=BUCKET, Key="audit/1.json", Body=b"{}")
+    s3.create_bucket(Bucket=PRIVATE_BUCKET)
+    s3.put_object(Bucket=PRIVATE_BUCKET, Key="secret.json", Body=b"{}")
     engineers = client_as("sts", "testing").assume_role(
         RoleArn=role_arn("engineers"), RoleSessionName="alice"
     )
@@ -215,6 +224,23 @@ DENIED: list[tuple[str, Call, str]] = [
         "AccessDenied",
     ),
     (
+        "copying an object the caller may not read",
+        lambda w: w.as_engineers("s3").copy_object(
+            Bucket=BUCKET,
+            Key="models/copy",
+            CopySource={"Bucket": PRIVATE_BUCKET, "Key": "secret.json"},
+            ServerSideEncryption="aws:kms",
+        ),
+        "AccessDenied",
+    ),
+    (
+        "a metric outside the namespace the condition names",
+        lambda w: w.as_engineers("cloudwatch").put_metric_data(
+            Namespace="other", MetricData=[{"MetricName": "m", "Value": 1.0}]
+        ),
+        "AccessDenied",
+    ),
+    (
         "bucket policy Deny applies to root too",
         lambda w: w.as_root("s3").delete_object(Bucket=BUCKET, Key="audit/1.json"),
         "AccessDenied",
@@ -282,6 +308,21 @@ ALLOWED: list[tuple[str, Call]] = [
         "a multi-object delete of keys the policies allow",
         lambda w: w.as_engineers("s3").delete_objects(
             Bucket=BUCKET, Delete={"Objects": [{"Key": "models/old"}]}
+        ),
+    ),
+    (
+        "a metric in the namespace the condition names",
+        lambda w: w.as_engineers("cloudwatch").put_metric_data(
+            Namespace="mlops-kit/drift", MetricData=[{"MetricName": "m", "Value": 1.0}]
+        ),
+    ),
+    (
+        "copying an object the caller may read",
+        lambda w: w.as_engineers("s3").copy_object(
+            Bucket=BUCKET,
+            Key="models/copy",
+            CopySource={"Bucket": BUCKET, "Key": "models/a.tar.gz"},
+            ServerSideEncryption="aws:kms",
         ),
     ),
     ("GetCallerIdentity, always", lambda w: w.as_engineers("sts").get_caller_identity()),

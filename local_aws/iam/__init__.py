@@ -54,13 +54,16 @@ from __future__ import annotations
 _installed = False
 
 
-def install() -> None:
+def install(*, verify_signatures: bool = True) -> None:
     """Evaluate IAM on every request served by moto in this process (idempotent). Call before
     serving; without it moto serves every request unauthenticated, as today."""
     global _installed
+    from local_aws.iam.authorization import settings
+    from local_aws.iam.moto_hook import install_hooks
+
+    settings.verify_signatures = verify_signatures
     if _installed:
         return
-    from local_aws.iam.moto_hook import install_hooks
 
     install_hooks()
     _installed = True

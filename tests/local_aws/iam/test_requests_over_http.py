@@ -190,6 +190,11 @@ DENIED: list[tuple[str, Call, str]] = [
         "InvalidClientTokenId",
     ),
     (
+        "a known key signed with the wrong secret",
+        lambda w: w.client_as("s3", "testing", "not-the-secret").list_buckets(),
+        "SignatureDoesNotMatch",
+    ),
+    (
         "role that does not exist",
         lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("no-such-role"), RoleSessionName="x1"),
         "AccessDenied",

@@ -135,6 +135,10 @@ def _decide(caller: Caller, service: str, action: str, resource: str, context: d
         context["aws:resourceaccount"] = policy.account
     if action == "sts:AssumeRole" and policy is None:
         return Decision(False, "")  # the role does not exist: AWS answers AccessDenied, nothing more
+    # AssumeRole needs the trust policy to admit the caller. Same account: a trust policy naming the
+    # caller's ARN suffices, one naming the account (`:root`) also needs an identity Allow of
+    # sts:AssumeRole; cross account: both, always (IAM User Guide, "Cross-account policy evaluation
+    # logic" and "Grant a user permissions to switch roles"). `decide` applies exactly that.
     return decide(caller, identity_policies(caller), action, resource, context, policy)
 
 

@@ -16,6 +16,7 @@ from local_aws.iam.web_identity import sign_token
 from tests.local_aws.iam.conftest import Client
 
 ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "210987654321"
 BUCKET = "kit-iam-artifacts"
 PRIVATE_BUCKET = "kit-iam-private"
 GITHUB = "token.actions.githubusercontent.com"
@@ -96,11 +97,16 @@ class World:
     client_as: Client
     endpoint: str
     engineers: dict[str, str]
+    tagged: dict[str, str]
     closed_key: str
     delegated_key: str
 
     def as_engineers(self, service: str) -> Any:
         c = self.engineers
+        return self.client_as(service, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+    def as_tagged(self, service: str) -> Any:
+        c = self.tagged
         return self.client_as(service, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 
     def as_root(self, service: str) -> Any:
@@ -140,19 +146,24 @@ def world(client_as: Client, iam_endpoint: str) -> World:
     iam.create_role(RoleName="execution", AssumeRolePolicyDocument=sagemaker_trust)
     iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=trust(root))
     iam.put_role_policy(RoleName="tagged", PolicyName="read", PolicyDocument=TAGGED_POLICY)
+    names_tagged = trust({"AWS": role_arn("tagged")})
+    iam.create_role(RoleName="names-tagged", AssumeRolePolicyDocument=names_tagged)
+    both = trust({"AWS": [role_arn("tagged"), role_arn("engineers")]})
+    client_as("iam", OTHER_ACCOUNT).create_role(RoleName="cross", AssumeRolePolicyDocument=both)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=BUCKET_POLICY)
     s3.put_object(Bucket=BUCKET, Key="models/a.tar.gz", Body=b"model")
     s3.put_object(Bucket=BUCKET, Key="audit/1.json", Body=b"{}")
     s3.create_bucket(Bucket=PRIVATE_BUCKET)
     s3.put_object(Bucket=PRIVATE_BUCKET, Key="secret.json", Body=b"{}")
-    engineers = client_as("sts", "testing").assume_role(
-        RoleArn=role_arn("engineers"), RoleSessionName="alice"
-    )
+    sts = client_as("sts", "testing")
+    engineers = sts.assume_role(RoleArn=role_arn("engineers"), RoleSessionName="alice")
+    tagged = sts.assume_role(RoleArn=role_arn("tagged"), RoleSessionName="bob")
     return World(
         client_as=client_as,
         endpoint=iam_endpoint,
         engineers=engineers["Credentials"],
+        tagged=tagged["Credentials"],
         closed_key=_key(kms, role_arn("admins")),
         delegated_key=_key(kms, f"arn:aws:iam::{ACCOUNT}:root"),
     )
@@ -202,6 +213,13 @@ DENIED: list[tuple[str, Call, str]] = [
     (
         "trust that excludes the caller",
         lambda w: w.as_engineers("sts").assume_role(RoleArn=role_arn("restricted"), RoleSessionName="x1"),
+        "AccessDenied",
+    ),
+    (
+        "cross-account trust without an identity policy allowing sts:AssumeRole",
+        lambda w: w.as_tagged("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/cross", RoleSessionName="x1"
+        ),
         "AccessDenied",
     ),
     (
@@ -285,6 +303,16 @@ ALLOWED: list[tuple[str, Call]] = [
     (
         "root assumes a role trusting its account",
         lambda w: w.as_root("sts").assume_role(RoleArn=role_arn("engineers"), RoleSessionName="x2"),
+    ),
+    (
+        "same-account trust naming the caller's role, without an identity policy",
+        lambda w: w.as_tagged("sts").assume_role(RoleArn=role_arn("names-tagged"), RoleSessionName="x2"),
+    ),
+    (
+        "cross-account trust and an identity policy allowing sts:AssumeRole",
+        lambda w: w.as_engineers("sts").assume_role(
+            RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/cross", RoleSessionName="x2"
+        ),
     ),
     (
         "the matching ExternalId",

@@ -56,12 +56,16 @@ def _check_signature(response: Any, secret: str, token: str | None, s3: bool, ac
     authorization = response.headers["Authorization"]
     scope = _between(authorization, "Credential=", ",").split("/")
     request = object.__new__(S3IAMRequest if s3 else IAMRequest)
+    content_type = response.headers.get("Content-Type") or ""
+    form_post = content_type.startswith("application/x-www-form-urlencoded")
     path = response.raw_path
     query = response.parsed_url.query if hasattr(response, "parsed_url") else ""
     request.__dict__.update(
         _method=response.method,
         _path=f"{path}?{query}" if query else path,
-        _data=response.data,
+        # The signed payload is the raw body, or for a form post (which werkzeug consumes) the form;
+        # otherwise moto's `data` holds the headers or the URL's query, which were never the payload.
+        _data=response.data if form_post else {},
         _body=response.raw_body,
         _headers=response.headers,
         _region=scope[2],
@@ -70,6 +74,7 @@ def _check_signature(response: Any, secret: str, token: str | None, s3: bool, ac
     credentials = Credentials(access_key, secret, token)
     request._access_key = type("Key", (), {"create_credentials": lambda _self: credentials})()
     if _between(authorization, "Signature=", ",") != request._calculate_signature():
+        log.warning("signature mismatch: %s %s (key %s)", response.method, path, access_key)
         raise Refusal(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -12,8 +12,7 @@ from werkzeug.serving import make_server
 
 from local_aws.iam import install
 from tests.conftest import free_port
-
-Client = Callable[..., Any]
+from tests.local_aws.iam.world import Client, World, build_world
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +43,9 @@ def client_as(iam_endpoint: str) -> Client:
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def world(client_as: Client, iam_endpoint: str) -> World:
+    """Roles, policies, buckets, keys and an OIDC provider in the session's server."""
+    return build_world(client_as, iam_endpoint)

@@ -12,7 +12,7 @@ export CHECKPOINT_DISABLE := 1
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.tools/terraform.rc
 export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.tools/terraform-plugin-cache
 
-.PHONY: setup test demo lint synth lock clean
+.PHONY: setup test test-fast demo lint synth lock clean
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed $(WORKFLOW_LINT_VENV)/.installed .tools/terraform.rc
 
@@ -49,11 +49,20 @@ node_modules/.installed: package.json
 	mkdir -p .tools/terraform-plugin-cache
 	$(PY) -m mlops_kit.terraform_rc "$(TF_PLUGIN_MIRROR)" > $@
 
+# Two pytest-xdist workers; tests sharing an expensive fixture (the session emulator and platform,
+# the README walkthrough's demo, the checkov scans) stay on one worker (tests/conftest.py).
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup --durations=15
+
+# The inner loop: everything that needs no emulator deploy (no `emulator`/`slow` marks).
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest -n 2 -m "not emulator and not slow" --durations=15
 
 demo: setup
 	$(VENV)/bin/kit demo

@@ -31,12 +31,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Under pytest-xdist (`make test` runs two workers with --dist loadgroup), the tests that share an
+# expensive fixture run on one worker, so no fixture is built twice: the session emulator and the
+# platform deployed into it, the README walkthrough's `make demo`, the checkov scans, the
+# one-account platform.
+XDIST_GROUPS = {
+    "platform": "session-emulator",
+    "emulator": "session-emulator",
+    "lifecycle": "readme-walkthrough",
+    "checkov_scans": "checkov",
+    "one_account": "one-account",
+}
+EMULATOR_GROUPS = {"session-emulator", "readme-walkthrough", "one-account"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        # The first group that applies, in the table's order (the session emulator first).
+        group = next((group for fixture, group in XDIST_GROUPS.items() if fixture in names), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if group in EMULATOR_GROUPS:
+            item.add_marker(pytest.mark.emulator)  # so `make test-fast` leaves it out
+
+
 @pytest.fixture(scope="session", autouse=True)
 def readme_demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoRun | None]:
     """`make demo` for the README walkthrough, started before the first test when the walkthrough is
-    selected: the demo's minutes overlap the tests that run before the README's. None otherwise."""
+    selected: the demo's minutes overlap the tests that run before the README's. None otherwise.
+    Under pytest-xdist every worker collects every test, so there the demo starts on first use,
+    on the one worker that runs the walkthrough (the other worker's tests overlap it instead)."""
     if not any("lifecycle" in getattr(item, "fixturenames", ()) for item in request.session.items):
         yield None
         return
@@ -46,7 +73,8 @@ def readme_demo(
         free_port(), tmp_path_factory.mktemp("readme-state"), tmp_path_factory.mktemp("readme-work")
     )
     try:
-        demo.start()
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            demo.start()
         yield demo
     finally:
         demo.stop()

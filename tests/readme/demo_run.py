@@ -81,7 +81,9 @@ class DemoRun:
     def lifecycle(self) -> Lifecycle:
         """Wait for the demo; it must have succeeded. The same `Lifecycle` on every call."""
         if self._lifecycle is None:
-            assert self._process is not None, "make demo was not started"
+            if self._process is None:  # not started early (under pytest-xdist): start it now
+                self.start()
+            assert self._process is not None
             remaining = DEMO_TIMEOUT_SECONDS - (time.perf_counter() - self._started)
             try:
                 code = self._process.wait(timeout=max(remaining, 1))

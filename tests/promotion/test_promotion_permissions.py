@@ -4,25 +4,25 @@ delete only under models/, where a copy that failed its sha256 check is removed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from mlops_kit.config import Environment
+from mlops_kit.config import Environment, ResourceNames
+from tests.stacks.terraform_json import decoded
 
 ENVS = ["dev", "staging", "prod"]
 
 
 def promotion_statements(stack: dict[str, Any], env: Environment) -> list[dict[str, Any]]:
     roles = stack["resource"]["aws_iam_role"]
-    role_id = next(rid for rid, r in roles.items() if r["name"] == env.identity.promotion_role_name)
+    role_id = next(rid for rid, r in roles.items() if r["name"] == ResourceNames(env).promotion_role)
     policies = [
         p
         for p in stack["resource"]["aws_iam_role_policy"].values()
         if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
     ]
-    return [s for p in policies for s in json.loads(p["policy"])["Statement"]]
+    return [s for p in policies for s in decoded(p["policy"])["Statement"]]
 
 
 @pytest.mark.parametrize("name", ENVS)

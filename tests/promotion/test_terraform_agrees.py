@@ -39,3 +39,23 @@ def test_autoscaling_a_promoted_endpoint_leaves_the_plan_empty(
     assert variants[0]["CurrentInstanceCount"] == 2
 
     assert_plans_empty("staging")
+
+
+def test_describe_endpoint_reports_the_deployment_policy_of_the_last_rollout(
+    promotion_platform: dict[str, Environment], register_dev_version: Any
+) -> None:
+    """What SageMaker returns after UpdateEndpoint, and the provider reads into `deployment_config`
+    (the attribute Terraform must ignore)."""
+    from mlops_kit.aws import clients_for
+
+    staging = promotion_platform["staging"]
+    promote_model_version(MODEL, "staging", version=register_dev_version().version)
+    names = ResourceNames(staging)
+    described = clients_for(staging).client("sagemaker").describe_endpoint(EndpointName=names.endpoint(MODEL))
+    policy = described["LastDeploymentConfig"]
+    routing = policy["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["Type"] == "CANARY"
+    canary = staging.serving.rollout.canary_percent
+    assert routing["CanarySize"] == {"Type": "CAPACITY_PERCENT", "Value": canary}
+    alarms = {a["AlarmName"] for a in policy["AutoRollbackConfiguration"]["Alarms"]}
+    assert alarms == set(names.rollback_alarms(MODEL).values())

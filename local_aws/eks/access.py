@@ -59,7 +59,9 @@ def _access_entry(self: Any, principal: str) -> dict[str, Any]:
     cluster = _cluster(self)
     entry = _store(self, "access_entries").get((cluster.name, principal))
     if entry is None:
-        raise ResourceNotFoundException(message=f"The specified access entry resource is not found: {principal}")
+        raise ResourceNotFoundException(
+            message=f"The specified access entry resource is not found: {principal}"
+        )
     return entry  # type: ignore[no-any-return]
 
 
@@ -68,7 +70,9 @@ def create_access_entry(self: Any) -> ActionResult:
     principal = self._get_param("principalArn")
     entries = _store(self, "access_entries")
     if (cluster.name, principal) in entries:
-        raise ResourceInUseException(message=f"The specified access entry resource is already in use: {principal}")
+        raise ResourceInUseException(
+            message=f"The specified access entry resource is already in use: {principal}"
+        )
     now = _now()
     role_name = principal.rsplit("/", 1)[-1]
     entries[(cluster.name, principal)] = {
@@ -110,14 +114,18 @@ def associate_access_policy(self: Any) -> ActionResult:
         "modifiedAt": now,
     }
     _store(self, "access_policies").setdefault((cluster_name, principal), {})[policy["policyArn"]] = policy
-    return ActionResult({"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicy": policy})
+    return ActionResult(
+        {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicy": policy}
+    )
 
 
 def list_associated_access_policies(self: Any) -> ActionResult:
     cluster_name, principal, _ = _entry_parts(self)
     _access_entry(self, principal)
     policies = list(_store(self, "access_policies").get((cluster_name, principal), {}).values())
-    return ActionResult({"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicies": policies})
+    return ActionResult(
+        {"clusterName": cluster_name, "principalArn": principal, "associatedAccessPolicies": policies}
+    )
 
 
 def disassociate_access_policy(self: Any) -> ActionResult:
@@ -158,7 +166,9 @@ def _addon(self: Any) -> tuple[tuple[str, str], dict[str, Any]]:
     key = (cluster.name, self._get_param("addonName") or self.path.rstrip("/").split("/")[-1])
     addon = _store(self, "addons").get(key)
     if addon is None:
-        raise ResourceNotFoundException(addonName=key[1], message=f"No addon: {key[1]} found in cluster: {key[0]}")
+        raise ResourceNotFoundException(
+            addonName=key[1], message=f"No addon: {key[1]} found in cluster: {key[0]}"
+        )
     return key, addon
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -30,7 +30,7 @@ _ENTRY_PATH = re.compile(r"/clusters/([^/]+)/access-entries/(.+?)(?:/access-poli
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _store(response: Any, kind: str) -> dict[Any, Any]:

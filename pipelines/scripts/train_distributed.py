@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
-from preprocess import split  # noqa: E402  (a sibling step script, shipped beside this one)
+from preprocess import split
 
 TARGET = "target"
 

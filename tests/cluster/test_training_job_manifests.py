@@ -9,10 +9,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.cli.test_env_commands import kit
 from mlops_kit.cluster.training_job import job_manifests, plan_training_job
 from mlops_kit.config import Environment
 from mlops_kit.errors import BadInput
+from tests.cli.test_env_commands import kit
 
 
 def _job(manifests: list[dict[str, Any]]) -> dict[str, Any]:

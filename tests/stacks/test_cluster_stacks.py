@@ -48,7 +48,9 @@ def test_training_submitter_may_edit_only_the_training_namespace(
 ) -> None:
     env, stack = env_stack
     scoped = [
-        p for p in resources(stack, "aws_eks_access_policy_association") if p["access_scope"]["type"] == "namespace"
+        p
+        for p in resources(stack, "aws_eks_access_policy_association")
+        if p["access_scope"]["type"] == "namespace"
     ]
     assert [(p["policy_arn"].rsplit("/", 1)[1], p["access_scope"]["namespaces"]) for p in scoped] == [
         ("AmazonEKSEditPolicy", [env.training_cluster.namespace])

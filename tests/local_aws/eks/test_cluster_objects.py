@@ -39,9 +39,13 @@ def test_access_policy_association_is_listed_with_its_scope_and_removed(eks: Any
     principal = "arn:aws:iam::123456789012:role/submitter"
     eks.create_access_entry(clusterName="objects", principalArn=principal)
     scope = {"type": "namespace", "namespaces": ["training"]}
-    eks.associate_access_policy(clusterName="objects", principalArn=principal, policyArn=POLICY, accessScope=scope)
+    eks.associate_access_policy(
+        clusterName="objects", principalArn=principal, policyArn=POLICY, accessScope=scope
+    )
     listed = eks.list_associated_access_policies(clusterName="objects", principalArn=principal)
-    assert [(p["policyArn"], p["accessScope"]) for p in listed["associatedAccessPolicies"]] == [(POLICY, scope)]
+    assert [(p["policyArn"], p["accessScope"]) for p in listed["associatedAccessPolicies"]] == [
+        (POLICY, scope)
+    ]
     eks.disassociate_access_policy(clusterName="objects", principalArn=principal, policyArn=POLICY)
     listed = eks.list_associated_access_policies(clusterName="objects", principalArn=principal)
     assert listed["associatedAccessPolicies"] == []
@@ -56,7 +60,9 @@ def test_deleted_access_entry_is_not_found(eks: Any) -> None:
 
 
 def test_addon_is_active_at_its_pinned_version_until_deleted(eks: Any) -> None:
-    eks.create_addon(clusterName="objects", addonName="eks-pod-identity-agent", addonVersion="v1.3.4-eksbuild.1")
+    eks.create_addon(
+        clusterName="objects", addonName="eks-pod-identity-agent", addonVersion="v1.3.4-eksbuild.1"
+    )
     addon = eks.describe_addon(clusterName="objects", addonName="eks-pod-identity-agent")["addon"]
     assert (addon["status"], addon["addonVersion"]) == ("ACTIVE", "v1.3.4-eksbuild.1")
     eks.delete_addon(clusterName="objects", addonName="eks-pod-identity-agent")

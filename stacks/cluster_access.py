@@ -75,7 +75,8 @@ class ClusterAccess(Construct):
             self,
             f"{id_}-policy",
             cluster_name=cluster.name,
-            principal_arn=entry.principal_arn,
+            principal_arn=principal,
             policy_arn=policy,
             access_scope=scope,  # type: ignore[arg-type]
+            depends_on=[entry],
         )

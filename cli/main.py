@@ -59,6 +59,9 @@ PRODUCT_COMMANDS: dict[str, Command] = {
     ),
     "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status."),
     "stack": Command("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
+    "cluster": Command(
+        "cli.cluster", "app", "The training cluster: addons (pinned manifests to apply once it exists)."
+    ),
     "preflight": Command(
         "cli.preflight",
         "preflight",

@@ -6,7 +6,7 @@ import typer
 import yaml
 
 
-class _PlainDumper(yaml.SafeDumper):
+class PlainDumper(yaml.SafeDumper):
     def ignore_aliases(self, data: object) -> bool:
         return True
 
@@ -46,7 +46,7 @@ def train(
     manifests = job_manifests(job)
     if dry_run:
         # Plain stdout, no wrapping, for `| kubectl apply -f -`; no YAML anchors for shared labels.
-        typer.echo(yaml.dump_all(manifests, Dumper=_PlainDumper, sort_keys=False), nl=False)
+        typer.echo(yaml.dump_all(manifests, Dumper=PlainDumper, sort_keys=False), nl=False)
         return
     raise OperationFailed(
         "submitting to the cluster is not built yet: use --dry-run and `kubectl apply -f -`",

@@ -306,7 +306,10 @@ STEPS: list[Step] = [
         "kit preflight --env prod [--json]",
         run="kit preflight --env prod --json",
         expect=1,
-        contains=('"deploy role mlops-kit-deploy"', '"quota ec2: Running On-Demand P instances (L-417A185B)"'),
+        contains=(
+            '"deploy role mlops-kit-deploy"',
+            '"quota ec2: Running On-Demand P instances (L-417A185B)"',
+        ),
     ),
     Step("kit preflight", reference=True),
     # other commands named in the prose

@@ -312,6 +312,7 @@ STEPS: list[Step] = [
         ),
     ),
     Step("kit preflight", reference=True),
+    Step("kit local train", reference=True, contains=("--nodes",)),
     # other commands named in the prose
     Step("kit", reference=True, contains=("promote",)),
     Step("kit demo", reference=True, contains=("deploy dev/staging/prod",)),

@@ -33,6 +33,19 @@ from stacks.policy import Statement, document, statement
 POD_IDENTITY_AGENT_VERSION = "v1.3.4-eksbuild.1"
 
 
+# What the autoscaler reads that has no resource-level permissions (so `Resource: "*"`).
+AUTOSCALER_DESCRIBE = (
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetInstanceTypesFromInstanceRequirements",
+)
+
+
 def pod_identity_trust(account_id: str) -> str:
     """Trust for EKS Pod Identity: the pods service assumes the role and tags the session."""
     return document(
@@ -71,20 +84,7 @@ def autoscaler_statements(env: Environment, cluster_name: str) -> list[Statement
     """What the cluster autoscaler calls: describe groups and node groups (for scale from zero, the
     labels, taints and GPU count of a group with no node), and resize only this cluster's groups."""
     return [
-        statement(
-            "Describe",
-            [
-                "autoscaling:DescribeAutoScalingGroups",
-                "autoscaling:DescribeAutoScalingInstances",
-                "autoscaling:DescribeLaunchConfigurations",
-                "autoscaling:DescribeScalingActivities",
-                "ec2:DescribeImages",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeLaunchTemplateVersions",
-                "ec2:GetInstanceTypesFromInstanceRequirements",
-            ],
-            ["*"],  # These describe calls have no resource-level permissions.
-        ),
+        statement("Describe", AUTOSCALER_DESCRIBE, ["*"]),
         statement(
             "DescribeNodegroups",
             ["eks:DescribeNodegroup"],
@@ -93,7 +93,7 @@ def autoscaler_statements(env: Environment, cluster_name: str) -> list[Statement
         statement(
             "ResizeOwnGroups",
             ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-            ["*"],
+            [f"arn:aws:autoscaling:{env.region}:{env.account_id}:autoScalingGroup:*:autoScalingGroupName/*"],
             condition={
                 "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
             },

@@ -59,6 +59,17 @@ PRODUCT_COMMANDS: dict[str, Command] = {
     ),
     "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status."),
     "stack": Command("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
+    "cluster": Command(
+        "cli.cluster", "app", "The training cluster: addons (pinned manifests to apply once it exists)."
+    ),
+    "preflight": Command(
+        "cli.preflight",
+        "preflight",
+        "What a deploy and a run would hit: quotas, offerings, EKS version, bootstrap.",
+    ),
+    "train": Command(
+        "cli.train", "train", "Distributed training on the EKS cluster's GPU pools (--dry-run: manifests)."
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from local_aws import application_autoscaling, cloudwatch, eks, iam_conditions, s3, sagemaker
+from local_aws import application_autoscaling, cloudwatch, eks, iam_conditions, s3, sagemaker, service_quotas
 
 # In the order they are applied. Alarms come last: their actions start pipelines and read endpoints.
 EXTENSIONS: tuple[Callable[[], None], ...] = (
@@ -19,6 +19,7 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     application_autoscaling.install,
     iam_conditions.install,
     s3.install,
+    service_quotas.install,
     cloudwatch.install,
 )
 

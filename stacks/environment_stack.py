@@ -7,6 +7,8 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.cluster_access import ClusterAccess
+from stacks.cluster_addons import ClusterAddons
 from stacks.encryption import EnvironmentKey
 from stacks.github_actions import GitHubActions
 from stacks.identity import Identity
@@ -73,7 +75,18 @@ class EnvironmentStack(TerraformStack):
             promotion_state=promotion_state,
             release_role_arn=github.release.arn if github and github.release else None,
         )
-        TrainingCluster(self, "training-cluster", env=env, key=key, network=network, identity=identity)
+        cluster = TrainingCluster(
+            self, "training-cluster", env=env, key=key, network=network, identity=identity
+        )
+        access = ClusterAccess(self, "cluster-access", env=env, cluster=cluster.cluster)
+        addons = ClusterAddons(
+            self,
+            "cluster-addons",
+            env=env,
+            cluster=cluster.cluster,
+            key=key,
+            artifact_bucket_arn=registry.artifacts.bucket.arn,
+        )
         Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
         DriftMonitoring(
             self, "monitoring", env=env, key=key, identity=identity, network=network, registry=registry
@@ -89,6 +102,8 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "subnet_ids", value=network.subnet_ids)
         TerraformOutput(self, "security_group_id", value=network.workload_security_group.id)
         TerraformOutput(self, "eks_cluster", value=names.eks_cluster)
+        TerraformOutput(self, "training_submitter_role_arn", value=access.submitter.arn)
+        TerraformOutput(self, "training_pod_role_arn", value=addons.training_pods.arn)
         if github is not None:
             # The repository variables of the workflows (README: CI/CD).
             TerraformOutput(self, "github_plan_role_arn", value=github.plan.arn)

@@ -21,7 +21,9 @@ from stacks.encryption import EnvironmentKey
 from stacks.policy import document, service_trust, statement
 
 # Interface endpoints: SageMaker API and runtime, ECR (API and image layers), STS, CloudWatch
-# Logs and metrics. S3 is a gateway endpoint. With these the subnets need no NAT or internet.
+# Logs and metrics; for the training cluster's nodes to join and scale without NAT: EC2, EKS, EKS
+# Auth (Pod Identity credentials) and Auto Scaling (the cluster autoscaler). S3 is a gateway
+# endpoint. With these the subnets need no NAT or internet.
 INTERFACE_ENDPOINT_SERVICES = (
     "sagemaker.api",
     "sagemaker.runtime",
@@ -30,6 +32,10 @@ INTERFACE_ENDPOINT_SERVICES = (
     "sts",
     "logs",
     "monitoring",
+    "ec2",
+    "eks",
+    "eks-auth",
+    "autoscaling",
 )
 LOG_RETENTION_DAYS = 365
 

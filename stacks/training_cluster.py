@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup, EksNodeGroupTa
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.config.cluster_names import POOL_LABEL
 from mlops_kit.config.models import GpuNodePool as GpuNodePoolSpec
 from mlops_kit.config.models import Scaling
 from stacks.encryption import EnvironmentKey
@@ -17,6 +18,28 @@ from stacks.network import LOG_RETENTION_DAYS, Network
 
 # Every GPU node carries this taint so that only pods which tolerate it (GPU jobs) land there.
 NVIDIA_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
+
+
+def pool_taints(pool: GpuNodePoolSpec) -> list[dict[str, str]]:
+    """The GPU taint plus the pool's own taints (as the node group declares them)."""
+    return [NVIDIA_TAINT] + [t.model_dump() for t in pool.taints if t.key != NVIDIA_TAINT["key"]]
+
+
+def autoscaler_tags(cluster: str, labels: dict[str, str], taints: list[dict[str, str]]) -> dict[str, str]:
+    """Cluster autoscaler auto-discovery and node-template tags, so a group at zero nodes still
+    advertises its labels and taints (the autoscaler also reads them from eks:DescribeNodegroup)."""
+    effects = {
+        "NO_SCHEDULE": "NoSchedule",
+        "NO_EXECUTE": "NoExecute",
+        "PREFER_NO_SCHEDULE": "PreferNoSchedule",
+    }
+    template = "k8s.io/cluster-autoscaler/node-template"
+    return {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{cluster}": "owned",
+        **{f"{template}/label/{k}": v for k, v in labels.items()},
+        **{f"{template}/taint/{t['key']}": f"{t['value']}:{effects[t['effect']]}" for t in taints},
+    }
 
 
 def _scaling(scaling: Scaling) -> dict[str, int]:
@@ -38,8 +61,8 @@ class GpuNodePool(Construct):
         subnet_ids: list[str],
     ) -> None:
         super().__init__(scope, id_)
-        labels = {"mlops-kit/pool": pool.name, "nvidia.com/gpu.present": "true", **pool.labels}
-        taints = [NVIDIA_TAINT] + [t.model_dump() for t in pool.taints if t.key != NVIDIA_TAINT["key"]]
+        labels = {POOL_LABEL: pool.name, "nvidia.com/gpu.present": "true", **pool.labels}
+        taints = pool_taints(pool)
         self.node_group = EksNodeGroup(
             self,
             "node-group",
@@ -55,6 +78,7 @@ class GpuNodePool(Construct):
             update_config={"max_unavailable": 1},
             labels=labels,
             taint=[EksNodeGroupTaint(**t) for t in taints],
+            tags=autoscaler_tags(ResourceNames(env).eks_cluster, labels, taints),
         )
 
 
@@ -96,7 +120,10 @@ class TrainingCluster(Construct):
             },
             encryption_config={"resources": ["secrets"], "provider": {"key_arn": key.key.arn}},
             enabled_cluster_log_types=list(spec.log_types),
-            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
+            access_config={
+                "authentication_mode": "API",
+                "bootstrap_cluster_creator_admin_permissions": False,
+            },
             depends_on=[self.log_group],
         )
         system = spec.system_node_group
@@ -113,7 +140,7 @@ class TrainingCluster(Construct):
             disk_size=system.disk_size_gib,
             scaling_config=_scaling(system.scaling),
             update_config={"max_unavailable": 1},
-            labels={"mlops-kit/pool": "system"},
+            labels={POOL_LABEL: "system"},
         )
         self.gpu_pools = [
             GpuNodePool(

@@ -8,7 +8,11 @@ import importlib.util
 from mlops_kit.errors import BadInput
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "local": ("local_aws.commands.local", "app", "The local AWS emulator: up, down, status, env."),
+    "local": (
+        "local_aws.commands.local",
+        "app",
+        "The local AWS emulator: up, down, status, env; train (an EKS job locally).",
+    ),
     "demo": (
         "local_aws.commands.demo",
         "demo",

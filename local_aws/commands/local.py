@@ -8,8 +8,10 @@ import typer
 
 from cli.output import console, print_json
 from local_aws.commands import require_local_extra
+from local_aws.commands.local_train import train
 
 app = typer.Typer(no_args_is_help=True)  # help: local_aws.commands.COMMANDS
+app.command("train")(train)
 
 
 @app.callback()

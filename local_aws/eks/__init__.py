@@ -5,6 +5,8 @@ from __future__ import annotations
 
 def install() -> None:
     """Apply the EKS patches."""
-    from local_aws.eks import clusters
+    from local_aws.eks import access, clusters, versions
 
     clusters.install()
+    access.install()
+    versions.install()

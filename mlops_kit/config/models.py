@@ -177,6 +177,20 @@ class TrainingCluster(Strict):
     log_types: list[LogType] = Field(default_factory=lambda: list(ALL_LOG_TYPES))
     system_node_group: SystemNodeGroup = SystemNodeGroup()
     gpu_node_pools: list[GpuNodePool] = Field(default_factory=list)
+    # Cluster access (EKS access entries): admins get cluster admin; submitters may assume the
+    # training-submitter role (`kit train`), which may edit the training namespace only. Unset
+    # submitters means the environment's promotion_trusted_principals (the ML engineers).
+    admin_principals: list[str] = Field(default_factory=list)
+    submitter_principals: list[str] = Field(default_factory=list)
+    namespace: Lowercase = "training"
+
+    @field_validator("admin_principals", "submitter_principals")
+    @classmethod
+    def _role_arns(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+", p)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: must be IAM role ARNs (arn:aws:iam::ACCOUNT:role/NAME)")
+        return value
 
     @field_validator("gpu_node_pools")
     @classmethod

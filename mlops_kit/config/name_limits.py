@@ -6,12 +6,24 @@ names module (which derives from a loaded model).
 
 from __future__ import annotations
 
+from mlops_kit.config.cluster_names import AUTOSCALER_ROLE, SUBMITTER_ROLE, TRAINING_POD_ROLE
+
 # Endpoint configurations that promotion creates are named `<endpoint>-<suffix>` with a suffix of at
 # most this many characters (e.g. `-v12-1a2b3c4d`).
 ENDPOINT_CONFIG_SUFFIX_LENGTH = 14
 
 # The roles the stacks name `<name_prefix>-<env>-<purpose>` (the promotion role is named apart).
-ROLE_PURPOSES = ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler", "flow-logs")
+ROLE_PURPOSES = (
+    "sagemaker-execution",
+    "pipeline",
+    "eks-cluster",
+    "eks-nodes",
+    "scheduler",
+    "flow-logs",
+    SUBMITTER_ROLE,
+    TRAINING_POD_ROLE,
+    AUTOSCALER_ROLE,
+)
 
 # AWS name length limits for the resources named below.
 _LIMITS = {

@@ -289,6 +289,30 @@ STEPS: list[Step] = [
         run=".venv/bin/python benchmarks/drift_power.py --sizes 5000 --trials 3",
         contains=("false alarms",),
     ),
+    # the training cluster: manifests, a refused request, add-ons, preflight (the demo bootstraps no account)
+    Step("kit train --on eks --env dev --dry-run", contains=("kind: Job", "nvidia.com/gpu")),
+    Step(
+        "kit train --on eks --env prod --pool h100 --gpus 16 --dry-run",
+        expect=2,
+        contains=("--gpus: 16 GPUs per node",),
+    ),
+    Step(
+        "kit train --on eks --env ENV [--model M] [--gpus N] [--nodes K] [--pool NAME] [--dry-run]",
+        run="kit train --on eks --env prod --pool h100 --gpus 8 --dry-run",
+        contains=("dedicated",),
+    ),
+    Step("kit cluster addons --env dev", contains=("nvidia-device-plugin", "cluster-autoscaler")),
+    Step(
+        "kit preflight --env prod [--json]",
+        run="kit preflight --env prod --json",
+        expect=1,
+        contains=(
+            '"deploy role mlops-kit-deploy"',
+            '"quota ec2: Running On-Demand P instances (L-417A185B)"',
+        ),
+    ),
+    Step("kit preflight", reference=True),
+    Step("kit local train", reference=True, contains=("--nodes",)),
     # other commands named in the prose
     Step("kit", reference=True, contains=("promote",)),
     Step("kit demo", reference=True, contains=("deploy dev/staging/prod",)),

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.cluster_addons import AUTOSCALER_DESCRIBE
 from stacks.github_actions import PLAN_READ_ANY
 from tests.stacks.terraform_json import decoded
 
@@ -266,6 +267,7 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
                     "ec2:DescribeSecurityGroups",
                     "ec2:DescribeDhcpOptions",
                     *PLAN_READ_ANY,  # the GitHub plan role's reads without resource-level permissions
+                    *AUTOSCALER_DESCRIBE,  # the cluster autoscaler's reads, likewise
                 }, statement
 
 

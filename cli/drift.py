@@ -59,6 +59,7 @@ def baseline_command(
         f"baseline of {built.rows} rows, {len(built.features)} features "
         f"({sum(f.kind == 'categorical' for f in built.features)} categorical): {output}",
         highlight=False,
+        soft_wrap=True,  # the path stays whole, whatever the terminal's width
     )
 
 

@@ -45,6 +45,9 @@ XDIST_GROUPS = {
 EMULATOR_GROUPS = {"session-emulator", "readme-walkthrough", "one-account"}
 
 
+# tryfirst: the xdist worker reads the groups in its own hook of this name (it suffixes each grouped
+# test's node id), which would otherwise run before this one.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())

@@ -341,6 +341,8 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
     code, out = kit("pipeline", "run", "--env", "dev")  # a pipeline the kit creates, with an execution
     assert code == 0, out
     assert dev_leftovers(envs["dev"])
+    serving = {name: endpoint_state(envs[name]) for name in ("staging", "prod")}
+    answers = {name: Traffic(envs[name], feature_row).invoke() for name in serving}
 
     proxy = FaultProxy(one_account.port)
     os.environ["AWS_ENDPOINT_URL"] = proxy.endpoint_url
@@ -358,8 +360,11 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
         proxy.close()
 
     assert dev_leftovers(envs["dev"]) == []
-    for name, serving in (("staging", "second"), ("prod", "first")):
-        assert [Traffic(envs[name], feature_row).invoke() for _ in range(3)] == [serving] * 3
+    # staging and prod, in the same account, serve as before and answer as before.
+    assert {name: endpoint_state(envs[name]) for name in serving} == serving
+    for name, answer in answers.items():
+        assert answer != "error"
+        assert [Traffic(envs[name], feature_row).invoke() for _ in range(3)] == [answer] * 3
     assert one_account.plans("staging", "prod") == {}
 
 

@@ -57,7 +57,7 @@ PRODUCT_COMMANDS: dict[str, Command] = {
         "audit",
         "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
     ),
-    "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status."),
+    "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status, verify."),
     "stack": Command("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
 }
 

@@ -96,6 +96,7 @@ def promote(
         progress.stop()
     if as_json:
         print_json(result.as_dict())
+        _fail_unless_verified(result.verification)
         return
     if dry_run:
         console.print(
@@ -116,6 +117,23 @@ def promote(
         highlight=False,
         soft_wrap=True,
     )
+    _fail_unless_verified(result.verification)
+
+
+def _fail_unless_verified(verification: dict[str, Any] | None) -> None:
+    """Exit 1 when the endpoint read back after the rollout differs from the records."""
+    from cli.output import err_console
+
+    if verification is None or verification["matches"]:
+        return
+    for difference in verification["differences"]:
+        err_console.print(
+            f"[bold red]verify:[/] {difference['item']}: intended {difference['intended']}, "
+            f"serving {difference['actual']} ({difference['meaning']})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(1)
 
 
 def approve(

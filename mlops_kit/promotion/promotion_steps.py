@@ -12,6 +12,7 @@ from mlops_kit.promotion.drift_baseline import publish_default_baseline
 from mlops_kit.promotion.gates import GateResult
 from mlops_kit.promotion.lock import PromotionLock
 from mlops_kit.promotion.promotion_run import PromotionRun, RolloutRolledBack, audit_promotion
+from mlops_kit.promotion.verification import Verification, verify_endpoint
 from mlops_kit.registry.versions import APPROVED, REJECTED, ModelVersion, register_version, set_approval
 from mlops_kit.serving.state import ServingState
 
@@ -161,3 +162,17 @@ def record(
     )
     run.emit(f"audit record {event.event_id}")
     return event, bool(done)
+
+
+def verify(run: PromotionRun) -> Verification:
+    """Read back what the endpoint serves and compare it with what the promotion recorded."""
+    run.step = "verify"
+    verification = verify_endpoint(run.target_clients, run.target_env, run.model)
+    if verification.matches:
+        run.emit(f"{verification.endpoint} serves {verification.intended}: verified")
+    else:
+        run.emit(
+            f"{verification.endpoint} differs from the records: "
+            + "; ".join(str(d) for d in verification.differences)
+        )
+    return verification

@@ -30,6 +30,7 @@ from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, EndpointUnreachable, GateFailed, KitError, NotFound, OperationFailed
 from mlops_kit.promotion import promotion_steps as steps
+from mlops_kit.promotion.analysed_rollout import RolloutPaused
 from mlops_kit.promotion.approvals import approval_gates, approvers_of
 from mlops_kit.promotion.artifact_copy import (
     baseline_key,
@@ -200,6 +201,7 @@ def _promote_locked(run: PromotionRun, lock: PromotionLock) -> PromotionResult:
         audit_event_id=event.event_id,
         drift_baseline_uri=published,
         verification=verification.as_dict(),
+        analysis=run.analysis,
     )
 
 
@@ -275,7 +277,7 @@ def promote_model_version(
         run.emit(f"lock taken on {run.where}")
         try:
             return _promote_locked(run, lock)
-        except (GateFailed, RolloutRolledBack):
+        except (GateFailed, RolloutRolledBack, RolloutPaused):
             raise
         except KitError as exc:
             if not isinstance(exc, EndpointUnreachable):

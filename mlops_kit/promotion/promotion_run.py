@@ -55,6 +55,7 @@ class PromotionResult:
     drift_baseline_uri: str = ""  # the target's default drift baseline after the promotion
     # What the endpoint serves, read back and compared with the records (verification.py).
     verification: dict[str, Any] | None = None
+    analysis: dict[str, Any] | None = None  # the canary analysis (analysed_rollout.py), if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class PromotionResult:
             "audit_event_id": self.audit_event_id,
             "drift_baseline_uri": self.drift_baseline_uri,
             "verification": self.verification,
+            "analysis": self.analysis,
         }
 
 
@@ -91,6 +93,7 @@ class PromotionRun:
     # candidate (found by its lineage), if any.
     serving: ModelVersion | None = None
     existing: ModelVersion | None = None
+    analysis: dict[str, Any] | None = None  # the canary analysis, when the rollout had one
 
     def emit(self, message: str, **kwargs: Any) -> None:
         self.listener(PromotionEvent(self.step, message, **kwargs))

@@ -58,6 +58,7 @@ PRODUCT_COMMANDS: dict[str, Command] = {
         "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
     ),
     "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status, verify."),
+    "shadow": Command("cli.shadow", "app", "Shadow tests: copy live traffic to a candidate, report, stop."),
     "stack": Command("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
 }
 

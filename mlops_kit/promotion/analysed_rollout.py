@@ -139,6 +139,11 @@ def run_canary(
     """Canary, bake with analysis, then all traffic or back. RolloutPaused when inconclusive."""
     analysis = env.serving.rollout.analysis
     assert analysis is not None
+    if state.config_name.endswith("-canary") or "-shadow-v" in state.config_name:
+        raise OperationFailed(
+            f"{state.endpoint} serves {state.config_name} (a paused canary or a shadow test)",
+            hint=f"decide first: kit promote {model} --to {env.name} --resume|--abort, or kit shadow stop",
+        )
     final = rollouts.prepare_config(clients, env, model, version, current=state)
     canary = prepare_canary_config(clients, env, model, version, final, state)
     moved = _move(clients, env, model, canary, heartbeat)

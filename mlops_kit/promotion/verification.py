@@ -167,6 +167,10 @@ def _compare_release(
         reason = f" (SageMaker says: {serving['failure_reason']})" if serving["failure_reason"] else ""
         if actual_version is not None and (intended_version is None or actual_version < intended_version):
             meaning = f"a rollback that happened behind the kit's back{reason}; the kit's record: {record}"
+        elif actual.endswith("-canary"):
+            meaning = "a canary paused for a decision (kit promote --resume or --abort)"
+        elif "-shadow-v" in actual:
+            meaning = "a shadow test runs (kit shadow stop ends it)"
         elif actual_version is not None:
             meaning = f"an update the kit did not record{reason}; the kit's record: {record}"
         else:

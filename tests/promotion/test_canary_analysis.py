@@ -80,10 +80,11 @@ ANALYSIS = """rollout:
 """
 
 
-def analysed_environments(folder: Path, bake: int) -> Path:
+def analysed_environments(folder: Path, bake: int, *, dry_run: bool = False) -> Path:
     shutil.copytree(REPO / "environments", folder)
     staging = folder / "staging.yaml"
-    text, count = re.subn(r"  rollout: \{[^}]*\}\n", "  " + ANALYSIS.format(bake=bake), staging.read_text())
+    analysis = ANALYSIS.format(bake=bake) + ("      dry_run: true\n" if dry_run else "")
+    text, count = re.subn(r"  rollout: \{[^}]*\}\n", "  " + analysis, staging.read_text())
     assert count == 1
     staging.write_text(text)
     return folder
@@ -194,3 +195,29 @@ def test_a_canary_with_too_little_traffic_pauses_and_resumes_on_resume(
 
     last = read_audit(staging, MODEL)[-2:]
     assert [e.outcome for e in last] == ["paused", "promoted"]
+
+
+def test_dry_run_rules_report_a_failing_analysis_and_never_act_on_it(
+    promotion_platform: dict[str, Environment],
+    staging_serves_a_scoring_model: None,
+    register_dev_version: Any,
+    feature_row: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    staging = promotion_platform["staging"]
+    folder = analysed_environments(tmp_path / "environments", bake=1, dry_run=True)
+    monkeypatch.setenv("KIT_ENVIRONMENTS_DIR", str(folder))
+    version = register_dev_version(archive=scoring_model_archive(offset=3.0)).version
+
+    with Traffic(staging, feature_row):
+        code, out, err = kit(
+            capsys, "promote", MODEL, "--to", "staging", "--version", str(version), "--yes", "--json"
+        )
+
+    assert code == 0, out + err
+    result = json.loads(out)
+    assert result["outcome"] == "promoted"
+    assert (result["analysis"]["verdict"], result["analysis"]["dry_run"]) == ("fail", True)
+    assert serving_config(staging) == config_name(staging, MODEL, result["to"]["version"])

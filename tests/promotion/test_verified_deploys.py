@@ -87,3 +87,13 @@ def test_kit_endpoint_verify_names_a_rollback_made_behind_the_kits_back(
         wait_in_service(sagemaker, endpoint)
     code, output = kit(capsys, "endpoint", "verify", "--env", "staging")
     assert code == 0, output
+
+
+def test_kit_endpoint_verify_finds_a_never_promoted_endpoint_serving_terraforms_bootstrap(
+    promotion_platform: dict[str, Environment], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = kit(capsys, "endpoint", "verify", "--env", "dev", "--json")
+    assert code == 0, output
+    [verified] = json.loads(output)
+    assert verified["intended"].startswith("the bootstrap model")
+    assert verified["serving"]["config"].endswith("-bootstrap")

@@ -219,5 +219,36 @@ def test_dry_run_rules_report_a_failing_analysis_and_never_act_on_it(
     assert code == 0, out + err
     result = json.loads(out)
     assert result["outcome"] == "promoted"
-    assert (result["analysis"]["verdict"], result["analysis"]["dry_run"]) == ("fail", True)
+    # Degraded outputs never pass: the analysis fails, or (a slow machine) lacks requests; either way
+    # a dry run reports it and shifts all traffic, neither rolling back nor pausing.
+    assert result["analysis"]["dry_run"] is True
+    assert result["analysis"]["verdict"] in ("fail", "inconclusive"), result["analysis"]
     assert serving_config(staging) == config_name(staging, MODEL, result["to"]["version"])
+
+
+def test_aborting_a_paused_canary_rolls_it_back_and_rejects_the_version(
+    promotion_platform: dict[str, Environment],
+    staging_serves_a_scoring_model: None,
+    register_dev_version: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mlops_kit.aws import clients_for
+    from mlops_kit.registry.versions import get_version
+
+    staging = promotion_platform["staging"]
+    before = serving_config(staging)
+    monkeypatch.setenv("KIT_ENVIRONMENTS_DIR", str(analysed_environments(tmp_path / "environments", bake=0)))
+    version = register_dev_version(archive=scoring_model_archive()).version
+    code, out, err = kit(capsys, "promote", MODEL, "--to", "staging", "--version", str(version), "--yes")
+    assert code == 1 and "inconclusive" in err, out + err
+
+    code, out, err = kit(capsys, "promote", MODEL, "--to", "staging", "--abort", "--yes", "--json")
+    assert code == 0, out + err
+    result = json.loads(out)
+    assert (result["decision"], result["outcome"]) == ("abort", "rolled back")
+    assert "aborted by" in result["detail"] and result["verification"]["matches"] is True
+    assert serving_config(staging) == before
+    target = get_version(clients_for(staging), staging, MODEL, result["version"])
+    assert target.status == "Rejected"

@@ -66,3 +66,32 @@ def status(
     if state.failure_reason:
         rows.append(["last failure", state.failure_reason])
     console.print(table(f"Endpoint {state.endpoint} ({env})", ["", ""], rows))
+
+
+@app.command("verify")
+def verify(
+    env: str = typer.Option(..., "--env", help="Environment"),
+    model: str | None = typer.Option(None, "--model", help="Model (default: every model of the environment)"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Read back what the endpoint serves and compare it with the kit's and Terraform's records;
+    exit 1 naming each difference."""
+    from cli.output import console, print_json
+    from mlops_kit.config import load_environment
+    from mlops_kit.promotion.verification import verify_environment
+
+    results = verify_environment(load_environment(env), model)
+    if as_json:
+        print_json([r.as_dict() for r in results])
+    else:
+        for result in results:
+            verdict = "[green]matches[/]" if result.matches else "[bold red]DIFFERS[/]"
+            console.print(
+                f"{result.endpoint} ({env}): {verdict}; intended {result.intended}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            for difference in result.differences:
+                console.print(f"  [red]-[/] {difference}", highlight=False, soft_wrap=True)
+    if not all(r.matches for r in results):
+        raise typer.Exit(1)

@@ -57,7 +57,8 @@ PRODUCT_COMMANDS: dict[str, Command] = {
         "audit",
         "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
     ),
-    "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status."),
+    "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status, verify."),
+    "shadow": Command("cli.shadow", "app", "Shadow tests: copy live traffic to a candidate, report, stop."),
     "stack": Command("cli.stack", "app", "Terraform stacks: diff (a read-only plan, summarised)."),
     "cluster": Command(
         "cli.cluster", "app", "The training cluster: addons (pinned manifests to apply once it exists)."

@@ -77,9 +77,17 @@ def promote(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the gates and the plan; change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (progress goes to stderr)."),
+    resume: bool = typer.Option(
+        False, "--resume", help="A paused canary (inconclusive analysis): shift all traffic to it."
+    ),
+    abort: bool = typer.Option(False, "--abort", help="A paused canary: roll it back."),
 ) -> None:
     from cli.output import console, print_json
     from mlops_kit.promotion.path import source_of
+
+    if resume or abort:
+        _decide(model, to, resume=resume, abort=abort, yes=yes, as_json=as_json)
+        return
 
     source_name = source_of(to, source)
     if not dry_run:
@@ -96,6 +104,7 @@ def promote(
         progress.stop()
     if as_json:
         print_json(result.as_dict())
+        _fail_unless_verified(result.verification)
         return
     if dry_run:
         console.print(
@@ -116,6 +125,23 @@ def promote(
         highlight=False,
         soft_wrap=True,
     )
+    _fail_unless_verified(result.verification)
+
+
+def _fail_unless_verified(verification: dict[str, Any] | None) -> None:
+    """Exit 1 when the endpoint read back after the rollout differs from the records."""
+    from cli.output import err_console
+
+    if verification is None or verification["matches"]:
+        return
+    for difference in verification["differences"]:
+        err_console.print(
+            f"[bold red]verify:[/] {difference['item']}: intended {difference['intended']}, "
+            f"serving {difference['actual']} ({difference['meaning']})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(1)
 
 
 def approve(
@@ -205,3 +231,29 @@ def audit(
     console.print(
         table(f"Audit log: {env}", ["time", "model", "kind", "outcome", "who", "from", "to", "detail"], rows)
     )
+
+
+def _decide(model: str, to: str, *, resume: bool, abort: bool, yes: bool, as_json: bool) -> None:
+    """`kit promote MODEL --to ENV --resume|--abort`: a person's decision on a paused canary."""
+    from cli.output import console, print_json
+    from mlops_kit.config import load_environment
+    from mlops_kit.errors import BadInput
+
+    if resume and abort:
+        raise BadInput("--resume and --abort exclude each other", argument="resume")
+    confirm_change(f"{'Resume' if resume else 'Abort'} the paused canary of {model} in {to}", yes)
+    from mlops_kit.promotion.canary_decision import decide_paused_canary
+
+    result = decide_paused_canary(model, load_environment(to), resume=resume)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        console.print(
+            f"{result.outcome}: {model} v{result.version} in {to} ({result.detail}); "
+            f"recorded as {result.audit_event_id}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    _fail_unless_verified(result.verification)
+    if resume and result.outcome != "promoted":
+        raise typer.Exit(1)

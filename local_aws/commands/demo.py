@@ -128,6 +128,8 @@ def demo(port: int = PORT_OPTION) -> None:
     )
     console.print(f"deploy log: {result.log_file}", highlight=False)
     try:
+        for name in envs:  # what the endpoints serve is what Terraform's deploy intended
+            _kit(["endpoint", "verify", "--env", name])
         t = _stage(2, "train in dev (kit pipeline run)", timings, t)
         _kit(["pipeline", "run", "--env", "dev"])
         _kit(["models", "list", "--env", "dev"])

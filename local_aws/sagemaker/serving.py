@@ -290,6 +290,11 @@ def _invoke(response: Any) -> tuple[int, dict[str, str], str | bytes]:
         headers.get("X-Amzn-SageMaker-Inference-Id"),
     )
     publish(answer.status, model_seconds, provisioning)
+    if config is not None:
+        from local_aws.sagemaker.shadow import mirror
+
+        weight = float(variant.get("InitialVariantWeight", 1.0) or 1.0)
+        mirror(account_id, region, name, config, weight, (content_type, body, accept), _write_capture)
     result_headers = {"Content-Type": response_type, "x-Amzn-Invoked-Production-Variant": variant_name}
     custom = headers.get("X-Amzn-SageMaker-Custom-Attributes")
     if custom:

@@ -242,12 +242,33 @@ class Autoscaling(Strict):
         return self
 
 
+class AnalysisRule(Strict):
+    """One comparison of the canary with the baseline over the bake's window (README: canary
+    analysis). `difference`: canary - baseline <= threshold; `ratio`: canary / baseline <=
+    threshold; `max`: canary <= threshold (output_psi is already a comparison: use `max`)."""
+
+    metric: Literal["error_rate", "latency_mean_ms", "latency_p99_ms", "output_psi"]
+    comparison: Literal["difference", "ratio", "max"]
+    threshold: float = Field(ge=0)
+    min_requests: int = Field(default=50, ge=1, description="per variant; fewer is inconclusive")
+
+
+class Analysis(Strict):
+    """Canary analysis: the kit shifts traffic itself and decides on `rules` (none: SageMaker's
+    canary with alarm rollback). `dry_run`: compute and report, act as without rules' verdict."""
+
+    rules: list[AnalysisRule] = Field(min_length=1)
+    dry_run: bool = False
+    pause_timeout_minutes: int = Field(default=60, ge=1, le=10080)
+
+
 class Rollout(Strict):
     """Blue/green with a canary: shift `canary_percent` first, bake, then the rest."""
 
     canary_percent: int = Field(default=10, ge=1, le=50)
     bake_minutes: int = Field(default=10, ge=0, le=180)
     termination_wait_minutes: int = Field(default=5, ge=0, le=60)
+    analysis: Analysis | None = None
 
 
 class Alarms(Strict):

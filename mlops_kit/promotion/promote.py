@@ -11,6 +11,7 @@ Steps, each idempotent so that a re-run after a crash anywhere converges on the 
   rollout   blue/green canary with alarm rollback (rollout.py), waited for
   baseline  the version's drift baseline becomes the target's default one (drift_baseline.py)
   audit     one record of the outcome in the target's append-only log (audit.py)
+  verify    read back what the endpoint serves and compare it with the records (verification.py)
 
 What "approved in the source" means: a dev version is PendingManualApproval until promoted; it may
 move to staging unless it was Rejected, because staging's gates are the approval. Promotion
@@ -29,6 +30,7 @@ from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, EndpointUnreachable, GateFailed, KitError, NotFound, OperationFailed
 from mlops_kit.promotion import promotion_steps as steps
+from mlops_kit.promotion.analysed_rollout import RolloutPaused
 from mlops_kit.promotion.approvals import approval_gates, approvers_of
 from mlops_kit.promotion.artifact_copy import (
     baseline_key,
@@ -181,6 +183,7 @@ def _promote_locked(run: PromotionRun, lock: PromotionLock) -> PromotionResult:
     started, outcome = steps.roll_out(run, lock, version, state, gates)
     published = steps.publish_baseline(run, version, baseline)
     event, already = steps.record(run, version, gates, started, outcome)
+    verification = steps.verify(run)
     return PromotionResult(
         model=run.model,
         source_env=run.source_env.name,
@@ -197,6 +200,8 @@ def _promote_locked(run: PromotionRun, lock: PromotionLock) -> PromotionResult:
         rollout_wait_seconds=outcome.wait_seconds,
         audit_event_id=event.event_id,
         drift_baseline_uri=published,
+        verification=verification.as_dict(),
+        analysis=run.analysis,
     )
 
 
@@ -272,7 +277,7 @@ def promote_model_version(
         run.emit(f"lock taken on {run.where}")
         try:
             return _promote_locked(run, lock)
-        except (GateFailed, RolloutRolledBack):
+        except (GateFailed, RolloutRolledBack, RolloutPaused):
             raise
         except KitError as exc:
             if not isinstance(exc, EndpointUnreachable):

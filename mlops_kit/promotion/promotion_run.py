@@ -20,7 +20,7 @@ class RolloutRolledBack(OperationFailed):
     """The endpoint rolled back to what it served before (an alarm fired during the canary)."""
 
 
-STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "baseline", "audit")
+STEPS = ("lock", "gates", "copy", "register", "approve", "rollout", "baseline", "audit", "verify")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ class PromotionResult:
     rollout_wait_seconds: float = 0.0
     audit_event_id: str = ""
     drift_baseline_uri: str = ""  # the target's default drift baseline after the promotion
+    # What the endpoint serves, read back and compared with the records (verification.py).
+    verification: dict[str, Any] | None = None
+    analysis: dict[str, Any] | None = None  # the canary analysis (analysed_rollout.py), if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,8 @@ class PromotionResult:
             "rollout_wait_seconds": round(self.rollout_wait_seconds, 3),
             "audit_event_id": self.audit_event_id,
             "drift_baseline_uri": self.drift_baseline_uri,
+            "verification": self.verification,
+            "analysis": self.analysis,
         }
 
 
@@ -88,6 +93,7 @@ class PromotionRun:
     # candidate (found by its lineage), if any.
     serving: ModelVersion | None = None
     existing: ModelVersion | None = None
+    analysis: dict[str, Any] | None = None  # the canary analysis, when the rollout had one
 
     def emit(self, message: str, **kwargs: Any) -> None:
         self.listener(PromotionEvent(self.step, message, **kwargs))

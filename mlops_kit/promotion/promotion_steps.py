@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mlops_kit.promotion import rollout as rollouts
+from mlops_kit.promotion.analysed_rollout import RolloutPaused, canary_config_name, run_canary
 from mlops_kit.promotion.artifact_copy import CopiedArtifact, copy_artifact, copy_baseline
 from mlops_kit.promotion.audit import AuditEvent, read_events
 from mlops_kit.promotion.drift_baseline import publish_default_baseline
 from mlops_kit.promotion.gates import GateResult
 from mlops_kit.promotion.lock import PromotionLock
 from mlops_kit.promotion.promotion_run import PromotionRun, RolloutRolledBack, audit_promotion
+from mlops_kit.promotion.verification import Verification, verify_endpoint
 from mlops_kit.registry.versions import APPROVED, REJECTED, ModelVersion, register_version, set_approval
-from mlops_kit.serving.state import ServingState
+from mlops_kit.serving.state import ServingState, config_name
 
 
 def copy_artifacts(run: PromotionRun) -> tuple[CopiedArtifact, CopiedArtifact]:
@@ -99,20 +101,27 @@ def roll_out(
     RolloutRolledBack raised. Returns whether this run started the rollout, and its outcome."""
     run.step = "rollout"
     target_env, model = run.target_env, run.model
-    config = rollouts.prepare_config(run.target_clients, target_env, model, version, current=state)
-    started = rollouts.start_rollout(run.target_clients, target_env, model, config)
-    run.emit(f"rollout of {config}: {started}")
-    outcome = rollouts.wait_for_rollout(
-        run.target_clients,
-        target_env,
-        model,
-        config,
-        on_progress=lambda p: run.emit(p.status, rollout=p),
-        heartbeat=lock.renew,
-    )
+    if target_env.serving.rollout.analysis is not None:
+        started, outcome = _roll_out_by_analysis(run, lock, version, state, gates)
+        config = config_name(target_env, model, version.version)
+    else:
+        config = rollouts.prepare_config(run.target_clients, target_env, model, version, current=state)
+        started = rollouts.start_rollout(run.target_clients, target_env, model, config)
+        run.emit(f"rollout of {config}: {started}")
+        outcome = rollouts.wait_for_rollout(
+            run.target_clients,
+            target_env,
+            model,
+            config,
+            on_progress=lambda p: run.emit(p.status, rollout=p),
+            heartbeat=lock.renew,
+        )
     if not outcome.succeeded:
         set_approval(run.target_clients, version, REJECTED, f"rollout rolled back: {outcome.reason}")
         rollouts.discard_config(run.target_clients, target_env, model, config)
+        if target_env.serving.rollout.analysis is not None:
+            canary = canary_config_name(target_env, model, version.version)
+            rollouts.discard_config(run.target_clients, target_env, model, canary)
         run.step = "audit"
         audit_promotion(run, "rolled back", gates, target=version, detail=outcome.reason)
         raise RolloutRolledBack(
@@ -121,6 +130,32 @@ def roll_out(
             f"{version.label} marked Rejected"
         )
     return started, outcome
+
+
+def _roll_out_by_analysis(
+    run: PromotionRun,
+    lock: PromotionLock,
+    version: ModelVersion,
+    state: ServingState,
+    gates: list[GateResult],
+) -> tuple[str, rollouts.RolloutOutcome]:
+    """The kit's canary decided by analysis (analysed_rollout.py); a pause is audited."""
+    try:
+        decision = run_canary(
+            run.target_clients,
+            run.target_env,
+            run.model,
+            version,
+            state,
+            emit=run.emit,
+            heartbeat=lock.renew,
+        )
+    except RolloutPaused as paused:
+        run.step = "audit"
+        audit_promotion(run, "paused", gates, target=version, detail=str(paused)[:1000])
+        raise
+    run.analysis = decision.analysis.as_dict() if decision.analysis else None
+    return "started", decision.outcome
 
 
 def publish_baseline(run: PromotionRun, version: ModelVersion, baseline: CopiedArtifact) -> str:
@@ -161,3 +196,17 @@ def record(
     )
     run.emit(f"audit record {event.event_id}")
     return event, bool(done)
+
+
+def verify(run: PromotionRun) -> Verification:
+    """Read back what the endpoint serves and compare it with what the promotion recorded."""
+    run.step = "verify"
+    verification = verify_endpoint(run.target_clients, run.target_env, run.model)
+    if verification.matches:
+        run.emit(f"{verification.endpoint} serves {verification.intended}: verified")
+    else:
+        run.emit(
+            f"{verification.endpoint} differs from the records: "
+            + "; ".join(str(d) for d in verification.differences)
+        )
+    return verification

@@ -223,6 +223,10 @@ STEPS: list[Step] = [
         run="kit endpoint invoke --env prod --data {work}/rows.json --content-type application/json",
     ),
     Step("kit endpoint invoke", reference=True),
+    Step("kit endpoint verify", reference=True),
+    Step("kit shadow start", reference=True),
+    Step("kit shadow report", reference=True),
+    Step("kit shadow stop", reference=True),
     Step(
         "kit endpoint status --env prod [--json]",
         run="kit endpoint status --env prod --json",

@@ -33,6 +33,8 @@ HYPERPARAMETERS = {
     "NEstimators": ("n_estimators", "100"),
     "MaxDepth": ("max_depth", "3"),
 }
+TRACKING_PARAMETER = "MlflowTrackingUri"
+DATA_VERSION_PARAMETER = "DataVersionId"
 INSTANCE_TYPES_FOR_SERVING = ("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge")
 
 
@@ -66,7 +68,7 @@ def lineage_keys() -> list[str]:
         execution_arn="x",
         drift_baseline_uri="x",
         artifact_sha256="x",
-        extra={"model_data_uri": "x"},
+        extra={"model_data_uri": "x", "mlflow_run_id": "x", "mlflow_run_url": "x", "data_version_id": "x"},
     )
     return sorted(sample.to_metadata())
 
@@ -92,9 +94,18 @@ class _Parameters:
     git_commit: Any
     hyper: dict[str, Any]
     thresholds: dict[str, Any]
+    tracking_uri: Any
+    data_version_id: Any
 
     def all(self) -> list[Any]:
-        return [self.data_uri, self.git_commit, *self.hyper.values(), *self.thresholds.values()]
+        return [
+            self.data_uri,
+            self.data_version_id,
+            self.git_commit,
+            *self.hyper.values(),
+            *self.thresholds.values(),
+            self.tracking_uri,
+        ]
 
 
 def _parameters(env: Environment, model: str) -> _Parameters:
@@ -112,7 +123,22 @@ def _parameters(env: Environment, model: str) -> _Parameters:
             metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
             for metric in gated_metrics(env)
         },
+        # Empty: untracked. `kit pipeline run` passes the caller's MLFLOW_TRACKING_URI.
+        tracking_uri=ParameterString(TRACKING_PARAMETER, default_value=""),
+        # The S3 version id of DataUri's object, pinned by `kit pipeline run` (empty for a prefix).
+        data_version_id=ParameterString(DATA_VERSION_PARAMETER, default_value=""),
     )
+
+
+def tracking_environment(model: str, parameters: _Parameters) -> dict[str, Any]:
+    """What the train and evaluate jobs need to add to the execution's MLflow run."""
+    from sagemaker.core.workflow.execution_variables import ExecutionVariables
+
+    return {
+        "MLFLOW_TRACKING_URI": parameters.tracking_uri,
+        "MLFLOW_EXPERIMENT_NAME": model,
+        "KIT_RUN_KEY": ExecutionVariables.PIPELINE_EXECUTION_ID,
+    }
 
 
 def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeline:
@@ -207,6 +233,7 @@ def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) ->
             enable_inter_container_traffic_encryption=True,
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=training.max_runtime_seconds),
+        environment=tracking_environment(jobs.model, parameters),
         output_data_config=OutputDataConfig(
             s3_output_path=f"s3://{platform.artifact_bucket}/pipelines/{jobs.model}/models",
             kms_key_id=platform.kms_key_id,
@@ -243,7 +270,7 @@ def _evaluate_step(
     step = ProcessingStep(
         name=EVALUATE,
         property_files=[evaluation_file, lineage_file],
-        step_args=jobs.processor("evaluate").run(
+        step_args=jobs.processor("evaluate", env=tracking_environment(jobs.model, parameters)).run(
             code=jobs.code.uri("evaluate.py"),
             inputs=[
                 jobs.s3_in("model", model_data, f"{PROCESSING_ROOT}/input/model"),
@@ -269,6 +296,8 @@ def _evaluate_step(
                 _baseline_uri(preprocess),
                 "--data-uri",
                 parameters.data_uri,
+                "--data-version-id",
+                parameters.data_version_id,
                 "--git-commit",
                 parameters.git_commit,
                 "--execution-arn",

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
 from stacks.encryption import EnvironmentKey
+from stacks.experiment_tracking import ExperimentTracking
 from stacks.github_actions import GitHubActions
 from stacks.identity import Identity
 from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
@@ -73,6 +74,16 @@ class EnvironmentStack(TerraformStack):
             promotion_state=promotion_state,
             release_role_arn=github.release.arn if github and github.release else None,
         )
+        if env.training.tracking is not None:
+            ExperimentTracking(
+                self,
+                "experiment-tracking",
+                env=env,
+                config=env.training.tracking,
+                key=key,
+                registry=registry,
+                identity=identity,
+            )
         TrainingCluster(self, "training-cluster", env=env, key=key, network=network, identity=identity)
         Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
         DriftMonitoring(

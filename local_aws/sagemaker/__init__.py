@@ -6,9 +6,10 @@ from __future__ import annotations
 
 def install() -> None:
     """Apply the SageMaker patches."""
-    from local_aws.sagemaker import endpoints, pipelines, platform, serving
+    from local_aws.sagemaker import endpoints, pipelines, platform, serving, tracking_servers
 
     platform.install()
     pipelines.install()
     endpoints.install()
     serving.install()
+    tracking_servers.install()

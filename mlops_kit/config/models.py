@@ -260,6 +260,18 @@ class Serving(Strict):
         return self
 
 
+class ExperimentTracking(Strict):
+    """A SageMaker managed MLflow tracking server for this environment's training runs."""
+
+    size: Literal["Small", "Medium", "Large"] = "Small"
+    # Artifacts go under this prefix of the environment's artifact bucket.
+    artifact_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9/_-]{0,62}$")] = "mlflow"
+    # Roles allowed to assume the `experimenters` role (engineers reading and comparing runs).
+    engineer_principals: list[
+        Annotated[str, StringConstraints(pattern=r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")]
+    ] = Field(default_factory=list)
+
+
 class Training(Strict):
     """Where the training pipeline's jobs run."""
 
@@ -268,6 +280,7 @@ class Training(Strict):
     instance_count: int = Field(default=1, ge=1)
     volume_size_gib: int = Field(default=30, ge=1)
     max_runtime_seconds: int = Field(default=3600, ge=60)
+    tracking: ExperimentTracking | None = None
 
 
 def _default_min_metrics() -> dict[Metric, float]:

@@ -11,7 +11,16 @@ from __future__ import annotations
 ENDPOINT_CONFIG_SUFFIX_LENGTH = 14
 
 # The roles the stacks name `<name_prefix>-<env>-<purpose>` (the promotion role is named apart).
-ROLE_PURPOSES = ("sagemaker-execution", "pipeline", "eks-cluster", "eks-nodes", "scheduler", "flow-logs")
+ROLE_PURPOSES = (
+    "sagemaker-execution",
+    "pipeline",
+    "eks-cluster",
+    "eks-nodes",
+    "scheduler",
+    "flow-logs",
+    "mlflow-server",
+    "experimenters",
+)
 
 # AWS name length limits for the resources named below.
 _LIMITS = {

@@ -87,7 +87,26 @@ def main(argv: list[str] | None = None) -> int:
     code = model_dir / "code"
     code.mkdir(exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("inference.py"), code / "inference.py")
+    track(model, validation[features], validation[TARGET], hyperparameters, auc)
     return 0
+
+
+def track(
+    model: Pipeline, features: pd.DataFrame, truth: pd.Series, hyperparameters: dict[str, str], auc: float
+) -> None:
+    """The run's parameters and the validation AUC after each boosting stage (when tracked)."""
+    from tracking import record, tracking_uri  # shipped beside this script
+
+    if not tracking_uri():
+        return
+    scaled = model[:-1].transform(features)
+    stages = [float(roc_auc_score(truth, p[:, 1])) for p in model[-1].staged_predict_proba(scaled)]
+    record(
+        "train",
+        params=hyperparameters,
+        metrics={"validation_auc": auc},
+        series={"validation_auc_by_stage": stages},
+    )
 
 
 if __name__ == "__main__":

@@ -272,6 +272,35 @@ class ExperimentTracking(Strict):
     ] = Field(default_factory=list)
 
 
+class HyperparameterRange(Strict):
+    """The values a tuning trial may give one hyperparameter."""
+
+    type: Literal["continuous", "integer"] = "continuous"
+    min: float
+    max: float
+    scaling: Literal["Auto", "Linear", "Logarithmic"] = "Auto"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HyperparameterRange:
+        if not self.min < self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        if self.type == "integer" and not (self.min.is_integer() and self.max.is_integer()):
+            raise ValueError("an integer range needs whole min and max")
+        if self.scaling == "Logarithmic" and self.min <= 0:
+            raise ValueError("a logarithmic range needs min > 0")
+        return self
+
+
+class Tuning(Strict):
+    """Hyperparameter tuning before evaluation: ranges, the objective, and the trial budget."""
+
+    objective: Metric = "auc"
+    ranges: dict[str, HyperparameterRange] = Field(min_length=1)
+    max_trials: int = Field(default=4, ge=1, le=500)
+    max_parallel_trials: int = Field(default=1, ge=1, le=100)
+    strategy: Literal["Random", "Bayesian"] = "Random"
+
+
 class Training(Strict):
     """Where the training pipeline's jobs run."""
 
@@ -281,6 +310,7 @@ class Training(Strict):
     volume_size_gib: int = Field(default=30, ge=1)
     max_runtime_seconds: int = Field(default=3600, ge=60)
     tracking: ExperimentTracking | None = None
+    tuning: Tuning | None = None
 
 
 def _default_min_metrics() -> dict[Metric, float]:

@@ -116,6 +116,7 @@ def track(args: argparse.Namespace, lineage: Any, report: Path) -> Any:
 
     return record(
         "evaluate",
+        params=lineage.hyperparameters,
         metrics=lineage.metrics,
         tags={
             "git_commit": lineage.git_commit,

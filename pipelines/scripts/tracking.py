@@ -38,13 +38,13 @@ def run_url(uri: str, experiment_id: str, run_id: str) -> str:
     return ""
 
 
-def _active_run(mlflow: Any, run_key: str, run_name: str) -> Any:
+def _active_run(mlflow: Any, run_key: str, run_name: str, tags: Mapping[str, str] | None = None) -> Any:
     found = mlflow.search_runs(
         filter_string=f"tags.`{RUN_KEY_TAG}` = '{run_key}'", max_results=1, output_format="list"
     )
     if found:
         return mlflow.start_run(run_id=found[0].info.run_id)
-    return mlflow.start_run(run_name=run_name, tags={RUN_KEY_TAG: run_key})
+    return mlflow.start_run(run_name=run_name, tags={RUN_KEY_TAG: run_key, **(tags or {})})
 
 
 def record(
@@ -55,8 +55,10 @@ def record(
     series: Mapping[str, Sequence[float]] | None = None,
     tags: Mapping[str, str] | None = None,
     artifacts: Sequence[Path] = (),
+    trial: str = "",
 ) -> RunLink | None:
-    """Add one step's facts to the execution's run; its id and UI link, or None when untracked."""
+    """Add one step's facts to the execution's run (to a child run named `trial` for a tuning trial);
+    its id and UI link, or None when untracked."""
     uri = tracking_uri()
     if not uri:
         return None
@@ -70,7 +72,15 @@ def record(
         mlflow.set_tracking_uri(uri)
         mlflow.set_experiment(os.environ.get("MLFLOW_EXPERIMENT_NAME") or "mlops-kit")
         run_key = os.environ.get("KIT_RUN_KEY") or os.environ.get("SM_TRAINING_JOB_NAME") or step
-        with _active_run(mlflow, run_key, run_name=run_key) as run:
+        if trial:
+            with _active_run(mlflow, run_key, run_name=run_key) as parent:
+                parent_id = parent.info.run_id
+            context = _active_run(
+                mlflow, f"{run_key}/{trial}", run_name=trial, tags={"mlflow.parentRunId": parent_id}
+            )
+        else:
+            context = _active_run(mlflow, run_key, run_name=run_key)
+        with context as run:
             if params:
                 mlflow.log_params({f"{k}": str(v) for k, v in params.items()})
             if metrics:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
@@ -131,3 +133,45 @@ def reproduce(
         )
     if not result.within_tolerance:
         raise typer.Exit(1)
+
+
+@app.command("card")
+def card(
+    model: str = typer.Argument(..., help="Model name"),
+    version: int = typer.Argument(..., help="Version number in ENV"),
+    env: str = typer.Option(..., "--env", help="Environment"),
+    html: Path | None = typer.Option(None, "--html", help="Also write the card as an HTML page to FILE."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create or refresh the version's model card (a SageMaker Model Card) and show it."""
+    from cli.output import console, print_json, table
+    from mlops_kit.config import load_environment
+    from mlops_kit.experiments.model_card import card_html, publish_model_card
+
+    published = publish_model_card(load_environment(env), model, version)
+    if html is not None:
+        html.write_text(card_html(published), encoding="utf-8")
+    if as_json:
+        print_json(published.as_dict())
+        return
+    content = published.content
+    custom = content["additional_information"]["custom_details"]
+    console.print(
+        f"model card {published.name} (card version {published.card_version}, sha256 {published.sha256})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    rows = [
+        ["owner", content["model_overview"]["model_owner"]],
+        ["intended use", content["intended_uses"]["intended_uses"]],
+        [
+            "training data",
+            ", ".join(content["training_details"]["training_job_details"]["training_datasets"]),
+        ],
+        ["data version", custom["data_version_id"]],
+        ["git commit", custom["git_commit"]],
+        ["MLflow run", custom["mlflow_run_url"] or custom["mlflow_run_id"]],
+    ]
+    console.print(table("Card", ["field", "value"], rows))
+    if html is not None:
+        console.print(f"HTML written to {html}", highlight=False)

@@ -323,6 +323,8 @@ class Gates(Strict):
     min_metrics: dict[Metric, float] = Field(default_factory=_default_min_metrics)
     max_regression: float = Field(default=0.01, ge=0, le=1)
     require_drift_check: bool = True
+    # A promotion here needs the version's model card (`kit models card`) in the source environment.
+    require_model_card: bool = False
 
     @field_validator("min_metrics")
     @classmethod

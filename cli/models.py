@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(no_args_is_help=True)  # help: cli.main.PRODUCT_COMMANDS
@@ -70,6 +72,11 @@ def show(
     console.print(
         table("Metrics", ["metric", "value"], [[k, f"{m:.4f}"] for k, m in sorted(v.lineage.metrics.items())])
     )
+    run = v.lineage.extra.get("mlflow_run_id", "")
+    if run and run != "untracked":
+        link = v.lineage.extra.get("mlflow_run_url", "")
+        shown = f"{run} ({link})" if link and link != "none" else run
+        console.print(f"MLflow run: {shown}", highlight=False, soft_wrap=True)
     lineage = {"arn": v.arn, "artifact": v.artifact_uri, "image": v.image, **v.lineage.to_metadata()}
     lineage.pop("metrics", None)
     console.print(table("Lineage", ["field", "value"], [[k, val] for k, val in lineage.items()]))
@@ -82,3 +89,89 @@ def show(
             [[e.at, e.kind, e.outcome, e.actor, e.comment or e.detail] for e in details.history],
         )
     )
+
+
+@app.command("reproduce")
+def reproduce(
+    model: str = typer.Argument(..., help="Model name"),
+    version: int = typer.Argument(..., help="Version number in ENV"),
+    env: str = typer.Option(..., "--env", help="Environment that trained it"),
+    tolerance: float = typer.Option(0.005, "--tolerance", help="Largest accepted difference per metric."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Train a version again with its data version, commit, image and parameters; compare metrics
+    (exit 1 when a metric differs by more than the tolerance)."""
+    from cli.output import console, print_json, table
+    from cli.pipeline import _builder
+    from mlops_kit.config import load_environment
+    from mlops_kit.experiments.reproduce import reproduce_version
+
+    result = reproduce_version(load_environment(env), _builder(model), model, version, tolerance=tolerance)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        console.print(
+            f"{model} {env} v{version} reproduced as {result.reproduced_arn} from {result.data_uri}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(
+            table(
+                f"Metrics (tolerance {tolerance})",
+                ["metric", "original", "reproduced", "difference", "within"],
+                [
+                    [
+                        m.metric,
+                        f"{m.original:.6f}",
+                        f"{m.reproduced:.6f}",
+                        f"{m.difference:+.6f}",
+                        "yes" if m.within(tolerance) else "[bold red]no[/]",
+                    ]
+                    for m in result.metrics
+                ],
+            )
+        )
+    if not result.within_tolerance:
+        raise typer.Exit(1)
+
+
+@app.command("card")
+def card(
+    model: str = typer.Argument(..., help="Model name"),
+    version: int = typer.Argument(..., help="Version number in ENV"),
+    env: str = typer.Option(..., "--env", help="Environment"),
+    html: Path | None = typer.Option(None, "--html", help="Also write the card as an HTML page to FILE."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create or refresh the version's model card (a SageMaker Model Card) and show it."""
+    from cli.output import console, print_json, table
+    from mlops_kit.config import load_environment
+    from mlops_kit.experiments.model_card import card_html, publish_model_card
+
+    published = publish_model_card(load_environment(env), model, version)
+    if html is not None:
+        html.write_text(card_html(published), encoding="utf-8")
+    if as_json:
+        print_json(published.as_dict())
+        return
+    content = published.content
+    custom = content["additional_information"]["custom_details"]
+    console.print(
+        f"model card {published.name} (card version {published.card_version}, sha256 {published.sha256})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    rows = [
+        ["owner", content["model_overview"]["model_owner"]],
+        ["intended use", content["intended_uses"]["intended_uses"]],
+        [
+            "training data",
+            ", ".join(content["training_details"]["training_job_details"]["training_datasets"]),
+        ],
+        ["data version", custom["data_version_id"]],
+        ["git commit", custom["git_commit"]],
+        ["MLflow run", custom["mlflow_run_url"] or custom["mlflow_run_id"]],
+    ]
+    console.print(table("Card", ["field", "value"], rows))
+    if html is not None:
+        console.print(f"HTML written to {html}", highlight=False)

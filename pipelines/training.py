@@ -21,6 +21,7 @@ from mlops_kit.registry.lineage import METRIC_NAMES, Lineage
 from mlops_kit.serving.images import sklearn_image_uri
 from pipelines.offline_sdk import offline_sdk, offline_session
 from pipelines.training_jobs import PROCESSING_ROOT, TrainingJobs, output_uri
+from pipelines.training_tuning import best_model_uri, check_tuning, tune_step
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 PIPELINE_KIND = "training"
@@ -33,6 +34,8 @@ HYPERPARAMETERS = {
     "NEstimators": ("n_estimators", "100"),
     "MaxDepth": ("max_depth", "3"),
 }
+TRACKING_PARAMETER = "MlflowTrackingUri"
+DATA_VERSION_PARAMETER = "DataVersionId"
 INSTANCE_TYPES_FOR_SERVING = ("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge")
 
 
@@ -66,7 +69,7 @@ def lineage_keys() -> list[str]:
         execution_arn="x",
         drift_baseline_uri="x",
         artifact_sha256="x",
-        extra={"model_data_uri": "x"},
+        extra={"model_data_uri": "x", "mlflow_run_id": "x", "mlflow_run_url": "x", "data_version_id": "x"},
     )
     return sorted(sample.to_metadata())
 
@@ -80,6 +83,8 @@ def build_training_pipeline(
         raise BadInput(
             f"{env.name} registers no model '{model}' (it has {', '.join(env.models)})", argument="model"
         )
+    if env.training.tuning is not None:
+        check_tuning(env, env.training.tuning)
     with offline_sdk(env.region):
         return _build(env, platform, model)
 
@@ -92,9 +97,18 @@ class _Parameters:
     git_commit: Any
     hyper: dict[str, Any]
     thresholds: dict[str, Any]
+    tracking_uri: Any
+    data_version_id: Any
 
     def all(self) -> list[Any]:
-        return [self.data_uri, self.git_commit, *self.hyper.values(), *self.thresholds.values()]
+        return [
+            self.data_uri,
+            self.data_version_id,
+            self.git_commit,
+            *self.hyper.values(),
+            *self.thresholds.values(),
+            self.tracking_uri,
+        ]
 
 
 def _parameters(env: Environment, model: str) -> _Parameters:
@@ -112,7 +126,22 @@ def _parameters(env: Environment, model: str) -> _Parameters:
             metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
             for metric in gated_metrics(env)
         },
+        # Empty: untracked. `kit pipeline run` passes the caller's MLFLOW_TRACKING_URI.
+        tracking_uri=ParameterString(TRACKING_PARAMETER, default_value=""),
+        # The S3 version id of DataUri's object, pinned by `kit pipeline run` (empty for a prefix).
+        data_version_id=ParameterString(DATA_VERSION_PARAMETER, default_value=""),
     )
+
+
+def tracking_environment(model: str, parameters: _Parameters) -> dict[str, Any]:
+    """What the train and evaluate jobs need to add to the execution's MLflow run."""
+    from sagemaker.core.workflow.execution_variables import ExecutionVariables
+
+    return {
+        "MLFLOW_TRACKING_URI": parameters.tracking_uri,
+        "MLFLOW_EXPERIMENT_NAME": model,
+        "KIT_RUN_KEY": ExecutionVariables.PIPELINE_EXECUTION_ID,
+    }
 
 
 def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeline:
@@ -136,9 +165,9 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
     )
     parameters = _parameters(env, model)
     preprocess = _preprocess_step(jobs, parameters)
-    train = _train_step(jobs, parameters, preprocess)
-    evaluate, evaluation_file, lineage_file = _evaluate_step(jobs, parameters, preprocess, train)
-    register = _register_step(jobs, preprocess, train, evaluate, lineage_file)
+    train, model_data = _train_step(jobs, parameters, preprocess)
+    evaluate, evaluation_file, lineage_file = _evaluate_step(jobs, parameters, preprocess, model_data)
+    register = _register_step(jobs, preprocess, model_data, evaluate, lineage_file)
     pipeline = Pipeline(
         name=names.training_pipeline(model),
         parameters=parameters.all(),
@@ -184,13 +213,30 @@ def _preprocess_step(jobs: TrainingJobs, parameters: _Parameters) -> Any:
     )
 
 
-def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) -> Any:
+def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) -> tuple[Any, Any]:
+    """The training step (a tuning step when the environment tunes) and its model artifact's URI."""
     from sagemaker.mlops.workflow import TrainingStep
-    from sagemaker.train.configs import Compute, InputData, Networking, OutputDataConfig, StoppingCondition
+    from sagemaker.train.configs import InputData
+
+    trainer = _trainer(jobs, parameters)
+    inputs = [
+        InputData(channel_name="train", data_source=output_uri(preprocess, "train")),
+        InputData(channel_name="validation", data_source=output_uri(preprocess, "validation")),
+    ]
+    tuning = jobs.env.training.tuning
+    if tuning is not None:
+        step = tune_step(jobs, trainer, inputs, tuning)
+        return step, best_model_uri(step, jobs)
+    step = TrainingStep(name=TRAIN, step_args=trainer.train(input_data_config=inputs))
+    return step, step.properties.ModelArtifacts.S3ModelArtifacts
+
+
+def _trainer(jobs: TrainingJobs, parameters: _Parameters) -> Any:
+    from sagemaker.train.configs import Compute, Networking, OutputDataConfig, StoppingCondition
     from sagemaker.train.model_trainer import ModelTrainer
 
     training, platform = jobs.env.training, jobs.platform
-    trainer = ModelTrainer(
+    return ModelTrainer(
         sagemaker_session=jobs.session,
         role=platform.execution_role_arn,
         training_image=jobs.image,
@@ -207,6 +253,7 @@ def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) ->
             enable_inter_container_traffic_encryption=True,
         ),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=training.max_runtime_seconds),
+        environment=tracking_environment(jobs.model, parameters),
         output_data_config=OutputDataConfig(
             s3_output_path=f"s3://{platform.artifact_bucket}/pipelines/{jobs.model}/models",
             kms_key_id=platform.kms_key_id,
@@ -218,32 +265,22 @@ def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) ->
             "sagemaker_submit_directory": jobs.code.uri("sourcedir.tar.gz"),
         },
     )
-    return TrainingStep(
-        name=TRAIN,
-        step_args=trainer.train(
-            input_data_config=[
-                InputData(channel_name="train", data_source=output_uri(preprocess, "train")),
-                InputData(channel_name="validation", data_source=output_uri(preprocess, "validation")),
-            ]
-        ),
-    )
 
 
 def _evaluate_step(
-    jobs: TrainingJobs, parameters: _Parameters, preprocess: Any, train: Any
+    jobs: TrainingJobs, parameters: _Parameters, preprocess: Any, model_data: Any
 ) -> tuple[Any, Any, Any]:
     """The evaluate step and its two property files: the metrics and the lineage it reports."""
     from sagemaker.core.workflow.execution_variables import ExecutionVariables
     from sagemaker.core.workflow.properties import PropertyFile
     from sagemaker.mlops.workflow import ProcessingStep
 
-    model_data = train.properties.ModelArtifacts.S3ModelArtifacts
     evaluation_file = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
     lineage_file = PropertyFile(name="LineageReport", output_name="evaluation", path="lineage.json")
     step = ProcessingStep(
         name=EVALUATE,
         property_files=[evaluation_file, lineage_file],
-        step_args=jobs.processor("evaluate").run(
+        step_args=jobs.processor("evaluate", env=tracking_environment(jobs.model, parameters)).run(
             code=jobs.code.uri("evaluate.py"),
             inputs=[
                 jobs.s3_in("model", model_data, f"{PROCESSING_ROOT}/input/model"),
@@ -269,6 +306,8 @@ def _evaluate_step(
                 _baseline_uri(preprocess),
                 "--data-uri",
                 parameters.data_uri,
+                "--data-version-id",
+                parameters.data_version_id,
                 "--git-commit",
                 parameters.git_commit,
                 "--execution-arn",
@@ -283,7 +322,9 @@ def _evaluate_step(
     return step, evaluation_file, lineage_file
 
 
-def _register_step(jobs: TrainingJobs, preprocess: Any, train: Any, evaluate: Any, lineage_file: Any) -> Any:
+def _register_step(
+    jobs: TrainingJobs, preprocess: Any, model_data: Any, evaluate: Any, lineage_file: Any
+) -> Any:
     """Register the trained model as a PendingManualApproval version with its metrics and lineage."""
     from sagemaker.core.shapes import (
         DriftCheckBaselines,
@@ -302,7 +343,7 @@ def _register_step(jobs: TrainingJobs, preprocess: Any, train: Any, evaluate: An
         sagemaker_session=jobs.session,
         role_arn=jobs.platform.execution_role_arn,
         image_uri=jobs.image,
-        s3_model_data_url=train.properties.ModelArtifacts.S3ModelArtifacts,
+        s3_model_data_url=model_data,
         env_vars={"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"},
     )
     return ModelStep(

@@ -56,7 +56,7 @@ class TrainingJobs:
             ),
         )
 
-    def processor(self, job: str) -> Any:
+    def processor(self, job: str, env: dict[str, Any] | None = None) -> Any:
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import ScriptProcessor
 
@@ -73,6 +73,7 @@ class TrainingJobs:
             max_runtime_in_seconds=training.max_runtime_seconds,
             base_job_name=f"{ResourceNames(self.env).base}-{job}",
             sagemaker_session=self.session,
+            env=env,
             network_config=NetworkConfig(
                 subnets=list(platform.subnet_ids),
                 security_group_ids=list(platform.security_group_ids),

@@ -10,6 +10,7 @@ from mlops_kit.config import Environment, ResourceNames
 from stacks.cluster_access import ClusterAccess
 from stacks.cluster_addons import ClusterAddons
 from stacks.encryption import EnvironmentKey
+from stacks.experiment_tracking import ExperimentTracking
 from stacks.github_actions import GitHubActions
 from stacks.identity import Identity
 from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
@@ -75,6 +76,16 @@ class EnvironmentStack(TerraformStack):
             promotion_state=promotion_state,
             release_role_arn=github.release.arn if github and github.release else None,
         )
+        if env.training.tracking is not None:
+            ExperimentTracking(
+                self,
+                "experiment-tracking",
+                env=env,
+                config=env.training.tracking,
+                key=key,
+                registry=registry,
+                identity=identity,
+            )
         cluster = TrainingCluster(
             self, "training-cluster", env=env, key=key, network=network, identity=identity
         )

@@ -32,15 +32,18 @@ def up(
 ) -> None:
     """Start the emulator (or reuse the running one) and wait until it is healthy."""
     from local_aws.server import start_emulator
+    from local_aws.tracking_server import start_tracking_server
 
     status = start_emulator(port, reset=reset)
+    tracking = start_tracking_server(port)
     if as_json:
-        print_json(status.as_dict())
+        print_json({**status.as_dict(), "tracking": tracking.as_dict()})
         return
     console.print(
         f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file})",
         highlight=False,
     )
+    console.print(f"MLflow tracking server on {tracking.tracking_uri} (pid {tracking.pid})", highlight=False)
     console.print(f'use it with: eval "$(kit local env --port {port})"', highlight=False)
 
 
@@ -48,7 +51,9 @@ def up(
 def down(port: int = PORT_OPTION) -> None:
     """Stop the emulator."""
     from local_aws.server import stop_emulator
+    from local_aws.tracking_server import stop_tracking_server
 
+    stop_tracking_server(port)
     stopped = stop_emulator(port)
     console.print(f"emulator on port {port} {'stopped' if stopped else 'was not running'}", highlight=False)
 
@@ -59,23 +64,29 @@ def status(
 ) -> None:
     """Whether the emulator runs and answers its health check (exit 1 when not)."""
     from local_aws.server import emulator_status
+    from local_aws.tracking_server import tracking_port, tracking_status
 
     current = emulator_status(port)
+    tracking = tracking_status(tracking_port(port))
     if as_json:
-        print_json(current.as_dict())
+        print_json({**current.as_dict(), "tracking": tracking.as_dict()})
     else:
         state = (
             "healthy" if current.healthy else ("running, not healthy" if current.running else "not running")
         )
         console.print(f"emulator on {current.endpoint_url}: {state}", highlight=False)
+        tracked = "healthy" if tracking.healthy else "not running"
+        console.print(f"MLflow tracking server on {tracking.tracking_uri}: {tracked}", highlight=False)
     if not current.healthy:
         raise typer.Exit(1)
 
 
 @app.command("env")
 def env(port: int = PORT_OPTION) -> None:
-    """Print the shell exports of local mode (AWS_ENDPOINT_URL and test credentials)."""
+    """Print the shell exports of local mode (AWS_ENDPOINT_URL, test credentials, MLFLOW_TRACKING_URI)."""
     from local_aws.server import local_aws_environment
+    from local_aws.tracking_server import tracking_port, tracking_uri
 
     for key, value in local_aws_environment(port).items():
         print(f"export {key}={value}")
+    print(f"export MLFLOW_TRACKING_URI={tracking_uri(tracking_port(port))}")

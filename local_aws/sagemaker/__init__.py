@@ -6,10 +6,11 @@ from __future__ import annotations
 
 def install() -> None:
     """Apply the SageMaker patches."""
-    from local_aws.sagemaker import endpoints, pipelines, platform, serving, shadow
+    from local_aws.sagemaker import endpoints, pipelines, platform, serving, shadow, tracking_servers
 
     platform.install()
     pipelines.install()
     endpoints.install()
     serving.install()
     shadow.install()
+    tracking_servers.install()

@@ -24,9 +24,10 @@ from local_aws.sagemaker.containers import (
     run_training_job,
     split_s3_uri,
 )
+from local_aws.sagemaker.tuning_jobs import run_tuning_job
 from mlops_kit.pipeline.expressions import ExpressionError, Resolver, referenced_steps, walk
 
-SUPPORTED_STEP_TYPES = ("Processing", "Training", "Condition", "Fail", "RegisterModel")
+SUPPORTED_STEP_TYPES = ("Processing", "Training", "Tuning", "Condition", "Fail", "RegisterModel")
 
 
 class StepListener(Protocol):
@@ -234,6 +235,14 @@ def _run_step(
             "ModelArtifacts": {"S3ModelArtifacts": model_uri},
         }
         return {"TrainingJob": {"Arn": job_arn}}, []
+    if step_type == "Tuning":
+        arguments = resolver.resolve(step["Arguments"])
+        job = _job_name(context, name)
+        job_arn = f"{arn}:hyper-parameter-tuning-job/{job.lower()}"
+        properties.records[name] = run_tuning_job(
+            arguments, job_name=job, job_arn=job_arn, root=work / name, log=log, transfer=transfer
+        )
+        return {"TuningJob": {"Arn": job_arn}}, []
     if step_type == "Condition":
         arguments = step["Arguments"]
         outcome = all(resolver.condition(c) for c in arguments.get("Conditions", []))

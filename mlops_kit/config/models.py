@@ -295,6 +295,47 @@ class Serving(Strict):
         return self
 
 
+class ExperimentTracking(Strict):
+    """A SageMaker managed MLflow tracking server for this environment's training runs."""
+
+    size: Literal["Small", "Medium", "Large"] = "Small"
+    # Artifacts go under this prefix of the environment's artifact bucket.
+    artifact_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9/_-]{0,62}$")] = "mlflow"
+    # Roles allowed to assume the `experimenters` role (engineers reading and comparing runs).
+    engineer_principals: list[
+        Annotated[str, StringConstraints(pattern=r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")]
+    ] = Field(default_factory=list)
+
+
+class HyperparameterRange(Strict):
+    """The values a tuning trial may give one hyperparameter."""
+
+    type: Literal["continuous", "integer"] = "continuous"
+    min: float
+    max: float
+    scaling: Literal["Auto", "Linear", "Logarithmic"] = "Auto"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HyperparameterRange:
+        if not self.min < self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        if self.type == "integer" and not (self.min.is_integer() and self.max.is_integer()):
+            raise ValueError("an integer range needs whole min and max")
+        if self.scaling == "Logarithmic" and self.min <= 0:
+            raise ValueError("a logarithmic range needs min > 0")
+        return self
+
+
+class Tuning(Strict):
+    """Hyperparameter tuning before evaluation: ranges, the objective, and the trial budget."""
+
+    objective: Metric = "auc"
+    ranges: dict[str, HyperparameterRange] = Field(min_length=1)
+    max_trials: int = Field(default=4, ge=1, le=500)
+    max_parallel_trials: int = Field(default=1, ge=1, le=100)
+    strategy: Literal["Random", "Bayesian"] = "Random"
+
+
 class Training(Strict):
     """Where the training pipeline's jobs run."""
 
@@ -303,6 +344,8 @@ class Training(Strict):
     instance_count: int = Field(default=1, ge=1)
     volume_size_gib: int = Field(default=30, ge=1)
     max_runtime_seconds: int = Field(default=3600, ge=60)
+    tracking: ExperimentTracking | None = None
+    tuning: Tuning | None = None
 
 
 def _default_min_metrics() -> dict[Metric, float]:
@@ -315,6 +358,8 @@ class Gates(Strict):
     min_metrics: dict[Metric, float] = Field(default_factory=_default_min_metrics)
     max_regression: float = Field(default=0.01, ge=0, le=1)
     require_drift_check: bool = True
+    # A promotion here needs the version's model card (`kit models card`) in the source environment.
+    require_model_card: bool = False
 
     @field_validator("min_metrics")
     @classmethod

@@ -23,6 +23,8 @@ ROLE_PURPOSES = (
     SUBMITTER_ROLE,
     TRAINING_POD_ROLE,
     AUTOSCALER_ROLE,
+    "mlflow-server",
+    "experimenters",
 )
 
 # AWS name length limits for the resources named below.

@@ -64,6 +64,10 @@ class ResourceNames:
         return f"{self.base}-{pool}"
 
     # IAM
+    @property
+    def tracking_server(self) -> str:
+        return f"{self.base}-mlflow"
+
     def role(self, purpose: str) -> str:
         return f"{self.base}-{purpose}"
 

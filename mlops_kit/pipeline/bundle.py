@@ -61,12 +61,17 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
         "baseline_document.py": Path(mlops_kit.drift.baseline_document.__file__).read_bytes(),
         "lineage.py": Path(mlops_kit.registry.lineage.__file__).read_bytes(),
         "schema.json": (scripts_dir / "schema.json").read_bytes(),
+        "tracking.py": read["tracking.py"],
     }
     objects = {
         "preprocess.py": read["preprocess.py"],
         "evaluate.py": read["evaluate.py"],
         "sourcedir.tar.gz": deterministic_tar_gz(
-            {"train.py": read["train.py"], "inference.py": read["inference.py"]}
+            {
+                "train.py": read["train.py"],
+                "inference.py": read["inference.py"],
+                "tracking.py": read["tracking.py"],
+            }
         ),
         **{f"lib/{name}": body for name, body in lib.items()},
     }

@@ -7,6 +7,7 @@ built by a `Builder` the caller passes (the `pipelines` package), so the core ne
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -182,6 +183,20 @@ def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucke
         )
 
 
+def data_version_id(clients: AwsClients, uri: str) -> str:
+    """The S3 version id of the object at `uri`; "" for a prefix or an unversioned bucket."""
+    bucket, key = split_s3_uri(uri)
+    if not key or key.endswith("/"):
+        return ""
+    s3 = clients.client("s3")
+    try:
+        head = clients.call(f"read {uri}", s3.head_object, Bucket=bucket, Key=key)
+    except (NotFound, OperationFailed):
+        return ""
+    version = str(head.get("VersionId") or "")
+    return "" if version == "null" else version
+
+
 def upsert_pipeline(clients: AwsClients, pipeline: BuiltPipeline) -> str:
     """Create the pipeline, or update its definition; its ARN."""
     sagemaker = clients.client("sagemaker")
@@ -220,10 +235,19 @@ def start_training_run(env: Environment, build: Builder, parameters: dict[str, s
     pipeline = build_for(env, build, clients)
     values = validate_parameters(pipeline, env, dict(parameters))
     values.setdefault("GitCommit", git_commit())
+    # MLflow's own variable: the run is tracked where the caller's MLflow client would log.
+    tracking = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if tracking and "MlflowTrackingUri" in pipeline.parameters:
+        values.setdefault("MlflowTrackingUri", tracking)
     bucket = ResourceNames(env).artifact_bucket
     if "DataUri" in values:
         _check_data_uri(clients, values["DataUri"])
     upload_inputs(clients, pipeline, dataset_bucket=bucket)
+    if "DataVersionId" in pipeline.parameters and "DataVersionId" not in values:
+        data_uri = values.get("DataUri") or str(pipeline.parameters["DataUri"].get("DefaultValue", ""))
+        version = data_version_id(clients, data_uri)
+        if version:
+            values["DataVersionId"] = version
     pipeline_arn = upsert_pipeline(clients, pipeline)
     sagemaker = clients.client("sagemaker")
     response = clients.call(

@@ -145,6 +145,10 @@ def _gate_results(
     results.append(drift_gate(status, run.source_env.name, target.gates))
     results.append(drift_baseline_gate(candidate.lineage.drift_baseline_uri, candidate.label, target.name))
     results += approval_gates(target.approvals.rules, approvers, run.promoter)
+    if target.gates.require_model_card:
+        from mlops_kit.experiments.model_card import model_card_gate
+
+        results.append(model_card_gate(run.source_clients, run.source_env, run.model, candidate.version))
     return results
 
 

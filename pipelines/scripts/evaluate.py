@@ -21,12 +21,14 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import joblib
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
 
 TARGET = "target"
+UNVERSIONED = "unversioned"
 
 
 def sha256_of(path: Path) -> str:
@@ -59,9 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("--model-uri", "--baseline-uri", "--data-uri", "--git-commit", "--execution-arn"):
         parser.add_argument(name, required=True)
     parser.add_argument("--image", action="append", default=[], help="ROLE=URI")
+    parser.add_argument(
+        "--data-version-id", default="", help="S3 version id of the input (empty: unversioned)"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.lib_dir))
     from lineage import Lineage  # shipped from mlops_kit/registry/lineage.py
+    from tracking import UNTRACKED  # shipped from pipelines/scripts/tracking.py
 
     archive = args.model_dir / "model.tar.gz"
     with tempfile.TemporaryDirectory() as unpacked:
@@ -92,9 +98,38 @@ def main(argv: list[str] | None = None) -> int:
         artifact_sha256=sha256_of(archive),
         extra={"model_data_uri": args.model_uri},
     )
-    (args.output_dir / "lineage.json").write_text(json.dumps(lineage.to_metadata(), indent=1, sort_keys=True))
+    run = track(args, lineage, args.output_dir / "evaluation.json")
+    metadata = {
+        **lineage.to_metadata(),
+        "mlflow_run_id": run.run_id if run else UNTRACKED,
+        "mlflow_run_url": (run.url if run else "") or "none",
+        "data_version_id": args.data_version_id or UNVERSIONED,
+    }
+    (args.output_dir / "lineage.json").write_text(json.dumps(metadata, indent=1, sort_keys=True))
     print(json.dumps(metrics, sort_keys=True))
     return 0
+
+
+def track(args: argparse.Namespace, lineage: Any, report: Path) -> Any:
+    """Test metrics, the report, and the version's lineage on the execution's MLflow run."""
+    from tracking import record
+
+    return record(
+        "evaluate",
+        params=lineage.hyperparameters,
+        metrics=lineage.metrics,
+        tags={
+            "git_commit": lineage.git_commit,
+            "data_uri": lineage.data_uri,
+            "data_sha256": lineage.data_sha256,
+            "data_version_id": args.data_version_id or UNVERSIONED,
+            "model_data_uri": args.model_uri,
+            "artifact_sha256": lineage.artifact_sha256,
+            "execution_arn": lineage.execution_arn,
+            **{f"image.{role}": uri for role, uri in lineage.image_uris.items()},
+        },
+        artifacts=[report],
+    )
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n_estimators", type=int, default=100)
     parser.add_argument("--max_depth", type=int, default=3)
     parser.add_argument("--random_state", type=int, default=0)
+    # SageMaker adds it to every training job of a tuning job.
+    parser.add_argument("--_tuning_objective_metric", default="")
     try:
         args = parser.parse_args(argv)
     except SystemExit:
@@ -77,17 +79,66 @@ def main(argv: list[str] | None = None) -> int:
     model.fit(train[features], train[TARGET])
     auc = roc_auc_score(validation[TARGET], model.predict_proba(validation[features])[:, 1])
     print(f"validation:auc={auc:.6f}")
+    report_validation_metrics(model, validation[features], validation[TARGET])
 
     model_dir = Path(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"))
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_dir / "model.joblib")
     (model_dir / "features.json").write_text(json.dumps({"features": features, "target": TARGET}))
-    hyperparameters = {k: str(v) for k, v in sorted(vars(args).items())}
+    hyperparameters = {k: str(v) for k, v in sorted(vars(args).items()) if not k.startswith("_")}
     (model_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, sort_keys=True))
     code = model_dir / "code"
     code.mkdir(exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("inference.py"), code / "inference.py")
+    track(
+        model,
+        validation[features],
+        validation[TARGET],
+        hyperparameters,
+        auc,
+        trial=bool(args._tuning_objective_metric),
+    )
     return 0
+
+
+def report_validation_metrics(model: Pipeline, features: pd.DataFrame, truth: pd.Series) -> None:
+    """`validation:<metric>=<value>` lines: what a tuning job's metric definitions read."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    predicted = model.predict(features)
+    for name, score in (
+        ("accuracy", accuracy_score),
+        ("f1", f1_score),
+        ("precision", precision_score),
+        ("recall", recall_score),
+    ):
+        value = score(truth, predicted) if name == "accuracy" else score(truth, predicted, zero_division=0)
+        print(f"validation:{name}={float(value):.6f}")
+
+
+def track(
+    model: Pipeline,
+    features: pd.DataFrame,
+    truth: pd.Series,
+    hyperparameters: dict[str, str],
+    auc: float,
+    *,
+    trial: bool = False,
+) -> None:
+    """The run's parameters and the validation AUC after each boosting stage (when tracked)."""
+    from tracking import record, tracking_uri  # shipped beside this script
+
+    if not tracking_uri():
+        return
+    scaled = model[:-1].transform(features)
+    stages = [float(roc_auc_score(truth, p[:, 1])) for p in model[-1].staged_predict_proba(scaled)]
+    record(
+        "train",
+        params=hyperparameters,
+        metrics={"validation_auc": auc},
+        series={"validation_auc_by_stage": stages},
+        trial=os.environ.get("SM_TRAINING_JOB_NAME", "trial") if trial else "",
+    )
 
 
 if __name__ == "__main__":

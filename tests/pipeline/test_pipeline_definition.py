@@ -218,3 +218,16 @@ def test_code_is_referenced_by_a_content_hash_prefix(dev_pipeline: BuiltPipeline
         "lineage.py",
         "schema.json",
     } <= keys
+
+
+def test_train_and_evaluate_jobs_get_the_tracking_uri_parameter_and_the_execution_as_run_key(
+    dev_pipeline: BuiltPipeline,
+) -> None:
+    assert dev_pipeline.parameters["MlflowTrackingUri"] == {"Type": "String", "DefaultValue": ""}
+    steps = {s["Name"]: s for s in dev_pipeline.document["Steps"]}
+    for name in ("Train", "Evaluate"):
+        environment = steps[name]["Arguments"]["Environment"]
+        assert environment["MLFLOW_TRACKING_URI"] == {"Get": "Parameters.MlflowTrackingUri"}
+        assert environment["KIT_RUN_KEY"] == {"Get": "Execution.PipelineExecutionId"}
+        assert environment["MLFLOW_EXPERIMENT_NAME"] == "tumor-classifier"
+    assert "Environment" not in steps["Preprocess"]["Arguments"]

@@ -1,0 +1,1 @@
+"""Experiments: reproducing a registered version's training run, and comparing its metrics."""

@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.audit_log import AuditLog
 from stacks.encryption import EnvironmentKey
 from stacks.github_actions import GitHubActions
 from stacks.identity import Identity
@@ -55,6 +56,7 @@ class EnvironmentStack(TerraformStack):
         network = Network(self, "network", env=env, key=key)
         registry = Registry(self, "registry", env=env, key=key)
         promotion_state = PromotionState(self, "promotion-state", env=env, key=key)
+        AuditLog(self, "audit-log", env=env, key=key, registry=registry)
         github = None
         if env.identity.github is not None:
             github = GitHubActions(

@@ -169,7 +169,7 @@ def _plan(run: PromotionRun, state: ServingState) -> tuple[str, ...]:
         f"{rollout.bake_minutes} min, then all; blue fleet kept {rollout.termination_wait_minutes} min; "
         f"rolls back on {alarms}",
         f"once it serves, make its drift baseline {default_baseline_uri(target, run.model)}",
-        f"append an audit record to {names.audit_table}",
+        f"append an audit record to s3://{names.audit_bucket}/records/{run.model}/",
     )
 
 

@@ -1,7 +1,8 @@
 """The audit log's bucket: S3 Object Lock keeps every record for the configured retention, and the
 bucket policy keeps anyone, the kit's own roles and administrators included, from removing one.
 
-Only the promotion role may add records (`records/*`, see mlops_kit.promotion.audit_store); no
+Only the promotion role and the approvers of `approvals.rules` may add records (`records/*`, see
+mlops_kit.promotion.audit_store); no
 principal may delete an object version, shorten or lift its retention, or bypass governance mode.
 An overwrite of a record key can only add a version beside the locked one; `kit audit verify`
 names it. The statements are plain data built by `audit_bucket_statements`, which the tests load
@@ -35,9 +36,27 @@ RECORD_REMOVAL_ACTIONS = (
 )
 
 
+def principal_arn_patterns(patterns: list[str]) -> list[str]:
+    """`approvals.rules` principals as aws:PrincipalArn sees them: a role session's PrincipalArn is
+    its role's ARN (`assumed-role/R/*` -> `role/R`); other ARNs stay as they are."""
+    found: list[str] = []
+    for pattern in patterns:
+        head, _, rest = pattern.partition(":assumed-role/")
+        converted = f"{head.replace(':sts:', ':iam:')}:role/{rest.split('/')[0]}" if rest else pattern
+        if converted not in found:
+            found.append(converted)
+    return found
+
+
+def audit_writers(env: Environment) -> list[str]:
+    """Who may add records: the promotion role, and the approvers (approvals are records too)."""
+    approvers = [p for rule in env.approvals.rules for p in rule.principals]
+    return [ResourceNames(env).promotion_role_arn, *principal_arn_patterns(approvers)]
+
+
 def audit_bucket_statements(bucket_arn: str, *, writer_role_arns: list[str]) -> list[Statement]:
     """The audit bucket's policy statements (besides TLS-only): nobody removes a record, and only
-    `writer_role_arns` add records."""
+    `writer_role_arns` (aws:PrincipalArn patterns) add records."""
     return [
         {
             "Sid": "NobodyRemovesARecord",
@@ -86,7 +105,7 @@ class AuditLog(Construct):
             ),
         )
         self.log.policy_statements += audit_bucket_statements(
-            f"arn:aws:s3:::{names.audit_bucket}", writer_role_arns=[names.promotion_role_arn]
+            f"arn:aws:s3:::{names.audit_bucket}", writer_role_arns=audit_writers(env)
         )
         self.log.attach_policy()
         S3BucketLoggingA(
@@ -95,6 +114,7 @@ class AuditLog(Construct):
             bucket=self.bucket.id,
             target_bucket=registry.access_logs.bucket.id,
             target_prefix=f"{names.audit_bucket}/",
+            depends_on=[registry.log_delivery_policy],
         )
         for check, reason in (
             (

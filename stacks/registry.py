@@ -122,7 +122,7 @@ class Registry(Construct):
                 "Condition": {"StringEquals": {"aws:SourceAccount": env.account_id}},
             }
         )
-        log_delivery_policy = self.access_logs.attach_policy()
+        log_delivery_policy = self.log_delivery_policy = self.access_logs.attach_policy()
         self._expire(self.access_logs, days=retention.artifact_retention_days, noncurrent_days=30)
         log_bucket = self.access_logs.bucket
         skip_check(log_bucket, "CKV_AWS_145", "S3 server access logs can only be written to an SSE-S3 bucket")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -76,25 +77,29 @@ def iam_emulator() -> Iterator[str]:
 
 
 WorldFactory = Callable[[str], AuditWorld]
+# prod's approver role, as environments/prod.yaml's approvals.rules names it.
+APPROVER = "mlkit-prod-approver"
 
 
 @pytest.fixture(scope="session")
 def make_audit_world(iam_emulator: str, environments: dict[str, Environment]) -> WorldFactory:
     """`make_audit_world(prefix)`: prod (under `name_prefix` = prefix) with its audit bucket and
-    promotion role, plus an engineers role; both roles' identity policies allow s3:* on the bucket."""
+    promotion role, an engineers role and prod's approver role; their identity policies allow s3:*
+    on the bucket."""
 
     def make(prefix: str) -> AuditWorld:
-        from stacks.audit_log import audit_bucket_statements
+        from stacks.audit_log import audit_bucket_statements, audit_writers
 
         env = environments["prod"].model_copy(update={"name_prefix": prefix})
         names = ResourceNames(env)
         root = AuditWorld(iam_emulator, env, names.audit_bucket, names.promotion_role_arn, "")
         iam, s3 = root.root("iam"), root.root("s3")
         engineers = f"{prefix}-engineers"
-        for name in (names.promotion_role, engineers):
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(env.account_id))
+        for name in (names.promotion_role, engineers, APPROVER):
+            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust(env.account_id))
             iam.put_role_policy(
-                RoleName=name, PolicyName="bucket", PolicyDocument=_everything(names.audit_bucket)
+                RoleName=name, PolicyName=f"{prefix}-bucket", PolicyDocument=_everything(names.audit_bucket)
             )
         s3.create_bucket(Bucket=names.audit_bucket, ObjectLockEnabledForBucket=True)
         s3.put_object_lock_configuration(
@@ -105,7 +110,7 @@ def make_audit_world(iam_emulator: str, environments: dict[str, Environment]) ->
             },
         )
         statements = audit_bucket_statements(
-            f"arn:aws:s3:::{names.audit_bucket}", writer_role_arns=[names.promotion_role_arn]
+            f"arn:aws:s3:::{names.audit_bucket}", writer_role_arns=audit_writers(env)
         )
         s3.put_bucket_policy(
             Bucket=names.audit_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements})

@@ -14,7 +14,7 @@ from cli.main import main
 from mlops_kit.aws import AwsClients
 from mlops_kit.promotion.audit import AuditEvent, append_event, read_events, verify_audit
 from mlops_kit.promotion.audit_chain import record_key
-from tests.audit.conftest import AuditWorld, WorldFactory
+from tests.audit.conftest import APPROVER, AuditWorld, WorldFactory
 
 MODEL = "tumor-classifier"
 _prefixes = (f"au{n}" for n in itertools.count())
@@ -104,6 +104,14 @@ def test_the_account_root_cannot_delete_a_record_version(world: AuditWorld) -> N
 def test_a_role_other_than_the_promotion_role_cannot_append_a_record(world: AuditWorld) -> None:
     s3 = world.as_role("s3", world.engineers_role_arn)
     denied(s3.put_object, Bucket=world.bucket, Key=record_key(MODEL, 1), Body=b"{}")
+
+
+def test_an_approver_of_approvals_rules_appends_its_approval_record(world: AuditWorld) -> None:
+    approver = f"arn:aws:iam::{world.env.account_id}:role/{APPROVER}"
+    clients = AwsClients(env=world.env, session=world.session_of(approver), principal_arn=approver)
+    event = AuditEvent(model=MODEL, kind="approval", actor=approver, outcome="approved", target_env="prod")
+    append_event(clients, world.env, event)
+    assert read_events(promotion_clients(world), world.env, MODEL) == [event]
 
 
 def test_verify_finds_every_chain_intact_after_appends(world: AuditWorld) -> None:

@@ -44,6 +44,8 @@ class AuditEvent:
     source_version_arn: str = ""
     target_version: int | None = None
     target_version_arn: str = ""
+    # An approval binds to the approved version's artifact: another artifact needs a new approval.
+    artifact_sha256: str = ""
     gates: tuple[GateResult, ...] = ()
     detail: str = ""
     comment: str = ""

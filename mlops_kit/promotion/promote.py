@@ -114,7 +114,8 @@ def _look_at_target(run: PromotionRun) -> _TargetView:
 def _approvers(run: PromotionRun) -> list[str]:
     if not run.target_env.approvals.rules:
         return []  # nothing to count: skip reading the audit log
-    return approvers_of(read_events(run.target_clients, run.target_env, run.model), run.candidate.arn)
+    events = read_events(run.target_clients, run.target_env, run.model)
+    return approvers_of(events, run.candidate.arn, run.candidate.lineage.artifact_sha256)
 
 
 def _gates(run: PromotionRun) -> tuple[ServingState, list[GateResult]]:

@@ -53,9 +53,9 @@ PRODUCT_COMMANDS: dict[str, Command] = {
         "cli.promote", "rollback", "Serve the previous approved version again (all traffic at once), audited."
     ),
     "audit": Command(
-        "cli.promote",
-        "audit",
-        "The append-only audit log: promotions, rollbacks and approvals, oldest first.",
+        "cli.audit",
+        "app",
+        "The append-only audit log: promotions, rollbacks and approvals, oldest first; verify its chain.",
     ),
     "endpoint": Command("cli.endpoint", "app", "Endpoints: invoke, status, verify."),
     "shadow": Command("cli.shadow", "app", "Shadow tests: copy live traffic to a candidate, report, stop."),

@@ -1,4 +1,4 @@
-"""`kit promote`, `kit approve`, `kit rollback`, `kit audit`: moving model versions between
+"""`kit promote`, `kit approve`, `kit rollback`: moving model versions between
 environments. Thin: parse, call one core function, render (gate table, progress, --json). Their help
 lines are in cli.main.PRODUCT_COMMANDS."""
 
@@ -196,41 +196,6 @@ def rollback(
     )
     if result.note:
         console.print(f"[yellow]note:[/] {result.note}", highlight=False, soft_wrap=True)
-
-
-def audit(
-    env: str = typer.Option(..., "--env", help="Environment"),
-    model: str | None = typer.Option(None, "--model", help="Only this model"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    from cli.output import console, print_json, table
-    from mlops_kit.config import load_environment
-    from mlops_kit.promotion.audit import read_audit
-
-    events = read_audit(load_environment(env), model)
-    if as_json:
-        print_json([e.as_dict() for e in events])
-        return
-
-    def version(env_name: str, number: int | None) -> str:
-        return f"{env_name} v{number}" if number is not None else env_name
-
-    rows = [
-        [
-            e.at,
-            e.model,
-            e.kind,
-            e.outcome,
-            e.actor,
-            version(e.source_env, e.source_version),
-            version(e.target_env, e.target_version),
-            e.comment or e.detail,
-        ]
-        for e in events
-    ]
-    console.print(
-        table(f"Audit log: {env}", ["time", "model", "kind", "outcome", "who", "from", "to", "detail"], rows)
-    )
 
 
 def _decide(model: str, to: str, *, resume: bool, abort: bool, yes: bool, as_json: bool) -> None:

@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.audit_log import AuditLog
 from stacks.cluster_access import ClusterAccess
 from stacks.cluster_addons import ClusterAddons
 from stacks.encryption import EnvironmentKey
@@ -58,6 +59,7 @@ class EnvironmentStack(TerraformStack):
         network = Network(self, "network", env=env, key=key)
         registry = Registry(self, "registry", env=env, key=key)
         promotion_state = PromotionState(self, "promotion-state", env=env, key=key)
+        AuditLog(self, "audit-log", env=env, key=key, registry=registry)
         github = None
         if env.identity.github is not None:
             github = GitHubActions(

@@ -317,7 +317,7 @@ class Identity(Construct):
                     condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
                 ),
                 statement(
-                    "LockAndAudit",
+                    "PromotionLock",
                     [
                         "dynamodb:GetItem",
                         "dynamodb:PutItem",
@@ -325,7 +325,19 @@ class Identity(Construct):
                         "dynamodb:DeleteItem",
                         "dynamodb:Query",
                     ],
-                    [state.lock_table.arn, state.audit_table.arn],
+                    [state.lock_table.arn],
+                ),
+                # The audit log (stacks/audit_log.py): append and read records; its bucket policy
+                # denies every removal, whatever an identity policy grants.
+                statement(
+                    "AuditRecords",
+                    ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
+                    [f"arn:aws:s3:::{self.names.audit_bucket}/records/*"],
+                ),
+                statement(
+                    "ListAuditRecords",
+                    ["s3:ListBucket", "s3:ListBucketVersions"],
+                    [f"arn:aws:s3:::{self.names.audit_bucket}"],
                 ),
                 statement(
                     "RolloutAlarms",

@@ -1,4 +1,4 @@
-"""Tables promotion needs in each environment: the promotion lock and the append-only audit log."""
+"""The table promotion needs in each environment: the promotion lock (the audit log: audit_log.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from stacks.encryption import EnvironmentKey
 
 
 class PromotionState(Construct):
-    """`lock_table` (one item per model, conditional writes) and `audit_table` (one item per event)."""
+    """`lock_table`: one item per model, conditional writes."""
 
     def __init__(self, scope: Construct, id_: str, *, env: Environment, key: EnvironmentKey) -> None:
         super().__init__(scope, id_)
@@ -27,17 +27,5 @@ class PromotionState(Construct):
             name=names.promotion_lock_table,
             hash_key="lock_id",
             attribute=[DynamodbTableAttribute(name="lock_id", type="S")],
-            **common,  # type: ignore[arg-type]
-        )
-        self.audit_table = DynamodbTable(
-            self,
-            "audit-table",
-            name=names.audit_table,
-            hash_key="model",
-            range_key="event_id",
-            attribute=[
-                DynamodbTableAttribute(name="model", type="S"),
-                DynamodbTableAttribute(name="event_id", type="S"),
-            ],
             **common,  # type: ignore[arg-type]
         )

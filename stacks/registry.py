@@ -38,10 +38,19 @@ class _PrivateBucket(Construct):
     """A bucket with versioning, public access blocked, TLS-only access and the given encryption."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, name: str, kms_key_arn: str | None, force_destroy: bool
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        kms_key_arn: str | None,
+        force_destroy: bool,
+        object_lock: bool = False,
     ) -> None:
         super().__init__(scope, id_)
-        self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=force_destroy)
+        self.bucket = S3Bucket(
+            self, "bucket", bucket=name, force_destroy=force_destroy, object_lock_enabled=object_lock or None
+        )
         S3BucketVersioningA(
             self, "versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}
         )
@@ -113,7 +122,7 @@ class Registry(Construct):
                 "Condition": {"StringEquals": {"aws:SourceAccount": env.account_id}},
             }
         )
-        log_delivery_policy = self.access_logs.attach_policy()
+        log_delivery_policy = self.log_delivery_policy = self.access_logs.attach_policy()
         self._expire(self.access_logs, days=retention.artifact_retention_days, noncurrent_days=30)
         log_bucket = self.access_logs.bucket
         skip_check(log_bucket, "CKV_AWS_145", "S3 server access logs can only be written to an SSE-S3 bucket")

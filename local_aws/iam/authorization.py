@@ -209,6 +209,11 @@ def authorize(response: Any, moto_resource: str, s3: bool) -> None:
     )
     if s3:
         operation = S3_ACTIONS.get(str(operation), operation)
+        # moto names an object's retention and legal-hold requests PutObject/GetObject; AWS
+        # authorizes them as actions of their own (a Deny of s3:PutObjectRetention must hold).
+        for subresource in ("retention", "legal-hold"):
+            if subresource in params and operation in ("PutObject", "GetObject"):
+                operation = f"{operation}{subresource.title().replace('-', '')}"
         params = {k: v[0] if isinstance(v, list) and v else v for k, v in params.items()}
     action = f"{service}:{operation}"
     if action == "sts:GetCallerIdentity":

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_kit import s3_uri
+from mlops_kit.archive_extraction import UnsafeArchive, extract_archive
 from mlops_kit.errors import BadInput
 
 CONTAINER_ROOT = "/opt/ml"
@@ -250,8 +251,10 @@ def run_training_job(
     code_dir = opt / "code"
     transfer.download(submit, root / "submit", what="sagemaker_submit_directory")
     for archive in (root / "submit").glob("*.tar.gz"):
-        with tarfile.open(archive) as tar:
-            tar.extractall(code_dir, filter="data")
+        try:
+            extract_archive(archive, code_dir)
+        except UnsafeArchive as exc:
+            raise JobFailed(f"sagemaker_submit_directory {archive.name} is refused: {exc}") from None
     user = {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
     config = opt / "input" / "config"
     config.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
-import io
 import os
 import socket
 import subprocess
@@ -23,7 +22,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_kit.archive_extraction import UnsafeArchive, extract_archive
 from mlops_kit.errors import OperationFailed
+from mlops_kit.serving.artifact_digest import verify_artifact
 
 START_TIMEOUT_SECONDS = 60.0
 INVOKE_TIMEOUT_SECONDS = 60.0
@@ -100,10 +101,10 @@ def _free_port() -> int:
 
 def unpack_model_archive(archive: bytes, destination: Path) -> None:
     """Unpack model.tar.gz into `destination`, refusing members that would land outside it."""
-    destination.mkdir(parents=True, exist_ok=True)
     try:
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
-            tar.extractall(destination, filter="data")
+        extract_archive(archive, destination)
+    except UnsafeArchive as exc:
+        raise OperationFailed(f"the model data is refused: {exc}") from None
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise OperationFailed(f"the model data is not a readable model.tar.gz: {exc}") from None
 
@@ -157,6 +158,7 @@ class ModelHosts:
     def _start(self, key: HostKey, archive: bytes, environment: dict[str, str]) -> ModelHost:
         folder = self.root / key.slug
         model_dir = folder / "model"
+        verify_artifact(archive, environment, source=key.model_data_url)
         if not model_dir.is_dir():
             unpack_model_archive(archive, model_dir)
         port = _free_port()

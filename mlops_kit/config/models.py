@@ -382,6 +382,15 @@ class Approvals(Strict):
     rules: list[ApproverRule] = Field(default_factory=list)
 
 
+class AuditLog(Strict):
+    """The audit bucket's S3 Object Lock: every record is kept, unchanged, for `retention_days`.
+    COMPLIANCE: nobody, root included, can delete or shorten it; GOVERNANCE: only a principal
+    granted s3:BypassGovernanceRetention can (the kit's bucket policy grants it to nobody)."""
+
+    lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    retention_days: int = Field(default=3650, ge=1, le=36500)
+
+
 # Drift settings renamed when the verdict rules were chosen by measurement (issue 15).
 _RENAMED_DRIFT_SETTINGS = {
     "psi_threshold": "psi",
@@ -471,6 +480,7 @@ class Environment(Strict):
     serving: Serving = Serving()
     gates: Gates = Gates()
     approvals: Approvals = Field(default_factory=Approvals, validate_default=True)
+    audit: AuditLog = AuditLog()
     drift: DriftSettings = DriftSettings()
     # `kit env teardown` removes the environment (what the kit created, then the stack) only when
     # its file allows it: an environment is kept unless declared disposable.

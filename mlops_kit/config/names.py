@@ -44,8 +44,8 @@ class ResourceNames:
         return f"{self.base}-promotion-locks"
 
     @property
-    def audit_table(self) -> str:
-        return f"{self.base}-audit"
+    def audit_bucket(self) -> str:
+        return f"{self.base}-audit-{self.env.account_id}"
 
     # Network and cluster
     @property
@@ -129,9 +129,9 @@ class ResourceNames:
         found: dict[tuple[str, str], str] = {
             ("S3 bucket", self.artifact_bucket): prefix,
             ("S3 bucket", self.access_log_bucket): prefix,
+            ("S3 bucket", self.audit_bucket): prefix,
             ("KMS alias", self.kms_alias): prefix,
             ("DynamoDB table", self.promotion_lock_table): prefix,
-            ("DynamoDB table", self.audit_table): prefix,
             ("EKS cluster", self.eks_cluster): prefix,
             ("log group", self.flow_log_group): prefix,
             ("IAM role", self.promotion_role): "identity.promotion_role_name"
@@ -162,7 +162,7 @@ class ResourceNames:
             "access_log_bucket": self.access_log_bucket,
             "kms_alias": self.kms_alias,
             "promotion_lock_table": self.promotion_lock_table,
-            "audit_table": self.audit_table,
+            "audit_bucket": self.audit_bucket,
             "vpc": self.vpc,
             "eks_cluster": self.eks_cluster,
             "promotion_role": self.promotion_role_arn,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import mlops_kit.archive_extraction
 import mlops_kit.drift.baseline
 import mlops_kit.drift.baseline_document
 import mlops_kit.registry.lineage
@@ -57,6 +58,7 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
     `lib/` (drift baseline builder, lineage contract, schema) for the processing steps."""
     read = {p.name: p.read_bytes() for p in sorted(scripts_dir.glob("*.py")) if p.name != "__init__.py"}
     lib = {
+        "archive_extraction.py": Path(mlops_kit.archive_extraction.__file__).read_bytes(),
         "baseline.py": Path(mlops_kit.drift.baseline.__file__).read_bytes(),
         "baseline_document.py": Path(mlops_kit.drift.baseline_document.__file__).read_bytes(),
         "lineage.py": Path(mlops_kit.registry.lineage.__file__).read_bytes(),

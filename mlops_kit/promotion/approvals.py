@@ -46,8 +46,16 @@ def approval_gates(
     return results
 
 
-def approvers_of(events: Sequence[AuditEvent], source_version_arn: str) -> list[str]:
-    return [e.actor for e in events if e.kind == "approval" and e.source_version_arn == source_version_arn]
+def approvers_of(events: Sequence[AuditEvent], source_version_arn: str, artifact_sha256: str) -> list[str]:
+    """Who approved this package version with this artifact (an approval of another artifact of the
+    same ARN, e.g. a package re-registered after its artifact changed, does not count)."""
+    return [
+        e.actor
+        for e in events
+        if e.kind == "approval"
+        and e.source_version_arn == source_version_arn
+        and e.artifact_sha256 == artifact_sha256
+    ]
 
 
 def approve_model_version(
@@ -87,6 +95,7 @@ def approve_model_version(
         source_env=source_env.name,
         source_version=source.version,
         source_version_arn=source.arn,
+        artifact_sha256=source.lineage.artifact_sha256,
         detail=f"rules: {', '.join(rules)}",
         comment=comment,
     )
@@ -94,6 +103,6 @@ def approve_model_version(
 
 
 def recorded_approvers(
-    clients: AwsClients, env: Environment, model: str, source_version_arn: str
+    clients: AwsClients, env: Environment, model: str, source_version_arn: str, artifact_sha256: str
 ) -> list[str]:
-    return approvers_of(read_events(clients, env, model), source_version_arn)
+    return approvers_of(read_events(clients, env, model), source_version_arn, artifact_sha256)

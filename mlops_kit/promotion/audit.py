@@ -1,14 +1,13 @@
-"""The append-only audit log of an environment: one DynamoDB item per event, never updated.
+"""The append-only audit log of an environment: one record per event, hash-chained, never replaced.
 
-Items live in the environment's audit table (hash `model`, range `event_id`). Event ids start with
-the UTC time in microseconds, so a query returns events in time order; every write is conditional
-on the id being new, so an event can never be overwritten. Approvals are events too (kind
-`approval`), which keeps them durable, in the target environment, and in the same history.
+Records live in the environment's audit bucket (S3 Object Lock; `audit_store`, `audit_chain`), one
+chain per model. Event ids start with the UTC time in microseconds, so events sort by time.
+Approvals are events too (kind `approval`), which keeps them durable, in the target environment,
+and in the same history. `verify_audit` checks every chain of an environment.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +16,8 @@ from typing import Any
 from mlops_kit import clock
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
-from mlops_kit.errors import OperationFailed
-from mlops_kit.promotion.conditional_writes import write_if
+from mlops_kit.promotion.audit_chain import ChainVerdict
+from mlops_kit.promotion.audit_store import append_record, read_records, verify_log
 from mlops_kit.promotion.gates import GateResult
 
 KINDS = ("promotion", "rollback", "approval")
@@ -45,6 +44,8 @@ class AuditEvent:
     source_version_arn: str = ""
     target_version: int | None = None
     target_version_arn: str = ""
+    # An approval binds to the approved version's artifact: another artifact needs a new approval.
+    artifact_sha256: str = ""
     gates: tuple[GateResult, ...] = ()
     detail: str = ""
     comment: str = ""
@@ -60,92 +61,37 @@ class AuditEvent:
         data["at"] = self.at
         return data
 
-    def to_item(self) -> dict[str, dict[str, str]]:
-        values: dict[str, str] = {
-            "model": self.model,
-            "event_id": self.event_id,
-            "kind": self.kind,
-            "actor": self.actor,
-            "outcome": self.outcome,
-            "at": self.at,
-            "target_env": self.target_env,
-            "source_env": self.source_env,
-            "source_version": "" if self.source_version is None else str(self.source_version),
-            "source_version_arn": self.source_version_arn,
-            "target_version": "" if self.target_version is None else str(self.target_version),
-            "target_version_arn": self.target_version_arn,
-            "gates": json.dumps([g.as_dict() for g in self.gates]) if self.gates else "",
-            "detail": self.detail,
-            "comment": self.comment,
-        }
-        # DynamoDB refuses empty strings in key attributes only, but empty values are noise.
-        return {k: {"S": v} for k, v in values.items() if v}
+    def to_record(self) -> dict[str, Any]:
+        """The event as a record's `event` field (JSON types only)."""
+        data = asdict(self)
+        data["gates"] = [g.as_dict() for g in self.gates]
+        return data
 
     @classmethod
-    def from_item(cls, item: dict[str, dict[str, str]]) -> AuditEvent:
-        def text(key: str) -> str:
-            return str(item.get(key, {}).get("S", ""))
-
-        def number(key: str) -> int | None:
-            value = text(key)
-            return int(value) if value else None
-
-        gates = json.loads(text("gates")) if text("gates") else []
-        return cls(
-            model=text("model"),
-            event_id=text("event_id"),
-            kind=text("kind"),
-            actor=text("actor"),
-            outcome=text("outcome"),
-            target_env=text("target_env"),
-            source_env=text("source_env"),
-            source_version=number("source_version"),
-            source_version_arn=text("source_version_arn"),
-            target_version=number("target_version"),
-            target_version_arn=text("target_version_arn"),
-            gates=tuple(GateResult.from_dict(g) for g in gates),
-            detail=text("detail"),
-            comment=text("comment"),
-        )
+    def from_record(cls, data: dict[str, Any]) -> AuditEvent:
+        fields = dict(data)
+        fields["gates"] = tuple(GateResult.from_dict(g) for g in fields.get("gates", []))
+        return cls(**fields)
 
 
 def append_event(clients: AwsClients, env: Environment, event: AuditEvent) -> AuditEvent:
-    """Write `event` to `env`'s audit table; it can never overwrite an existing event."""
-    table = ResourceNames(env).audit_table
-    written = write_if(
-        clients,
-        f"append to the audit log {table}",
-        "put_item",
-        TableName=table,
-        Item=event.to_item(),
-        ConditionExpression="attribute_not_exists(event_id)",
-    )
-    if not written:
-        raise OperationFailed(f"audit event {event.event_id} already exists; the log is append-only")
+    """Append `event` to `env`'s audit log; no record is ever replaced."""
+    append_record(clients, ResourceNames(env).audit_bucket, event.model, event.to_record())
     return event
 
 
 def read_events(clients: AwsClients, env: Environment, model: str) -> list[AuditEvent]:
     """Every event of `model` in `env`, oldest first."""
-    table = ResourceNames(env).audit_table
-    dynamodb = clients.client("dynamodb")
-    events: list[AuditEvent] = []
-    start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "KeyConditionExpression": "#m = :m",
-            "ExpressionAttributeNames": {"#m": "model"},
-            "ExpressionAttributeValues": {":m": {"S": model}},
-            "ConsistentRead": True,
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = clients.call(f"read the audit log {table}", dynamodb.query, **kwargs)
-        events += [AuditEvent.from_item(item) for item in page.get("Items", [])]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return sorted(events, key=lambda e: e.event_id)
+    records = read_records(clients, ResourceNames(env).audit_bucket, model)
+    return sorted((AuditEvent.from_record(r["event"]) for r in records), key=lambda e: e.event_id)
+
+
+def verify_audit(env: Environment, *, clients: AwsClients | None = None) -> list[ChainVerdict]:
+    """One verdict per model chain in `env`'s audit log (intact, or the first broken record)."""
+    from mlops_kit.aws import clients_for
+
+    clients = clients or clients_for(env)
+    return verify_log(clients, ResourceNames(env).audit_bucket, list(env.models))
 
 
 def read_audit(

@@ -116,7 +116,8 @@ def _look_at_target(run: PromotionRun) -> _TargetView:
 def _approvers(run: PromotionRun) -> list[str]:
     if not run.target_env.approvals.rules:
         return []  # nothing to count: skip reading the audit log
-    return approvers_of(read_events(run.target_clients, run.target_env, run.model), run.candidate.arn)
+    events = read_events(run.target_clients, run.target_env, run.model)
+    return approvers_of(events, run.candidate.arn, run.candidate.lineage.artifact_sha256)
 
 
 def _gates(run: PromotionRun) -> tuple[ServingState, list[GateResult]]:
@@ -175,7 +176,7 @@ def _plan(run: PromotionRun, state: ServingState) -> tuple[str, ...]:
         f"{rollout.bake_minutes} min, then all; blue fleet kept {rollout.termination_wait_minutes} min; "
         f"rolls back on {alarms}",
         f"once it serves, make its drift baseline {default_baseline_uri(target, run.model)}",
-        f"append an audit record to {names.audit_table}",
+        f"append an audit record to s3://{names.audit_bucket}/records/{run.model}/",
     )
 
 

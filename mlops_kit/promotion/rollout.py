@@ -20,6 +20,7 @@ from mlops_kit.aws.concurrency import concurrently
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import NotFound, OperationFailed
 from mlops_kit.registry.versions import ModelVersion
+from mlops_kit.serving.artifact_digest import with_artifact_digest
 from mlops_kit.serving.state import ServingState, config_name, serving_state
 
 VARIANT_NAME = "primary"  # the autoscaling target and the alarms of stacks/serving.py point at it
@@ -121,8 +122,11 @@ def prepare_config(
         container: dict[str, Any] = {
             "Image": version.image or current_model["PrimaryContainer"]["Image"],
             "ModelDataUrl": version.artifact_uri,
-            "Environment": version.container_environment
-            or dict(current_model["PrimaryContainer"].get("Environment") or {}),
+            "Environment": with_artifact_digest(
+                version.container_environment
+                or dict(current_model["PrimaryContainer"].get("Environment") or {}),
+                version.lineage.artifact_sha256,
+            ),
         }
         model_args: dict[str, Any] = {
             "ModelName": name,

@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -66,13 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.lib_dir))
+    from archive_extraction import extract_archive  # shipped from mlops_kit/archive_extraction.py
     from lineage import Lineage  # shipped from mlops_kit/registry/lineage.py
     from tracking import UNTRACKED  # shipped from pipelines/scripts/tracking.py
 
     archive = args.model_dir / "model.tar.gz"
     with tempfile.TemporaryDirectory() as unpacked:
-        with tarfile.open(archive) as tar:
-            tar.extractall(unpacked)
+        extract_archive(archive, Path(unpacked))
         hyperparameters = json.loads((Path(unpacked) / "hyperparameters.json").read_text())
         test = pd.concat([pd.read_csv(f) for f in sorted(args.test_dir.glob("*.csv"))], ignore_index=True)
         metrics = metrics_of(Path(unpacked), test)

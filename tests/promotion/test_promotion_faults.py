@@ -18,7 +18,7 @@ from mlops_kit.promotion.promote import promote_model_version
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
-LOCKS, AUDIT = "promotion-locks", "-audit"
+LOCKS, AUDIT = "promotion-locks", "-audit-"
 
 # The first request of each step (the boundary before it), as seen on the wire.
 BOUNDARIES = {
@@ -34,7 +34,9 @@ BOUNDARIES = {
     "rollout-config": lambda r: r.operation == "CreateEndpointConfig",
     "rollout-update": lambda r: r.operation == "UpdateEndpoint",
     "default-baseline": lambda r: r.operation == "s3:PUT" and "/drift-baselines/" in r.path,
-    "audit": lambda r: r.operation == "PutItem" and AUDIT.encode() in r.body and b'"promoted"' in r.body,
+    "audit": lambda r: (
+        r.operation == "s3:PUT" and AUDIT in r.path and "/records/" in r.path and b'"promoted"' in r.body
+    ),
     "release": lambda r: r.operation == "DeleteItem",
 }
 

@@ -211,6 +211,12 @@ STEPS: list[Step] = [
     Step("kit rollback", reference=True),
     Step("kit audit --env prod [--json]", run="kit audit --env prod --json", contains=('"promoted"',)),
     Step("kit audit --env prod", contains=("promoted",)),
+    Step(
+        "kit audit verify --env prod [--json]",
+        run="kit audit verify --env prod --json",
+        contains=('"intact": true',),
+    ),
+    Step("kit audit verify --env prod", contains=("intact",)),
     # serve
     Step(
         "kit endpoint invoke --env prod --data rows.csv [--content-type application/json] [--json]",

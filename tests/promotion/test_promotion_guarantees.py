@@ -160,31 +160,22 @@ def test_a_rejected_source_version_is_blocked(
 
 
 def test_prod_without_approval_is_blocked_and_changes_nothing(
-    promotion_platform: dict[str, Environment], staging_serves_a_good_version: Environment
+    promotion_platform: dict[str, Environment], register_dev_version
 ) -> None:
-    from mlops_kit.aws import clients_for
-    from mlops_kit.serving.state import serving_state
-
-    staging_version = serving_state(
-        clients_for(staging_serves_a_good_version), staging_serves_a_good_version, MODEL
-    )
-    assert staging_version.version is not None
+    # A staging version of its own: nobody has approved it (other tests approve theirs).
+    version = promote_model_version(MODEL, "staging", version=register_dev_version().version).target_version
     before = target_state(promotion_platform["prod"])
-    assert blocked("prod", staging_version.version) == {"approval ml-lead"}
+    assert blocked("prod", version) == {"approval ml-lead"}
     assert target_state(promotion_platform["prod"]) == before
 
 
 def test_an_approver_cannot_promote_what_they_approved(
-    promotion_platform: dict[str, Environment], staging_serves_a_good_version: Environment
+    promotion_platform: dict[str, Environment], register_dev_version
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.promotion.approvals import approve_model_version
-    from mlops_kit.serving.state import serving_state
 
-    version = serving_state(
-        clients_for(staging_serves_a_good_version), staging_serves_a_good_version, MODEL
-    ).version
-    assert version is not None
+    # A staging version of its own, so the only approval it has is the one below.
+    version = promote_model_version(MODEL, "staging", version=register_dev_version().version).target_version
     with identity(PROD_APPROVER_ROLE, "mallory"):
         approve_model_version(
             MODEL, version, promotion_platform["prod"], comment="mine", environments=promotion_platform

@@ -118,10 +118,15 @@ class EnvironmentStack(TerraformStack):
         TerraformOutput(self, "training_submitter_role_arn", value=access.submitter.arn)
         TerraformOutput(self, "training_pod_role_arn", value=addons.training_pods.arn)
         if github is not None:
-            # The repository variables of the workflows (README: CI/CD).
+            # The repository variables of the workflows (README: CI/CD). Every stack declares the same
+            # outputs ("" where an environment has no release role): the cdktf CLI fails rendering a
+            # deploy of several stacks whose outputs differ.
             TerraformOutput(self, "github_plan_role_arn", value=github.plan.arn)
-            if github.release is not None:
-                TerraformOutput(self, "github_release_role_arn", value=github.release.arn)
+            TerraformOutput(
+                self,
+                "github_release_role_arn",
+                value=github.release.arn if github.release is not None else "",
+            )
 
     def _provider(self, env: Environment, emulator: bool, assume_deploy_role: bool) -> None:
         # Without the deploy role the provider acts as the caller: the read-only plan role of a pull

@@ -186,7 +186,11 @@ def create_pod_identity_association(self: Any) -> ActionResult:
     cluster = _cluster(self)
     associations = _store(self, "pod_identities")
     namespace, account = self._get_param("namespace"), self._get_param("serviceAccount")
-    if any(a["namespace"] == namespace and a["serviceAccount"] == account for a in associations.values()):
+    # Unique per cluster, as in EKS: other clusters of the account may use the same service account.
+    if any(
+        a["clusterName"] == cluster.name and a["namespace"] == namespace and a["serviceAccount"] == account
+        for a in associations.values()
+    ):
         raise ResourceInUseException(message=f"Association already exists for {namespace}/{account}")
     association_id = f"a-{uuid.uuid4().hex[:17]}"
     now = _now()

@@ -49,13 +49,13 @@ node_modules/.installed: package.json
 	mkdir -p .tools/terraform-plugin-cache
 	$(PY) -m mlops_kit.terraform_rc "$(TF_PLUGIN_MIRROR)" > $@
 
-# Two pytest-xdist workers; tests sharing an expensive fixture (the session emulator and platform,
-# the README walkthrough's demo, the checkov scans) stay on one worker (tests/conftest.py).
+# One pytest process: the README walkthrough's `make demo` starts in the background before the first
+# test and overlaps the others (tests/conftest.py); the 15 slowest tests are printed.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -n 2 --dist loadgroup --durations=15
+	$(VENV)/bin/pytest --durations=15
 
 # The inner loop: everything that needs no emulator deploy (no `emulator`/`slow` marks).
 test-fast: setup

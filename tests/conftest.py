@@ -31,10 +31,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# Under pytest-xdist (`make test` runs two workers with --dist loadgroup), the tests that share an
-# expensive fixture run on one worker, so no fixture is built twice: the session emulator and the
-# platform deployed into it, the README walkthrough's `make demo`, the checkov scans, the
-# one-account platform.
+# Under pytest-xdist with --dist loadgroup, the tests that share an expensive fixture are meant to run
+# on one worker (the session emulator and its platform, the README walkthrough's `make demo`, the
+# checkov scans, the one-account platform). In this session's runs the groups were still split
+# across workers, so `make test` runs in one process; `make test-fast` (no emulator) uses two.
 XDIST_GROUPS = {
     "platform": "session-emulator",
     "emulator": "session-emulator",

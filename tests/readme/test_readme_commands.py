@@ -216,7 +216,9 @@ STEPS: list[Step] = [
         run="kit audit verify --env prod --json",
         contains=('"intact": true',),
     ),
-    Step("kit audit verify --env prod", contains=("intact",)),
+    Step("kit audit verify --env ENV", run="kit audit verify --env prod", contains=("intact",)),
+    Step("kit models show", reference=True),
+    Step("kit models card MODEL VERSION --env ENV [--html FILE]", run="kit models card --help"),
     # serve
     Step(
         "kit endpoint invoke --env prod --data rows.csv [--content-type application/json] [--json]",

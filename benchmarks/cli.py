@@ -100,18 +100,8 @@ def minimal_platform() -> None:
             KeySchema=[{"AttributeName": "lock_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "lock_id", "AttributeType": "S"}],
         )
-        dynamodb.create_table(
-            TableName=names.audit_table,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "model", "KeyType": "HASH"},
-                {"AttributeName": "event_id", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "model", "AttributeType": "S"},
-                {"AttributeName": "event_id", "AttributeType": "S"},
-            ],
-        )
+        # The audit log (stacks/audit_log.py): an Object Lock bucket.
+        clients.client("s3").create_bucket(Bucket=names.audit_bucket, ObjectLockEnabledForBucket=True)
         clients.client("s3").put_object(
             Bucket=names.artifact_bucket,
             Key=f"drift-reports/{MODEL}/2026-01-01T00-00-00Z.json",
@@ -134,9 +124,20 @@ def minimal_platform() -> None:
                     "VariantName": "primary",
                     "ModelName": f"{endpoint}-bootstrap",
                     "InstanceType": env.serving.instance_type,
-                    "InitialInstanceCount": 1,
+                    "InitialInstanceCount": env.serving.initial_instance_count,
                 }
             ],
+            # As the serving stack declares it (`kit endpoint verify` compares it with the file).
+            DataCaptureConfig={
+                "EnableCapture": env.serving.data_capture_percent > 0,
+                "InitialSamplingPercentage": max(env.serving.data_capture_percent, 1),
+                "DestinationS3Uri": names.data_capture_prefix(MODEL),
+                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                "CaptureContentTypeHeader": {
+                    "CsvContentTypes": ["text/csv"],
+                    "JsonContentTypes": ["application/json"],
+                },
+            },
         )
         sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-bootstrap")
         for alarm in names.rollback_alarms(MODEL).values():

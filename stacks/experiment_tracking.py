@@ -1,7 +1,7 @@
 """The environment's experiment tracker: a SageMaker managed MLflow tracking server.
 
 Artifacts live under a prefix of the environment's artifact bucket (encrypted with its key). There is
-no resource policy on a tracking server: it is reachable by whoever IAM allows `sagemaker-mlflow:*`
+no resource policy on a tracking server: it is reachable by whoever IAM allows its `sagemaker-mlflow:` actions
 on its ARN, which here is the jobs' execution role (the pipeline's steps log to it) and, when the
 environment names engineers, an `experimenters` role they assume to browse and compare runs.
 """
@@ -21,7 +21,30 @@ from stacks.policy import Statement, document, principal_trust, service_trust, s
 from stacks.registry import Registry
 
 # What a client of the tracking server calls (the sagemaker-mlflow plugin signs them with SigV4).
-MLFLOW_ACTIONS = ["sagemaker-mlflow:*"]
+# What the MLflow client of a training run or an engineer uses: the UI, experiments, runs with their
+# parameters, metrics, tags and artifacts (no deletes, no model registry).
+MLFLOW_ACTIONS = [
+    f"sagemaker-mlflow:{action}"
+    for action in (
+        "AccessUI",
+        "CreateExperiment",
+        "SearchExperiments",
+        "GetExperiment",
+        "GetExperimentByName",
+        "SetExperimentTag",
+        "CreateRun",
+        "UpdateRun",
+        "GetRun",
+        "SearchRuns",
+        "LogMetric",
+        "LogBatch",
+        "LogParam",
+        "LogInputs",
+        "SetTag",
+        "GetMetricHistory",
+        "ListArtifacts",
+    )
+]
 
 
 class ExperimentTracking(Construct):

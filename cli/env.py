@@ -128,7 +128,7 @@ def teardown(
     from mlops_kit.aws import clients_for
     from mlops_kit.config import load_environment
     from mlops_kit.errors import BadInput
-    from mlops_kit.stack_deploy import destroy_stack
+    from mlops_kit.stack_deploy import DestroyResult, destroy_stack
     from mlops_kit.teardown import check_teardown_allowed, kit_created_resources, teardown_environment
 
     environment = load_environment(env)
@@ -144,7 +144,7 @@ def teardown(
     confirm_change(f"Remove these and destroy the {env} stack", yes)
     state_dir = Path(os.environ.get("KIT_STATE_DIR", ".kit")).resolve()
 
-    def destroy() -> Path:
+    def destroy() -> DestroyResult:
         return destroy_stack(
             env,
             aws_env={},
@@ -164,9 +164,18 @@ def teardown(
                 "environment": result.environment,
                 "removed": [{"kind": r.kind, "name": r.name, "detail": r.detail} for r in result.removed],
                 "destroy_log": result.destroy_log,
+                "kept": [{"address": k.address, "id": k.import_id} for k in result.kept],
             }
         )
         return
     console.print(
         f"{env} torn down: {len(result.removed)} kit resource(s) removed, stack destroyed", highlight=False
     )
+    if result.kept:
+        console.print(
+            f"kept in AWS, out of the state: the audit log (Object Lock retains its records) and its key; "
+            f"a deploy through the kit adopts them again, or with cdktf run in cdktf.out/stacks/{env}:",
+            highlight=False,
+        )
+        for kept in result.kept:
+            console.print(f"  {kept.import_command}", highlight=False)

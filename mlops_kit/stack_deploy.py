@@ -114,6 +114,8 @@ def deploy_stacks(
         note=note,
     )
     root, outdir, env, log = app.root, app.outdir, app.env, app.log
+    for name in environments:
+        _adopt_retained(outdir / "stacks" / name, name, env=env, state_dir=state_dir, note=note)
     outputs_file = state_dir / "stack-outputs.json"
     note(f"deploying {', '.join(environments)} (cdktf deploy)")
     _run(
@@ -142,6 +144,89 @@ def deploy_stacks(
     )
 
 
+# What a teardown keeps, by the top-level construct that declares it (stacks/environment_stack.py):
+# the audit log's bucket, whose Object Lock keeps every record for its retention (neither AWS nor
+# Terraform can delete it or suspend its versioning), and the environment's KMS key, without which
+# those records could not be read. Each resource's Terraform `id` is also its import ID.
+RETAINED_CONSTRUCTS = ("audit-log", "encryption")
+
+
+@dataclass(frozen=True)
+class RetainedResource:
+    """A resource a teardown took out of the stack's state and left in AWS."""
+
+    address: str  # e.g. aws_s3_bucket.audit-log_bucket_A32DF791
+    import_id: str  # its `id`, which `terraform import` takes back
+
+    @property
+    def import_command(self) -> str:
+        return f"terraform import '{self.address}' '{self.import_id}'"
+
+
+@dataclass(frozen=True)
+class DestroyResult:
+    log_file: Path
+    retained: list[RetainedResource]
+
+
+def _retained_file(state_dir: Path, environment: str) -> Path:
+    return state_dir / f"{environment}.retained.json"
+
+
+def _is_retained(address: str) -> bool:
+    name = address.split(".", 1)[1] if "." in address else address
+    return name.startswith(tuple(f"{construct}_" for construct in RETAINED_CONSTRUCTS))
+
+
+def _read_retained(state_dir: Path, environment: str) -> list[RetainedResource]:
+    path = _retained_file(state_dir, environment)
+    if not path.is_file():
+        return []
+    return [RetainedResource(r["address"], r["import_id"]) for r in json.loads(path.read_text())]
+
+
+def _release_retained(
+    stack_dir: Path, environment: str, *, env: dict[str, str], state_dir: Path
+) -> list[RetainedResource]:
+    """Take the retained resources out of the state (recorded first, so a crash in between loses
+    nothing); the destroy then leaves them in AWS. A re-run adds to the record."""
+    shown = json.loads(run_terraform(stack_dir, "show", "-json", env=env).stdout or "{}")
+    resources = ((shown.get("values") or {}).get("root_module") or {}).get("resources", [])
+    found = [
+        RetainedResource(r["address"], str(r["values"]["id"]))
+        for r in resources
+        if r.get("mode") == "managed" and _is_retained(r["address"])
+    ]
+    recorded = {r.address: r for r in _read_retained(state_dir, environment)}
+    recorded.update({r.address: r for r in found})
+    _retained_file(state_dir, environment).write_text(
+        json.dumps([r.__dict__ for r in recorded.values()], indent=2) + "\n"
+    )
+    if found:
+        run_terraform(stack_dir, "state", "rm", *(r.address for r in found), env=env)
+    return list(recorded.values())
+
+
+def _adopt_retained(
+    stack_dir: Path, environment: str, *, env: dict[str, str], state_dir: Path, note: Progress
+) -> None:
+    """Import what an earlier teardown kept (the audit log, the key) into a fresh state, so the
+    deploy manages them again instead of failing to create what exists."""
+    retained = _read_retained(state_dir, environment)
+    if not retained:
+        return
+    listed = run_terraform(stack_dir, "state", "list", env=env, check=False)
+    present = set(listed.stdout.split()) if listed.returncode == 0 else set()
+    declared = json.loads((stack_dir / "cdk.tf.json").read_text()).get("resource", {})
+    for resource in retained:
+        kind, _, name = resource.address.partition(".")
+        if resource.address in present or name not in declared.get(kind, {}):
+            continue
+        note(f"adopting {resource.address} ({resource.import_id}), kept by the last teardown")
+        run_terraform(stack_dir, "import", "-input=false", resource.address, resource.import_id, env=env)
+    _retained_file(state_dir, environment).unlink()
+
+
 def destroy_stack(
     environment: str,
     *,
@@ -149,8 +234,9 @@ def destroy_stack(
     state_dir: Path,
     progress: Progress | None = None,
     outdir: Path | None = None,
-) -> Path:
-    """`cdktf synth` then `cdktf destroy` of one environment's stack; returns the log file."""
+) -> DestroyResult:
+    """`cdktf synth` then `cdktf destroy` of one environment's stack, keeping the audit log and its
+    key in AWS (RETAINED_CONSTRUCTS); the next `deploy_stacks` of the environment adopts them."""
     note = progress or (lambda _message: None)
     app = _synthesize(
         [environment],
@@ -159,6 +245,9 @@ def destroy_stack(
         outdir=outdir,
         log_name="cdktf-destroy.log",
         note=note,
+    )
+    retained = _release_retained(
+        app.outdir / "stacks" / environment, environment, env=app.env, state_dir=state_dir
     )
     note(f"destroying {environment} (cdktf destroy)")
     _run(
@@ -176,7 +265,7 @@ def destroy_stack(
         log=app.log,
         what="cdktf destroy",
     )
-    return app.log
+    return DestroyResult(app.log, retained)
 
 
 @dataclass(frozen=True)

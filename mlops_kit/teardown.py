@@ -7,18 +7,22 @@ pipelines that pipelines and promotions created are in no state. `kit_created_re
 (strictly by the environment's own names, so environments sharing an account are left alone),
 `remove_kit_resources` deletes them one by one, and the stack's destroy runs last. Every step is
 idempotent: a step that fails stops the teardown naming what is left, and a re-run finishes it.
+
+The destroy keeps the audit log's bucket (Object Lock holds its records for their retention; neither
+AWS nor Terraform can remove them) and the KMS key that encrypts them: they leave the state, stay in
+AWS, and the next deploy through the kit imports them (mlops_kit.stack_deploy.RETAINED_CONSTRUCTS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from mlops_kit.aws.clients import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput, NotFound, OperationFailed
+from mlops_kit.stack_deploy import DestroyResult, RetainedResource
 
 BOOTSTRAP_SUFFIX = "-bootstrap"  # Terraform's bootstrap model and endpoint configuration
 
@@ -235,13 +239,14 @@ class TeardownResult:
     environment: str
     removed: list[KitResource]
     destroy_log: str
+    kept: list[RetainedResource]  # the audit log and its key, out of the state and still in AWS
 
 
 def teardown_environment(
     env: Environment,
     clients: AwsClients,
     *,
-    destroy: Callable[[], Path],
+    destroy: Callable[[], DestroyResult],
     on_removed: Callable[[KitResource], None] | None = None,
 ) -> TeardownResult:
     """Remove what the kit created in `env` (holding each model's promotion lock, so no promotion
@@ -261,4 +266,5 @@ def teardown_environment(
                 )
         resources = kit_created_resources(clients, env)
         remove_kit_resources(clients, env, resources, on_removed=on_removed)
-    return TeardownResult(env.name, resources, str(destroy()))
+    destroyed = destroy()
+    return TeardownResult(env.name, resources, str(destroyed.log_file), destroyed.retained)

@@ -8,6 +8,7 @@ import json
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput
 from mlops_kit.pipeline.bundle import BuiltPipeline, CodeBundle, Upload
+from mlops_kit.pipeline.code_objects import code_content_type
 from mlops_kit.pipeline.platform import PlatformFacts
 from pipelines.drift_definition import drift_code_objects, drift_code_prefix, drift_pipeline_definition
 
@@ -19,7 +20,10 @@ def drift_code_bundle(bucket: str, model: str) -> CodeBundle:
     return CodeBundle(
         bucket=bucket,
         prefix=prefix,
-        uploads=tuple(Upload(f"{prefix}/{name}", body) for name, body in sorted(objects.items())),
+        uploads=tuple(
+            Upload(f"{prefix}/{name}", body, code_content_type(name))
+            for name, body in sorted(objects.items())
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.pipeline.code_objects import code_content_type
 from pipelines.drift_definition import drift_code_objects, drift_code_prefix, drift_pipeline_definition
 from stacks.encryption import EnvironmentKey
 from stacks.identity import DRIFT_NAMESPACE, Identity, SageMakerArns
@@ -82,7 +83,7 @@ class DriftMonitoring(Construct):
                     bucket=registry.artifacts.bucket.id,
                     key=f"{prefix}/{name}",
                     content_base64=base64.b64encode(body).decode(),
-                    content_type="text/x-python" if name.endswith(".py") else "application/octet-stream",
+                    content_type=code_content_type(name),
                     server_side_encryption="aws:kms",
                     kms_key_id=key.key.arn,
                 )

@@ -17,6 +17,7 @@ import mlops_kit.archive_extraction
 import mlops_kit.drift.baseline
 import mlops_kit.drift.baseline_document
 import mlops_kit.registry.lineage
+from mlops_kit.pipeline.code_objects import code_content_type
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Upload:
 
     key: str
     body: bytes
+    # As the stacks declare the drift job's code objects (stacks/monitoring.py), so a run's upload
+    # and `terraform plan` agree on every attribute.
+    content_type: str = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,10 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
     return CodeBundle(
         bucket=bucket,
         prefix=prefix,
-        uploads=tuple(Upload(f"{prefix}/{name}", body) for name, body in sorted(objects.items())),
+        uploads=tuple(
+            Upload(f"{prefix}/{name}", body, code_content_type(name))
+            for name, body in sorted(objects.items())
+        ),
     )
 
 

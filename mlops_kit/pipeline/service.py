@@ -161,15 +161,27 @@ def _check_data_uri(clients: AwsClients, uri: str) -> None:
 
 
 def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucket: str) -> None:
-    """Put the step code and the bundled data set in S3 (content-addressed: repeat uploads are no-ops)."""
+    """Put the step code and the bundled data set in S3. Content-addressed: an object already at its
+    key (an earlier run's, or the stack's drift code) holds these bytes and is left alone, so a run
+    never rewrites what Terraform manages."""
     s3 = clients.client("s3")
+    present = {
+        item["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=pipeline.code.bucket, Prefix=pipeline.code.prefix + "/"
+        )
+        for item in page.get("Contents", [])
+    }
     for upload in pipeline.code.uploads:
+        if upload.key in present:
+            continue
         clients.call(
             f"upload s3://{pipeline.code.bucket}/{upload.key}",
             s3.put_object,
             Bucket=pipeline.code.bucket,
             Key=upload.key,
             Body=upload.body,
+            ContentType=upload.content_type,
         )
     key = dataset_key(pipeline.model)
     existing = s3.list_objects_v2(Bucket=dataset_bucket, Prefix=key, MaxKeys=1).get("Contents", [])

@@ -86,6 +86,7 @@ def decide_paused_canary(
                 publish_default_baseline(
                     clients, env, model, source_uri=found[0], sha256=found[1], version_arn=version.arn
                 )
+            rollouts.discard_config(clients, env, model, paused.config)
             outcome, detail = "promoted", f"canary resumed by {actor} after an inconclusive analysis"
         else:
             if not paused.returns_to:

@@ -155,6 +155,10 @@ def _roll_out_by_analysis(
         audit_promotion(run, "paused", gates, target=version, detail=str(paused)[:1000])
         raise
     run.analysis = decision.analysis.as_dict() if decision.analysis else None
+    if decision.outcome.succeeded:
+        # All traffic moved to the version's own configuration: the two-variant one is spent.
+        canary = canary_config_name(run.target_env, run.model, version.version)
+        rollouts.discard_config(run.target_clients, run.target_env, run.model, canary)
     return "started", decision.outcome
 
 

@@ -130,6 +130,19 @@ def serving_config(env: Environment) -> str:
     )
 
 
+def canary_configs(env: Environment) -> list[str]:
+    """The two-variant canary configurations left in `env` (none once a canary is decided)."""
+    from mlops_kit.aws import clients_for
+
+    sagemaker = clients_for(env).client("sagemaker")
+    listed = sagemaker.list_endpoint_configs(NameContains=ResourceNames(env).endpoint(MODEL), MaxResults=100)
+    return [
+        c["EndpointConfigName"]
+        for c in listed["EndpointConfigs"]
+        if c["EndpointConfigName"].endswith("-canary")
+    ]
+
+
 @pytest.mark.parametrize(
     ("archive", "failing_rule"),
     [
@@ -191,6 +204,7 @@ def test_a_canary_with_too_little_traffic_pauses_and_resumes_on_resume(
     assert (result["decision"], result["outcome"]) == ("resume", "promoted")
     assert result["verification"]["matches"] is True
     assert serving_config(staging) == config_name(staging, MODEL, result["version"])
+    assert canary_configs(staging) == []
     from mlops_kit.promotion.audit import read_audit
 
     last = read_audit(staging, MODEL)[-2:]
@@ -224,6 +238,7 @@ def test_dry_run_rules_report_a_failing_analysis_and_never_act_on_it(
     assert result["analysis"]["dry_run"] is True
     assert result["analysis"]["verdict"] in ("fail", "inconclusive"), result["analysis"]
     assert serving_config(staging) == config_name(staging, MODEL, result["to"]["version"])
+    assert canary_configs(staging) == []
 
 
 def test_aborting_a_paused_canary_rolls_it_back_and_rejects_the_version(

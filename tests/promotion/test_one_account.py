@@ -353,19 +353,31 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
         assert "teardown of dev stopped at model package" in out and "left:" in out
         assert "the stack was not destroyed" in out
         proxy.resume()
-        code, out = kit("env", "teardown", "dev", "--yes", "--json")
-        assert code == 0, out
+        code, out, err = kit_streams("env", "teardown", "dev", "--yes", "--json")
+        assert code == 0, out + err
     finally:
         os.environ["AWS_ENDPOINT_URL"] = one_account.aws_env["AWS_ENDPOINT_URL"]
         proxy.close()
 
-    assert dev_leftovers(envs["dev"]) == []
+    # Only the audit log (its records under Object Lock) and the key that encrypts them outlive it.
+    names = ResourceNames(envs["dev"])
+    kept = {k["id"] for k in json.loads(out)["kept"]}
+    assert {names.audit_bucket, names.kms_alias} <= kept
+    assert dev_leftovers(envs["dev"]) == sorted([names.audit_bucket, names.kms_alias])
+    from mlops_kit.aws import clients_for
+
+    lock = clients_for(envs["dev"]).client("s3").get_object_lock_configuration(Bucket=names.audit_bucket)
+    assert lock["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
     # staging and prod, in the same account, serve as before and answer as before.
     assert {name: endpoint_state(envs[name]) for name in serving} == serving
     for name, answer in answers.items():
         assert answer != "error"
         assert [Traffic(envs[name], feature_row).invoke() for _ in range(3)] == [answer] * 3
     assert one_account.plans("staging", "prod") == {}
+
+    # The next deploy of dev adopts the kept audit log and key, and then Terraform agrees with AWS.
+    one_account.deploy("dev")
+    assert one_account.plans("dev") == {}
 
 
 def test_teardown_is_refused_for_an_environment_whose_file_does_not_allow_it(

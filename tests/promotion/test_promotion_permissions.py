@@ -36,6 +36,7 @@ def test_promotion_role_may_delete_only_unverified_copies(
         "s3:GetObject",
         "s3:PutObject",
         "s3:ListBucket",
+        "s3:ListBucketVersions",
         "s3:GetBucketLocation",
         "s3:GetObjectVersion",
         "s3:DeleteObject",
@@ -43,6 +44,12 @@ def test_promotion_role_may_delete_only_unverified_copies(
     deletes = [s for s in statements if "s3:DeleteObject" in s["Action"]]
     assert len(deletes) == 1 and deletes[0]["Action"] == ["s3:DeleteObject"]
     assert len(deletes[0]["Resource"]) == 1 and deletes[0]["Resource"][0].endswith("/models/*")
+    # Listing versions is for `kit audit verify` (an overwritten record leaves a version behind),
+    # and only in the audit log's bucket.
+    versions = [s for s in statements if "s3:ListBucketVersions" in s["Action"]]
+    assert [r for s in versions for r in s["Resource"]] == [
+        f"arn:aws:s3:::{env.name_prefix}-{env.name}-audit-{env.account_id}"
+    ]
 
 
 @pytest.mark.parametrize("name", ENVS)

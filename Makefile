@@ -14,7 +14,10 @@ export TF_PLUGIN_CACHE_DIR := $(CURDIR)/.tools/terraform-plugin-cache
 
 .PHONY: setup test test-fast demo lint synth lock clean
 
-setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed $(WORKFLOW_LINT_VENV)/.installed .tools/terraform.rc
+# The four installs are independent: they run side by side (about a minute less on a clean clone).
+setup:
+	@$(MAKE) --no-print-directory -j4 $(VENV)/.installed node_modules/.installed \
+		$(CHECKOV_VENV)/.installed $(WORKFLOW_LINT_VENV)/.installed .tools/terraform.rc
 
 $(VENV)/.installed: requirements.lock pyproject.toml setup.py mlops_kit/drift/_bin_counts.c
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +48,7 @@ node_modules/.installed: package.json
 
 # Terraform reads the AWS provider from a local mirror when one exists (no registry access here),
 # and from the registry otherwise.
-.tools/terraform.rc:
+.tools/terraform.rc: $(VENV)/.installed
 	mkdir -p .tools/terraform-plugin-cache
 	$(PY) -m mlops_kit.terraform_rc "$(TF_PLUGIN_MIRROR)" > $@
 

@@ -105,7 +105,7 @@ def emulator_status(port: int = DEFAULT_PORT) -> EmulatorStatus:
     )
 
 
-def _port_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -123,7 +123,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
             reset_emulator(port)
         return status
     pid_file, log_file = _files(port)
-    if not _port_free(port):
+    if not port_is_free(port):
         raise OperationFailed(
             f"port {port} on {HOST} is taken by another program",
             hint="choose another port (KIT_EMULATOR_PORT)",

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_aws.server import HOST, TEST_CREDENTIALS, endpoint_url, state_dir
+from local_aws.server import HOST, TEST_CREDENTIALS, endpoint_url, port_is_free, state_dir
 from mlops_kit.errors import OperationFailed
 from mlops_kit.processes import pid_alive
 
@@ -115,6 +115,16 @@ def start_tracking_server(emulator_port: int, *, timeout: float = 90.0) -> Track
         return status
     pid_file, log_file, database = _files(port)
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    # A server stopped a moment ago (`kit local down && kit local up`) may still hold the port.
+    free_by = time.monotonic() + 15
+    while not port_is_free(port):
+        if time.monotonic() > free_by:
+            raise OperationFailed(
+                f"port {port} on {HOST} is taken by another program",
+                hint="choose another port (KIT_MLFLOW_PORT)",
+                argument="port",
+            )
+        time.sleep(0.3)
     env = {
         **os.environ,
         **TEST_CREDENTIALS,
@@ -152,8 +162,9 @@ def start_tracking_server(emulator_port: int, *, timeout: float = 90.0) -> Track
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            tail = "\n".join(log_file.read_text(errors="replace").strip().splitlines()[-8:])
             raise OperationFailed(
-                f"the MLflow tracking server exited at start (code {process.returncode})",
+                f"the MLflow tracking server exited at start (code {process.returncode}):\n{tail}",
                 hint=f"see {log_file}",
             )
         if is_healthy(port):

@@ -223,7 +223,13 @@ def _adopt_retained(
         if resource.address in present or name not in declared.get(kind, {}):
             continue
         note(f"adopting {resource.address} ({resource.import_id}), kept by the last teardown")
-        run_terraform(stack_dir, "import", "-input=false", resource.address, resource.import_id, env=env)
+        imported = run_terraform(
+            stack_dir, "import", "-input=false", resource.address, resource.import_id, env=env, check=False
+        )
+        if imported.returncode != 0 and "non-existent" not in imported.stderr + imported.stdout:
+            tail = "\n".join((imported.stderr or imported.stdout).strip().splitlines()[-15:])
+            raise OperationFailed(f"terraform import of {resource.address} failed in {stack_dir}:\n{tail}")
+        # A kept resource deleted since (by hand, or an emulator reset) is simply created anew.
     _retained_file(state_dir, environment).unlink()
 
 

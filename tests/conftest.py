@@ -31,31 +31,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# Under pytest-xdist with --dist loadgroup, the tests that share an expensive fixture are meant to run
-# on one worker (the session emulator and its platform, the README walkthrough's `make demo`, the
-# checkov scans, the one-account platform). In this session's runs the groups were still split
-# across workers, so `make test` runs in one process; `make test-fast` (no emulator) uses two.
-XDIST_GROUPS = {
-    "platform": "session-emulator",
-    "emulator": "session-emulator",
+# `make test` runs two pytest-xdist workers with --dist loadgroup. Session fixtures exist once per
+# worker, so each worker that runs emulator tests starts its own emulator and platform. A test that
+# uses one of these expensive fixtures goes to the one worker holding it (the README walkthrough's
+# `make demo`, the checkov scans, the one-account platform); other emulator tests stay with the rest
+# of their module, in the module's order (they share module fixtures and build on each other's
+# state); tests without an emulator go wherever a worker is free.
+SHARED_FIXTURE_GROUPS = {
     "lifecycle": "readme-walkthrough",
     "checkov_scans": "checkov",
     "one_account": "one-account",
 }
-EMULATOR_GROUPS = {"session-emulator", "readme-walkthrough", "one-account"}
+EMULATOR_FIXTURES = ("platform", "emulator")
+EMULATOR_GROUPS = {"readme-walkthrough", "one-account"}
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The worker group of a test (None: any worker); see SHARED_FIXTURE_GROUPS."""
+    names = getattr(item, "fixturenames", ())
+    for fixture, group in SHARED_FIXTURE_GROUPS.items():
+        if fixture in names:
+            return group
+    if any(fixture in names for fixture in EMULATOR_FIXTURES):
+        return "emulator:" + item.nodeid.split("::", 1)[0]
+    return None
 
 
 # tryfirst: the xdist worker reads the groups in its own hook of this name (it suffixes each grouped
-# test's node id), which would otherwise run before this one.
+# test's node id), which must see them.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        names = getattr(item, "fixturenames", ())
-        # The first group that applies, in the table's order (the session emulator first).
-        group = next((group for fixture, group in XDIST_GROUPS.items() if fixture in names), None)
+        group = xdist_group_of(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-        if group in EMULATOR_GROUPS:
+        if group in EMULATOR_GROUPS or (group or "").startswith("emulator:"):
             item.add_marker(pytest.mark.emulator)  # so `make test-fast` leaves it out
 
 

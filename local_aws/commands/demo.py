@@ -117,6 +117,8 @@ def demo(port: int = PORT_OPTION) -> None:
     reset_emulator(port)
     for old in (state_dir() / "terraform-state").glob("*.tfstate*"):
         old.unlink()
+    for old in state_dir().glob("*.retained.json"):  # what a teardown kept went with the reset
+        old.unlink()
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(local_aws_environment(port))
     console.print(f"emulator healthy on {status.endpoint_url}", highlight=False)

@@ -3,6 +3,7 @@ dev bucket, and `kit drift run --env`; reports land under the drift report prefi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -18,7 +19,7 @@ from mlops_kit.aws import AwsClients, clients_for
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.drift import build_baseline
 from mlops_kit.pipeline.platform import resolve_platform
-from mlops_kit.pipeline.service import upsert_pipeline
+from mlops_kit.pipeline.service import upload_inputs, upsert_pipeline
 from mlops_kit.promotion.drift_status import latest_drift_status
 from tests.drift_job.conftest import SHIFTED_FEATURES, capture_line
 
@@ -140,9 +141,11 @@ def run_drift_pipeline(
     model = captured["model"]
     variant = env.model_copy(update={"drift": env.drift.model_copy(update={"instance_count": instances})})
     built = build_drift_pipeline(variant, resolve_platform(clients, env), model)
+    # A pipeline of its own beside the stack's, so the deployed drift job stays as Terraform declared
+    # it (later tests plan dev and expect no change); the code objects are the stack's, by content.
+    built = dataclasses.replace(built, name=f"{built.name}-test-x{instances}")
     s3, sagemaker = clients.client("s3"), clients.client("sagemaker")
-    for upload in built.code.uploads:
-        s3.put_object(Bucket=built.code.bucket, Key=upload.key, Body=upload.body)
+    upload_inputs(clients, built, dataset_bucket=built.code.bucket)
     upsert_pipeline(clients, built)
     before = report_keys(clients, env, model)
     time.sleep(1.1)  # reports are named by the second the run started

@@ -52,13 +52,13 @@ node_modules/.installed: package.json
 	mkdir -p .tools/terraform-plugin-cache
 	$(PY) -m mlops_kit.terraform_rc "$(TF_PLUGIN_MIRROR)" > $@
 
-# One pytest process: the README walkthrough's `make demo` starts in the background before the first
-# test and overlaps the others (tests/conftest.py); the 15 slowest tests are printed.
+# Two pytest-xdist workers (tests/conftest.py says which tests share a worker); the 15 slowest tests
+# are printed.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy mlops_kit cli stacks pipelines local_aws
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest --durations=15
+	$(VENV)/bin/pytest -n 2 --dist loadgroup --durations=15
 
 # The inner loop: everything that needs no emulator deploy (no `emulator`/`slow` marks).
 test-fast: setup

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,10 +26,25 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
-def free_port() -> int:
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """An even port, free with the next one (`kit local up` puts MLflow on port + 1), below the
+    kernel's ephemeral range: a port the kernel hands out for `bind(0)` or an outgoing connection
+    is often the next one up, so another process (the other xdist worker) could take port + 1
+    while the emulator starts."""
+    for _ in range(1000):
+        port = random.randrange(20000, 32000, 2)
+        if _bindable(port) and _bindable(port + 1):
+            return port
+    raise RuntimeError("no two free ports side by side in 20000-32000 on 127.0.0.1")
 
 
 # `make test` runs two pytest-xdist workers with --dist loadgroup. Session fixtures exist once per
@@ -57,16 +73,15 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     return None
 
 
-# tryfirst: the xdist worker reads the groups in its own hook of this name (it suffixes each grouped
-# test's node id), which must see them.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        group = xdist_group_of(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-        if group in EMULATOR_GROUPS or (group or "").startswith("emulator:"):
-            item.add_marker(pytest.mark.emulator)  # so `make test-fast` leaves it out
+# Marked as each test is collected: the xdist worker reads the groups in its own
+# pytest_collection_modifyitems (it suffixes each grouped test's node id), and in this pytest and
+# xdist that hook ran before a conftest's, even a tryfirst one, so marks added there came too late.
+def pytest_itemcollected(item: pytest.Item) -> None:
+    group = xdist_group_of(item)
+    if group:
+        item.add_marker(pytest.mark.xdist_group(group))
+    if group in EMULATOR_GROUPS or (group or "").startswith("emulator:"):
+        item.add_marker(pytest.mark.emulator)  # so `make test-fast` leaves it out
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,27 +7,52 @@ needs. Frozen models, unknown keys forbidden, like the environment files.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from mlops_kit.config.models import Metric, SageMakerInstanceType
 
 MANIFEST_FILE = "model.yaml"
 
 ModelName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
-# A Python file inside the model folder, by its relative path (no `..`, not absolute).
-ScriptPath = Annotated[
-    str,
-    StringConstraints(pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$))[\w.-]+(/[\w.-]+)*\.py$"),
-]
+_INSIDE = r"(?!/)(?!.*(^|/)\.\.(/|$))"
+
+
+def _script_path(value: str) -> str:
+    if not re.fullmatch(_INSIDE + r"[\w.-]+(/[\w.-]+)*\.py", value):
+        raise ValueError(f"'{value}' must be a .py file inside the model folder (a relative path, no '..')")
+    return value
+
+
+def _function_ref(value: str) -> str:
+    if not re.fullmatch(_INSIDE + r"[A-Za-z_][\w./]*(\.py)?:[A-Za-z_]\w*", value):
+        raise ValueError(f"'{value}' must be module:function, the module a file of the model folder")
+    return value
+
+
+def _folder_path(value: str) -> str:
+    if not re.fullmatch(_INSIDE + r"[\w.-]+(/[\w.-]+)*", value):
+        raise ValueError(f"'{value}' must be a file inside the model folder (a relative path, no '..')")
+    return value
+
+
+# A Python file inside the model folder, by its relative path.
+ScriptPath = Annotated[str, AfterValidator(_script_path)]
 # `module:function`, the module a file of the folder (`metrics` or `metrics.py`, or a dotted path).
-FunctionRef = Annotated[
-    str,
-    StringConstraints(pattern=r"^(?!/)(?!.*\.\.)[A-Za-z_][\w./]*(\.py)?:[A-Za-z_]\w*$"),
-]
+FunctionRef = Annotated[str, AfterValidator(_function_ref)]
 # Any other file inside the folder (a Dockerfile).
-FolderPath = Annotated[str, StringConstraints(pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$))[\w.-]+(/[\w.-]+)*$")]
+FolderPath = Annotated[str, AfterValidator(_folder_path)]
 ImageUri = Annotated[
     str, StringConstraints(pattern=r"^[\w.-]+(:\d+)?/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$")
 ]
@@ -37,8 +62,7 @@ Task = Literal["binary_classification", "multiclass_classification"]
 
 
 class Strict(BaseModel):
-    # Python regexes: the path patterns need look-aheads (no `..`, not absolute).
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, regex_engine="python-re")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class Framework(Strict):
@@ -170,16 +194,17 @@ class ModelManifest(Strict):
             )
         return self
 
-    @model_validator(mode="after")
-    def _classes_fit_task(self) -> ModelManifest:
-        count = len(self.data_schema.target.classes)
-        if self.task == "binary_classification" and count != 2:
-            raise ValueError(f"task binary_classification needs 2 target classes, schema.target has {count}")
-        if self.task == "multiclass_classification" and count < 3:
+    @field_validator("data_schema")
+    @classmethod
+    def _classes_fit_task(cls, value: Schema, info: ValidationInfo) -> Schema:
+        task, count = info.data.get("task"), len(value.target.classes)
+        if task == "binary_classification" and count != 2:
+            raise ValueError(f"task binary_classification needs 2 target classes, target.classes has {count}")
+        if task == "multiclass_classification" and count < 3:
             raise ValueError(
-                f"task multiclass_classification needs 3 or more target classes, schema.target has {count}"
+                f"task multiclass_classification needs 3 or more target classes, target.classes has {count}"
             )
-        return self
+        return value
 
     @field_validator("metrics")
     @classmethod

@@ -104,7 +104,7 @@ def build_training_pipeline(
         )
     contract = load_model_contract(env, model)
     if env.training.tuning is not None:
-        check_tuning(env, env.training.tuning)
+        check_tuning(env, env.training.tuning, contract)
     with offline_sdk(env.region):
         return _build(env, platform, contract)
 

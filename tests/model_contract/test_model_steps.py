@@ -1,7 +1,8 @@
 """The kit's step scripts run the second model from its contract alone, as the pipeline's jobs run
 them (processing arguments, SM_* variables, the code bundle's lib/ and sourcedir.tar.gz): preprocess
 checks its schema and writes a baseline with its categorical feature, its train entry point fits,
-evaluate writes its multi-class metrics, which pass dev's gates, and its inference entry point
+evaluate writes its multi-class metrics, which pass dev's gates (and fails naming a declared metric
+the function did not write), the drift check runs on its schema, and its inference entry point
 answers requests. No emulator."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -102,6 +104,70 @@ def test_evaluate_writes_multiclass_metrics_that_pass_the_dev_gates(
     assert all(metrics[name] >= floor for name, floor in gates.items()), metrics
     lineage = json.loads((out / "lineage.json").read_text())
     assert json.loads(lineage["hyperparameters"])["n_estimators"] == "50"
+
+
+def evaluate_command(job_folders: dict[str, Path], lib: Path, out: Path) -> list[str]:
+    root, processed = job_folders["root"], job_folders["processed"]
+    archive_dir = root / "evaluate-model"
+    if not archive_dir.exists():
+        archive_dir.mkdir()
+        with tarfile.open(archive_dir / "model.tar.gz", "w:gz") as tar:
+            for path in sorted(job_folders["model"].rglob("*")):
+                tar.add(path, arcname=path.relative_to(job_folders["model"]).as_posix(), recursive=False)
+    return [
+        sys.executable, str(SCRIPTS / "evaluate.py"), "--model-dir", str(archive_dir),
+        "--test-dir", str(processed / "test"), "--data-dir", str(processed / "baseline"),
+        "--lib-dir", str(lib), "--output-dir", str(out),
+        "--model-uri", "s3://bucket/model.tar.gz", "--baseline-uri", "s3://bucket/baseline.json",
+        "--data-uri", "s3://bucket/wine.csv", "--git-commit", "abc", "--execution-arn", "arn:x",
+    ]  # fmt: skip
+
+
+def test_evaluate_fails_naming_a_declared_metric_the_function_did_not_write(
+    job_folders: dict[str, Path], tmp_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(job_folders["lib"], lib)
+    source = (lib / "model" / "evaluation.py").read_text()
+    (lib / "model" / "evaluation.py").write_text(
+        source + "\n\n_all = metrics\n\n\ndef metrics(model_dir, test):\n"
+        "    return {k: v for k, v in _all(model_dir, test).items() if k != 'auc'}\n"
+    )
+    done = subprocess.run(
+        evaluate_command(job_folders, lib, tmp_path / "out"), capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "evaluation:metrics wrote no auc" in done.stderr
+    assert not (tmp_path / "out" / "evaluation.json").exists()
+
+
+def test_the_drift_check_runs_on_the_models_schema(
+    job_folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The baseline preprocess wrote (its categorical feature included) against today's requests:
+    the same wines drift nowhere; all of them labelled high alcohol drift in alcohol_level."""
+    import pandas as pd
+
+    from cli.main import main as kit
+
+    baseline = str(job_folders["processed"] / "baseline" / "baseline.json")
+    train = pd.read_csv(job_folders["processed"] / "train" / "train.csv").drop(columns=["cultivar"])
+    today = pd.concat([train] * 3, ignore_index=True)
+    reports = {}
+    for name, frame in (("same", today), ("shifted", today.assign(alcohol_level="high"))):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        capsys.readouterr()
+        assert (
+            kit(
+                ["drift", "run", "--baseline", baseline, "--current", str(tmp_path / f"{name}.csv"), "--json"]
+            )
+            == 0
+        )
+        reports[name] = json.loads(capsys.readouterr().out)
+    kinds = {f["name"]: f["kind"] for f in reports["same"]["features"]}
+    assert kinds["alcohol_level"] == "categorical" and len(kinds) == 14
+    assert reports["same"]["drifted_features"] == []
+    assert reports["shifted"]["drifted_features"] == ["alcohol_level"]
 
 
 def test_inference_answers_rows_with_the_category_as_text(job_folders: dict[str, Path]) -> None:

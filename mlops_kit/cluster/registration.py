@@ -40,7 +40,8 @@ def _run_script(scripts_dir: Path, script: str, *arguments: str) -> None:
 
 
 def _lib_dir(job: TrainingJob, scripts_dir: Path, work_dir: Path) -> Path:
-    """The pipeline's `lib/` (lineage contract, baseline builder, schema), as its steps get it."""
+    """The pipeline's `lib/` (lineage contract, baseline builder, the model's schema and code), as
+    its steps get it."""
     lib = work_dir / "lib"
     lib.mkdir(parents=True, exist_ok=True)
     bundle = code_bundle(
@@ -52,7 +53,9 @@ def _lib_dir(job: TrainingJob, scripts_dir: Path, work_dir: Path) -> Path:
     for upload in bundle.uploads:
         name = upload.key.removeprefix(f"{bundle.prefix}/")
         if name.startswith("lib/"):
-            (lib / name.removeprefix("lib/")).write_bytes(upload.body)
+            target = lib / name.removeprefix("lib/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(upload.body)
     return lib
 
 

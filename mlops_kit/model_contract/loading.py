@@ -120,13 +120,36 @@ def read_manifest(folder: Path) -> ModelContract:
 
 
 def load_model_contract(env: Environment, model: str) -> ModelContract:
-    """The contract of `model` as `env` registers it; the manifest's name must be the model's."""
+    """The contract of `model` as `env` registers it: the manifest's name must be the model's and
+    its entry points' files must exist (`kit models check` checks the rest)."""
     contract = read_manifest(model_folder(env, model))
+    problems = missing_files(contract)
     if contract.name != model:
-        raise ConfigError(
-            [f"{contract.manifest_file}: name: is '{contract.name}' but the environment registers '{model}'"]
+        problems.insert(
+            0, f"{contract.manifest_file}: name: is '{contract.name}' but the environment registers '{model}'"
         )
+    if problems:
+        raise ConfigError(problems)
     return contract
+
+
+def missing_files(contract: ModelContract) -> list[str]:
+    """`file: field: message` for each entry point whose file the folder lacks (no code runs)."""
+    manifest = contract.manifest
+    entry = manifest.entry_points
+    refs = {
+        "entry_points.train": entry.train,
+        "entry_points.inference": entry.inference,
+        "entry_points.evaluate": split_function_ref(entry.evaluate)[0],
+        "data.bundled": split_function_ref(manifest.data.bundled)[0],
+    }
+    if entry.preprocess:
+        refs["entry_points.preprocess"] = split_function_ref(entry.preprocess)[0]
+    return [
+        f"{contract.manifest_file}: {field}: no file {relative} in {contract.folder}"
+        for field, relative in refs.items()
+        if not (contract.folder / relative).is_file()
+    ]
 
 
 def split_function_ref(ref: str) -> tuple[str, str]:

@@ -92,3 +92,26 @@ def test_a_tuning_range_the_models_train_program_does_not_take_is_refused(
         BadInput, match="wine-classifier's train step takes no hyperparameter 'learning_rate'"
     ):
         build(with_wine(environments["dev"], tuning=tuning))
+
+
+def test_a_contract_missing_its_train_program_stops_the_build_naming_the_field(
+    environments: dict[str, Environment], tmp_path: Path
+) -> None:
+    import shutil
+
+    from mlops_kit.errors import ConfigError
+
+    folder = tmp_path / "wine-classifier"
+    shutil.copytree(WINE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "train.py").unlink()
+    spec = ModelSpec(name="wine-classifier", path=str(folder))
+    env = environments["dev"]
+    env = env.model_copy(
+        update={"registry": env.registry.model_copy(update={"models": [*env.registry.models, spec]})}
+    )
+    with pytest.raises(ConfigError) as raised:
+        build(env)
+    assert raised.value.exit_code == 2
+    assert raised.value.problems == [
+        f"{folder / 'model.yaml'}: entry_points.train: no file train.py in {folder}"
+    ]

@@ -186,8 +186,14 @@ def import_file(folder: Path, relative: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
+    # Registered under its own name: dataclasses and pickling look a module up there.
+    sys.modules[unique] = module
     with _folder_on_path(folder):
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[unique]
+            raise
     return module
 
 

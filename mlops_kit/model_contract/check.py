@@ -126,6 +126,8 @@ def _sample(contract: ModelContract, problems: _Problems) -> Any:
     import pandas as pd
 
     manifest, folder = contract.manifest, contract.folder
+    if any(": data.bundled: " in line for line in problems.lines):
+        return None  # already reported: the function does not load
     bundled = _attempt(
         problems, "data.bundled", "load the data", lambda: load_function(folder, manifest.data.bundled)()
     )
@@ -145,6 +147,11 @@ def _sample(contract: ModelContract, problems: _Problems) -> Any:
         frame = _attempt(
             problems, "entry_points.preprocess", f"run {ref}", lambda: load_function(folder, ref)(frame)
         )
+        if frame is not None and not isinstance(frame, pd.DataFrame):
+            problems.add(
+                "entry_points.preprocess", f"{ref} returned {type(frame).__name__}, not a data frame"
+            )
+            return None
     return frame
 
 

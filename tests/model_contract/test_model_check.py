@@ -114,3 +114,21 @@ def test_a_registration_without_its_folder_is_named(
 def test_an_unknown_model_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_kit(capsys, "models", "check", "no-such-model")
     assert code == 2 and "no model 'no-such-model'" in err
+
+
+def test_the_models_preprocess_function_runs_before_the_schema_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = broken_copy(tmp_path, WINE / "model.yaml")
+    (folder / "features.py").write_text(
+        "def prepare(frame):\n    return frame.drop(columns=['alcohol_level'])\n"
+    )
+    manifest = folder / "model.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "  inference: inference.py", "  inference: inference.py\n  preprocess: features:prepare"
+        )
+    )
+    code, _, err = run_kit(capsys, "models", "check", "--path", str(folder))
+    assert code == 2
+    assert f"{manifest}: schema.features[13].name: column 'alcohol_level' is not in the data" in err

@@ -141,6 +141,25 @@ def test_evaluate_fails_naming_a_declared_metric_the_function_did_not_write(
     assert not (tmp_path / "out" / "evaluation.json").exists()
 
 
+def test_preprocess_applies_the_models_preprocess_function_first(
+    job_folders: dict[str, Path], tmp_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    shutil.copytree(job_folders["lib"], lib)
+    (lib / "model" / "features.py").write_text(
+        "def prepare(frame):\n    return frame.drop(columns=['ash'])\n"
+    )
+    schema = json.loads((lib / "schema.json").read_text())
+    (lib / "schema.json").write_text(json.dumps({**schema, "preprocess": "features:prepare"}))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / "preprocess.py"), "--input-dir", str(job_folders["root"] / "input"),
+         "--lib-dir", str(lib), "--output-dir", str(tmp_path / "out"), "--data-uri", "s3://bucket/wine.csv"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "SchemaError: input is missing column 'ash'" in done.stderr
+
+
 def test_the_drift_check_runs_on_the_models_schema(
     job_folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -36,7 +36,7 @@ PRODUCT_COMMANDS: dict[str, Command] = {
     "env": Command(
         "cli.env", "app", "Environment files: list, show, validate, diff; tear an environment down."
     ),
-    "models": Command("cli.models", "app", "Model versions: list, show."),
+    "models": Command("cli.models", "app", "Model contracts: check; model versions: list, show."),
     "pipeline": Command("cli.pipeline", "app", "The training pipeline: run, status, list, show, definition."),
     "drift": Command("cli.drift", "app", "Data drift: compare current data with the training baseline."),
     "promote": Command(

@@ -1,4 +1,5 @@
-"""`kit models`: versions of each environment, what serves, and one version's full story."""
+"""`kit models`: check model folders; versions of each environment, what serves, and one version's
+full story."""
 
 from __future__ import annotations
 
@@ -45,6 +46,31 @@ def list_versions(
             ],
         )
     )
+
+
+@app.command("check")
+def check(
+    name: str | None = typer.Argument(None, help="Model (default: every model folder and registration)."),
+    path: Path | None = typer.Option(None, "--path", help="Check this model folder instead."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Validate model folders offline (manifest, entry points, schema against a data sample, gated
+    metrics); every problem as `file: field: message`, exit 2."""
+    from cli.output import console, print_json
+    from mlops_kit.model_contract.check import check_models
+
+    checked = check_models(name, path=path)
+    if as_json:
+        print_json([c.as_dict() for c in checked])
+        return
+    for model in checked:
+        console.print(
+            f"{model.name}: ok ({model.task}; {model.features} features, {model.categorical} categorical; "
+            f"schema holds on {model.rows} rows; writes {', '.join(model.metrics)}; "
+            f"meets the gates of {', '.join(model.gated_by)})",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("show")

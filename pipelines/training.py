@@ -14,8 +14,10 @@ from typing import Any
 
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import BadInput
+from mlops_kit.model_contract.loading import ModelContract, bundled_data, load_model_contract
+from mlops_kit.model_contract.manifest import pipeline_parameter
 from mlops_kit.pipeline.bundle import BuiltPipeline, code_bundle
-from mlops_kit.pipeline.dataset import dataset_uri
+from mlops_kit.pipeline.dataset import dataset_key, dataset_uri
 from mlops_kit.pipeline.platform import PlatformFacts
 from mlops_kit.registry.lineage import METRIC_NAMES, Lineage
 from mlops_kit.serving.images import sklearn_image_uri
@@ -29,11 +31,6 @@ PIPELINE_KIND = "training"
 # Step names: the CLI, the tests and `kit pipeline status` refer to them.
 PREPROCESS, TRAIN, EVALUATE, REGISTER = "Preprocess", "Train", "Evaluate", "RegisterModel"
 
-HYPERPARAMETERS = {
-    "LearningRate": ("learning_rate", "0.1"),
-    "NEstimators": ("n_estimators", "100"),
-    "MaxDepth": ("max_depth", "3"),
-}
 TRACKING_PARAMETER = "MlflowTrackingUri"
 DATA_VERSION_PARAMETER = "DataVersionId"
 INSTANCE_TYPES_FOR_SERVING = ("ml.m5.large", "ml.m5.xlarge", "ml.c5.large", "ml.c5.xlarge")
@@ -74,19 +71,42 @@ def lineage_keys() -> list[str]:
     return sorted(sample.to_metadata())
 
 
+def hyperparameters(contract: ModelContract) -> dict[str, tuple[str, str]]:
+    """Pipeline parameter -> (the train program's hyperparameter, its default), from the contract."""
+    return {
+        pipeline_parameter(name): (name, str(default))
+        for name, default in contract.manifest.hyperparameters.items()
+    }
+
+
+def image_uri(env: Environment, contract: ModelContract) -> str:
+    """The image the model's jobs and endpoint run: its framework's SageMaker image, or its own."""
+    manifest = contract.manifest
+    if manifest.image is not None:
+        return manifest.image
+    if manifest.framework is None:
+        raise BadInput(
+            f"{contract.manifest_file}: dockerfile: building the model's image is not supported yet; "
+            "name a pushed image in `image` instead"
+        )
+    return sklearn_image_uri(env.region, manifest.framework.version)
+
+
 def build_training_pipeline(
     env: Environment, platform: PlatformFacts, model: str | None = None
 ) -> BuiltPipeline:
-    """The training pipeline of `model` (default: the environment's first) in `env`. Pure and offline."""
+    """The training pipeline of `model` (default: the environment's first) in `env`, from the model's
+    contract (`models/<model>/model.yaml`). Pure and offline."""
     model = model or env.models[0]
     if model not in env.models:
         raise BadInput(
             f"{env.name} registers no model '{model}' (it has {', '.join(env.models)})", argument="model"
         )
+    contract = load_model_contract(env, model)
     if env.training.tuning is not None:
-        check_tuning(env, env.training.tuning)
+        check_tuning(env, env.training.tuning, contract)
     with offline_sdk(env.region):
-        return _build(env, platform, model)
+        return _build(env, platform, contract)
 
 
 @dataclass(frozen=True)
@@ -111,16 +131,18 @@ class _Parameters:
         ]
 
 
-def _parameters(env: Environment, model: str) -> _Parameters:
+def _parameters(env: Environment, contract: ModelContract) -> _Parameters:
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
 
     minimums = {str(k): float(v) for k, v in env.gates.min_metrics.items()}
     return _Parameters(
-        data_uri=ParameterString("DataUri", default_value=dataset_uri(env, model)),
+        data_uri=ParameterString(
+            "DataUri", default_value=dataset_uri(env, contract.name, contract.manifest.data.file)
+        ),
         git_commit=ParameterString("GitCommit", default_value="unknown"),
         hyper={
             name: ParameterString(name, default_value=default)
-            for name, (_, default) in HYPERPARAMETERS.items()
+            for name, (_, default) in hyperparameters(contract).items()
         },
         thresholds={
             metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
@@ -144,7 +166,7 @@ def tracking_environment(model: str, parameters: _Parameters) -> dict[str, Any]:
     }
 
 
-def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeline:
+def _build(env: Environment, platform: PlatformFacts, contract: ModelContract) -> BuiltPipeline:
     import logging
 
     from sagemaker.mlops.workflow import Pipeline
@@ -153,6 +175,7 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
     for noisy in ("sagemaker", "sagemaker.core", "sagemaker.mlops", "sagemaker.serve", "sagemaker.train"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
+    model = contract.name
     names = ResourceNames(env)
     bucket = platform.artifact_bucket
     jobs = TrainingJobs(
@@ -160,18 +183,20 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
         model=model,
         platform=platform,
         session=offline_session(env.region, bucket),
-        code=code_bundle(bucket, SCRIPTS_DIR, pipeline=f"{model}-{PIPELINE_KIND}"),
-        image=sklearn_image_uri(env.region),
+        code=code_bundle(bucket, SCRIPTS_DIR, pipeline=f"{model}-{PIPELINE_KIND}", contract=contract),
+        image=image_uri(env, contract),
+        resources=contract.manifest.resources,
     )
-    parameters = _parameters(env, model)
+    parameters = _parameters(env, contract)
     preprocess = _preprocess_step(jobs, parameters)
-    train, model_data = _train_step(jobs, parameters, preprocess)
+    train, model_data = _train_step(jobs, parameters, preprocess, contract)
     evaluate, evaluation_file, lineage_file = _evaluate_step(jobs, parameters, preprocess, model_data)
-    register = _register_step(jobs, preprocess, model_data, evaluate, lineage_file)
+    register = _register_step(jobs, preprocess, model_data, evaluate, lineage_file, contract)
+    gates = _gates(env, parameters, evaluation_file, register, report=f"{contract.manifest.task}_metrics")
     pipeline = Pipeline(
         name=names.training_pipeline(model),
         parameters=parameters.all(),
-        steps=[preprocess, train, evaluate, *_gates(env, parameters, evaluation_file, register)],
+        steps=[preprocess, train, evaluate, *gates],
         sagemaker_session=jobs.session,
         pipeline_experiment_config=None,
     )
@@ -181,6 +206,8 @@ def _build(env: Environment, platform: PlatformFacts, model: str) -> BuiltPipeli
         definition=pipeline.definition(),
         role_arn=platform.pipeline_role_arn,
         code=jobs.code,
+        dataset_key=dataset_key(model, contract.manifest.data.file),
+        dataset=lambda: bundled_data(contract),
     )
 
 
@@ -213,12 +240,14 @@ def _preprocess_step(jobs: TrainingJobs, parameters: _Parameters) -> Any:
     )
 
 
-def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) -> tuple[Any, Any]:
+def _train_step(
+    jobs: TrainingJobs, parameters: _Parameters, preprocess: Any, contract: ModelContract
+) -> tuple[Any, Any]:
     """The training step (a tuning step when the environment tunes) and its model artifact's URI."""
     from sagemaker.mlops.workflow import TrainingStep
     from sagemaker.train.configs import InputData
 
-    trainer = _trainer(jobs, parameters)
+    trainer = _trainer(jobs, parameters, contract)
     inputs = [
         InputData(channel_name="train", data_source=output_uri(preprocess, "train")),
         InputData(channel_name="validation", data_source=output_uri(preprocess, "validation")),
@@ -231,7 +260,7 @@ def _train_step(jobs: TrainingJobs, parameters: _Parameters, preprocess: Any) ->
     return step, step.properties.ModelArtifacts.S3ModelArtifacts
 
 
-def _trainer(jobs: TrainingJobs, parameters: _Parameters) -> Any:
+def _trainer(jobs: TrainingJobs, parameters: _Parameters, contract: ModelContract) -> Any:
     from sagemaker.train.configs import Compute, Networking, OutputDataConfig, StoppingCondition
     from sagemaker.train.model_trainer import ModelTrainer
 
@@ -242,7 +271,7 @@ def _trainer(jobs: TrainingJobs, parameters: _Parameters) -> Any:
         training_image=jobs.image,
         base_job_name=f"{ResourceNames(jobs.env).base}-train",
         compute=Compute(
-            instance_type=training.training_instance_type,
+            instance_type=jobs.resources.training_instance_type or training.training_instance_type,
             instance_count=training.instance_count,
             volume_size_in_gb=training.volume_size_gib,
             volume_kms_key_id=platform.kms_key_id,
@@ -260,8 +289,8 @@ def _trainer(jobs: TrainingJobs, parameters: _Parameters) -> Any:
         ),
         # Script mode of SageMaker's framework images: the toolkit fetches the code and runs the program.
         hyperparameters={
-            **{hp: parameters.hyper[name] for name, (hp, _) in HYPERPARAMETERS.items()},
-            "sagemaker_program": "train.py",
+            **{hp: parameters.hyper[name] for name, (hp, _) in hyperparameters(contract).items()},
+            "sagemaker_program": contract.manifest.entry_points.train,
             "sagemaker_submit_directory": jobs.code.uri("sourcedir.tar.gz"),
         },
     )
@@ -323,7 +352,12 @@ def _evaluate_step(
 
 
 def _register_step(
-    jobs: TrainingJobs, preprocess: Any, model_data: Any, evaluate: Any, lineage_file: Any
+    jobs: TrainingJobs,
+    preprocess: Any,
+    model_data: Any,
+    evaluate: Any,
+    lineage_file: Any,
+    contract: ModelContract,
 ) -> Any:
     """Register the trained model as a PendingManualApproval version with its metrics and lineage."""
     from sagemaker.core.shapes import (
@@ -344,7 +378,11 @@ def _register_step(
         role_arn=jobs.platform.execution_role_arn,
         image_uri=jobs.image,
         s3_model_data_url=model_data,
-        env_vars={"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"},
+        # The contract's inference entry point, which the train program copies into the model's code/.
+        env_vars={
+            "SAGEMAKER_PROGRAM": contract.manifest.entry_points.inference,
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+        },
     )
     return ModelStep(
         name=REGISTER,
@@ -375,9 +413,12 @@ def _register_step(
     )
 
 
-def _gates(env: Environment, parameters: _Parameters, evaluation_file: Any, register: Any) -> list[Any]:
+def _gates(
+    env: Environment, parameters: _Parameters, evaluation_file: Any, register: Any, *, report: str
+) -> list[Any]:
     """One gate per metric, chained before `register`: the first failing gate ends the run in a fail
-    step naming it. Returns the first gate (or `register` when nothing is gated)."""
+    step naming it. `report` is the evaluation report's key of the model's task. Returns the first
+    gate (or `register` when nothing is gated)."""
     from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
     from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.mlops.workflow import ConditionStep, FailStep
@@ -388,7 +429,7 @@ def _gates(env: Environment, parameters: _Parameters, evaluation_file: Any, regi
         value = JsonGet(
             step_name=EVALUATE,
             property_file=evaluation_file,
-            json_path=f"binary_classification_metrics.{metric}.value",
+            json_path=f"{report}.{metric}.value",
         )
         failure = FailStep(
             name=gate_failure_step(metric),

@@ -3,10 +3,11 @@ the platform, and the processing inputs, outputs and processors built from them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.model_contract.manifest import Resources
 from mlops_kit.pipeline.platform import PlatformFacts
 
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -22,6 +23,8 @@ class TrainingJobs:
     session: Any
     code: Any
     image: str
+    # The model contract's resource needs; an unset instance type is the environment's.
+    resources: Resources = field(default_factory=Resources)
 
     @property
     def run_prefix(self) -> Any:
@@ -66,7 +69,7 @@ class TrainingJobs:
             image_uri=self.image,
             command=["python3"],
             instance_count=training.instance_count,
-            instance_type=training.processing_instance_type,
+            instance_type=self.resources.processing_instance_type or training.processing_instance_type,
             volume_size_in_gb=training.volume_size_gib,
             volume_kms_key=platform.kms_key_id,
             output_kms_key=platform.kms_key_id,

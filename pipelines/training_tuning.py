@@ -13,10 +13,12 @@ from typing import Any
 from mlops_kit.config import Environment
 from mlops_kit.config.models import Tuning
 from mlops_kit.errors import BadInput
+from mlops_kit.model_contract.loading import ModelContract
 from mlops_kit.registry.lineage import METRIC_NAMES
 
 TUNE = "Tune"
-# What a hyperparameter accepts (train.py refuses values outside): (smallest, largest, integer).
+# What the demo model's hyperparameters accept (its train.py refuses values outside): (smallest,
+# largest, integer). Other names are checked against the model's contract only.
 HYPERPARAMETER_BOUNDS = {
     "learning_rate": (1e-6, 1.0, False),
     "n_estimators": (1.0, 5000.0, True),
@@ -29,19 +31,25 @@ def metric_definitions() -> list[dict[str, str]]:
     return [{"Name": f"validation:{m}", "Regex": f"validation:{m}=([0-9.]+)"} for m in METRIC_NAMES]
 
 
-def check_tuning(env: Environment, tuning: Tuning) -> None:
-    """BadInput (exit 2) for ranges the train script cannot take or an objective evaluate does not write."""
+def check_tuning(env: Environment, tuning: Tuning, contract: ModelContract) -> None:
+    """BadInput (exit 2) for ranges the model's train program cannot take (its contract's
+    hyperparameters) or an objective its evaluate does not write (its contract's metrics)."""
     where = f"environments/{env.name}.yaml: training.tuning"
-    if tuning.objective not in METRIC_NAMES:
+    if tuning.objective not in METRIC_NAMES or tuning.objective not in contract.manifest.metrics:
         raise BadInput(
-            f"the evaluate step writes no metric '{tuning.objective}'", argument=f"{where}.objective"
+            f"{contract.name}'s evaluate step writes no metric '{tuning.objective}'",
+            argument=f"{where}.objective",
         )
+    takes = set(contract.manifest.hyperparameters)
     for name, spec in tuning.ranges.items():
-        if name not in HYPERPARAMETER_BOUNDS:
-            known = ", ".join(sorted(HYPERPARAMETER_BOUNDS))
+        if name not in takes:
+            known = ", ".join(sorted(takes))
             raise BadInput(
-                f"the train step takes no hyperparameter '{name}' ({known})", argument=f"{where}.ranges"
+                f"{contract.name}'s train step takes no hyperparameter '{name}' ({known})",
+                argument=f"{where}.ranges",
             )
+        if name not in HYPERPARAMETER_BOUNDS:
+            continue
         low, high, integer = HYPERPARAMETER_BOUNDS[name]
         if spec.min < low or spec.max > high:
             raise BadInput(f"{name} must stay within [{low:g}, {high:g}]", argument=f"{where}.ranges.{name}")

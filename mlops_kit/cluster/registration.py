@@ -17,6 +17,7 @@ from mlops_kit.aws import AwsClients
 from mlops_kit.cluster.training_job import TrainingJob
 from mlops_kit.config import ResourceNames
 from mlops_kit.errors import GateFailed, OperationFailed
+from mlops_kit.model_contract.loading import load_model_contract
 from mlops_kit.pipeline.bundle import code_bundle, deterministic_tar_gz
 from mlops_kit.registry.lineage import Lineage
 from mlops_kit.registry.versions import ModelVersion, register_version
@@ -39,14 +40,22 @@ def _run_script(scripts_dir: Path, script: str, *arguments: str) -> None:
 
 
 def _lib_dir(job: TrainingJob, scripts_dir: Path, work_dir: Path) -> Path:
-    """The pipeline's `lib/` (lineage contract, baseline builder, schema), as its steps get it."""
+    """The pipeline's `lib/` (lineage contract, baseline builder, the model's schema and code), as
+    its steps get it."""
     lib = work_dir / "lib"
     lib.mkdir(parents=True, exist_ok=True)
-    bundle = code_bundle(ResourceNames(job.env).artifact_bucket, scripts_dir, pipeline="eks")
+    bundle = code_bundle(
+        ResourceNames(job.env).artifact_bucket,
+        scripts_dir,
+        pipeline="eks",
+        contract=load_model_contract(job.env, job.model),
+    )
     for upload in bundle.uploads:
         name = upload.key.removeprefix(f"{bundle.prefix}/")
         if name.startswith("lib/"):
-            (lib / name.removeprefix("lib/")).write_bytes(upload.body)
+            target = lib / name.removeprefix("lib/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(upload.body)
     return lib
 
 

@@ -203,10 +203,13 @@ class TrainingCluster(Strict):
 
 
 class ModelSpec(Strict):
-    """One model the environment registers and serves."""
+    """One model the environment registers and serves: its name and its folder (the model contract,
+    `model.yaml` and its code; README: "Models"), relative to the repository or absolute."""
 
     name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
     description: str = ""
+    # Unset: `models/<name>`.
+    path: Annotated[str, StringConstraints(pattern=r"^(/|[\w.-])[\w./-]*$")] | None = None
 
 
 class Registry(Strict):

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import mlops_kit.archive_extraction
 import mlops_kit.drift.baseline
 import mlops_kit.drift.baseline_document
 import mlops_kit.registry.lineage
+from mlops_kit.model_contract.loading import ModelContract
 from mlops_kit.pipeline.code_objects import code_content_type
 
 
@@ -56,28 +58,28 @@ def deterministic_tar_gz(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str) -> CodeBundle:
-    """The scripts of `scripts_dir` plus the modules the scripts import from the kit:
-    processing scripts as single files, training code as `sourcedir.tar.gz` (script mode), and
-    `lib/` (drift baseline builder, lineage contract, schema) for the processing steps."""
+def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str, contract: ModelContract) -> CodeBundle:
+    """The kit's step scripts of `scripts_dir` with the model's code and schema (its contract):
+    the processing scripts as single files; the model's Python files with the schema and the
+    kit's tracking module as `sourcedir.tar.gz` (script mode); and `lib/` for the processing
+    steps (drift baseline builder, lineage contract, schema, and the model's files under `model/`)."""
     read = {p.name: p.read_bytes() for p in sorted(scripts_dir.glob("*.py")) if p.name != "__init__.py"}
+    model_files = contract.python_files()
+    schema = json.dumps(contract.schema_document(), indent=1, sort_keys=True).encode()
     lib = {
         "archive_extraction.py": Path(mlops_kit.archive_extraction.__file__).read_bytes(),
         "baseline.py": Path(mlops_kit.drift.baseline.__file__).read_bytes(),
         "baseline_document.py": Path(mlops_kit.drift.baseline_document.__file__).read_bytes(),
         "lineage.py": Path(mlops_kit.registry.lineage.__file__).read_bytes(),
-        "schema.json": (scripts_dir / "schema.json").read_bytes(),
+        "schema.json": schema,
         "tracking.py": read["tracking.py"],
+        **{f"model/{name}": body for name, body in model_files.items()},
     }
     objects = {
         "preprocess.py": read["preprocess.py"],
         "evaluate.py": read["evaluate.py"],
         "sourcedir.tar.gz": deterministic_tar_gz(
-            {
-                "train.py": read["train.py"],
-                "inference.py": read["inference.py"],
-                "tracking.py": read["tracking.py"],
-            }
+            {"tracking.py": read["tracking.py"], "schema.json": schema, **model_files}
         ),
         **{f"lib/{name}": body for name, body in lib.items()},
     }
@@ -104,6 +106,9 @@ class BuiltPipeline:
     definition: str
     role_arn: str
     code: CodeBundle
+    # The model's bundled data set: where the kit uploads it (the DataUri default) and how to make it.
+    dataset_key: str = ""
+    dataset: Callable[[], bytes] | None = None
 
     @property
     def document(self) -> dict[str, Any]:

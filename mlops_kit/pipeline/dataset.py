@@ -1,5 +1,7 @@
-"""The bundled data set: scikit-learn's copy of the Wisconsin diagnostic breast cancer data (569 rows,
-30 features), shipped inside the scikit-learn package, so nothing is downloaded at run time."""
+"""Where a model's bundled data set lives in S3 (`datasets/<model>/<file>`, the pipeline's default
+DataUri), and the demo model's: scikit-learn's copy of the Wisconsin diagnostic breast cancer data
+(569 rows, 30 features), shipped inside the scikit-learn package, so nothing is downloaded at run
+time. Other models bring theirs in their folder (`data.bundled` of their contract)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,12 @@ from mlops_kit.config import Environment, ResourceNames
 DATASET_FILE = "breast-cancer-wisconsin.csv"
 
 
-def dataset_key(model: str) -> str:
-    return f"datasets/{model}/{DATASET_FILE}"
+def dataset_key(model: str, file: str = DATASET_FILE) -> str:
+    return f"datasets/{model}/{file}"
 
 
-def dataset_uri(env: Environment, model: str) -> str:
-    return f"s3://{ResourceNames(env).artifact_bucket}/{dataset_key(model)}"
+def dataset_uri(env: Environment, model: str, file: str = DATASET_FILE) -> str:
+    return f"s3://{ResourceNames(env).artifact_bucket}/{dataset_key(model, file)}"
 
 
 def bundled_dataset_csv() -> bytes:

@@ -183,7 +183,7 @@ def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucke
             Body=upload.body,
             ContentType=upload.content_type,
         )
-    key = dataset_key(pipeline.model)
+    key = pipeline.dataset_key or dataset_key(pipeline.model)
     existing = s3.list_objects_v2(Bucket=dataset_bucket, Prefix=key, MaxKeys=1).get("Contents", [])
     if not any(item["Key"] == key for item in existing):
         clients.call(
@@ -191,7 +191,7 @@ def upload_inputs(clients: AwsClients, pipeline: BuiltPipeline, *, dataset_bucke
             s3.put_object,
             Bucket=dataset_bucket,
             Key=key,
-            Body=bundled_dataset_csv(),
+            Body=(pipeline.dataset or bundled_dataset_csv)(),
         )
 
 

@@ -7,8 +7,10 @@ Runs in a SageMaker Processing container (scikit-learn image); paths and facts a
                 --data-uri s3://... --git-commit SHA --execution-arn ARN
                 --image training=URI --image inference=URI
 
-evaluation.json follows SageMaker's model quality format
-(`{"binary_classification_metrics": {"auc": {"value": ..., "standard_deviation": "NaN"}, ...}}`);
+The metrics are what the model's evaluate function (its contract's `entry_points.evaluate`) returns.
+evaluation.json follows SageMaker's model quality format, keyed by the contract's task
+(`{"binary_classification_metrics": {"auc": {"value": ..., "standard_deviation": "NaN"}, ...}}`,
+or `multiclass_classification_metrics`);
 lineage.json is the model version's `CustomerMetadataProperties` (mlops_kit.registry.lineage.Lineage).
 """
 
@@ -22,11 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
 
-TARGET = "target"
 UNVERSIONED = "unversioned"
 
 
@@ -38,19 +37,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def metrics_of(model_dir: Path, test: pd.DataFrame) -> dict[str, float]:
-    model = joblib.load(model_dir / "model.joblib")
-    features = json.loads((model_dir / "features.json").read_text())["features"]
-    truth = test[TARGET]
-    probability = model.predict_proba(test[features])[:, 1]
-    predicted = (probability >= 0.5).astype(int)
-    return {
-        "auc": float(roc_auc_score(truth, probability)),
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "f1": float(f1_score(truth, predicted, zero_division=0)),
-        "precision": float(precision_score(truth, predicted, zero_division=0)),
-        "recall": float(recall_score(truth, predicted, zero_division=0)),
-    }
+def report_key(task: str) -> str:
+    """Where SageMaker's model quality report keeps a task's metrics."""
+    return f"{task}_metrics"
+
+
+def model_metrics(
+    lib_dir: Path, schema: dict[str, Any], model_dir: Path, test: pd.DataFrame
+) -> dict[str, float]:
+    """The model's evaluate function (`module:function` of its folder, shipped under lib/model/) on
+    the test split; every metric its contract declares must be among what it returns."""
+    import importlib
+
+    module, _, function = str(schema["evaluate"]).partition(":")
+    sys.path.insert(0, str(lib_dir / "model"))
+    evaluate = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), function)
+    values = {str(k): float(v) for k, v in dict(evaluate(model_dir, test)).items()}
+    missing = [m for m in schema.get("metrics", []) if m not in values]
+    if missing:
+        raise ValueError(f"the model's evaluate function {schema['evaluate']} wrote no {', '.join(missing)}")
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,17 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     from lineage import Lineage  # shipped from mlops_kit/registry/lineage.py
     from tracking import UNTRACKED  # shipped from pipelines/scripts/tracking.py
 
+    schema = json.loads((args.lib_dir / "schema.json").read_text())
     archive = args.model_dir / "model.tar.gz"
     with tempfile.TemporaryDirectory() as unpacked:
         extract_archive(archive, Path(unpacked))
         hyperparameters = json.loads((Path(unpacked) / "hyperparameters.json").read_text())
         test = pd.concat([pd.read_csv(f) for f in sorted(args.test_dir.glob("*.csv"))], ignore_index=True)
-        metrics = metrics_of(Path(unpacked), test)
+        metrics = model_metrics(args.lib_dir, schema, Path(unpacked), test)
     data = json.loads((args.data_dir / "data.json").read_text())
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
     report = {
-        "binary_classification_metrics": {
+        report_key(str(schema.get("task", "binary_classification"))): {
             name: {"value": round(value, 6), "standard_deviation": "NaN"} for name, value in metrics.items()
         },
         "test_rows": len(test),

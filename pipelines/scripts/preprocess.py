@@ -1,4 +1,8 @@
-"""Preprocess step: validate the input against the schema, split it, write the drift baseline.
+"""Preprocess step: validate the input against the model's schema, split it, write the drift baseline.
+
+The schema is the model contract's (`lib/schema.json`, written from `models/<name>/model.yaml`):
+the target and its classes, each feature numeric (with its range) or categorical (with its
+categories). A model whose contract names a preprocess function gets it applied first.
 
 Runs in a SageMaker Processing container (scikit-learn image); every path is an argument:
 
@@ -49,27 +53,85 @@ def read_input(folder: Path) -> tuple[pd.DataFrame, str, list[str]]:
     return pd.concat(frames, ignore_index=True), digest.hexdigest(), [p.name for p in files]
 
 
+def _label(value: Any) -> str:
+    """A class or category as the schema and a CSV file both spell it (1.0 and 1 are the same)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_numeric(frame: pd.DataFrame, column: str, spec: dict[str, Any]) -> None:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = int(values.isna().sum() - frame[column].isna().sum())
+    if bad:
+        raise SchemaError(f"column '{column}' has {bad} non-numeric value(s)")
+    if frame[column].isna().all():
+        raise SchemaError(f"column '{column}' has no values")
+    low, high = spec.get("min"), spec.get("max")
+    outside = 0
+    if low is not None:
+        outside += int((values < low).sum())
+    if high is not None:
+        outside += int((values > high).sum())
+    if outside:
+        raise SchemaError(
+            f"column '{column}' has {outside} value(s) outside the schema's range "
+            f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        )
+    frame[column] = values
+
+
+def _check_categorical(frame: pd.DataFrame, column: str, spec: dict[str, Any]) -> None:
+    allowed = {_label(c) for c in spec["categories"]}
+    present = frame[column].dropna().map(_label)
+    unknown = sorted(set(present) - allowed)
+    if unknown:
+        raise SchemaError(f"column '{column}' has categories the schema lacks: {', '.join(unknown[:5])}")
+    if present.empty:
+        raise SchemaError(f"column '{column}' has no values")
+    frame[column] = frame[column].map(lambda v: v if pd.isna(v) else _label(v))
+
+
 def validate(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
     """The frame reduced to the schema's columns, target first; SchemaError names a bad column."""
     target = str(schema["target"])
     features = [str(f) for f in schema["features"]]
+    columns = schema.get("columns") or {f: {"type": "numeric"} for f in features}
     for column in [target, *features]:
         if column not in frame.columns:
             raise SchemaError(f"input is missing column '{column}' (required by the schema)")
     for column in features:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = int(values.isna().sum() - frame[column].isna().sum())
-        if bad:
-            raise SchemaError(f"column '{column}' has {bad} non-numeric value(s)")
-        if frame[column].isna().all():
-            raise SchemaError(f"column '{column}' has no values")
-        frame[column] = values
-    labels = set(pd.unique(frame[target].dropna()))
-    if frame[target].isna().any() or not labels <= {0, 1}:
-        raise SchemaError(f"column '{target}' must hold only 0 and 1 (found {sorted(map(str, labels))[:5]})")
+        if columns[column]["type"] == "categorical":
+            _check_categorical(frame, column, columns[column])
+        else:
+            _check_numeric(frame, column, columns[column])
+    classes = [_label(c) for c in schema.get("classes", [0, 1])]
+    labels = set(frame[target].dropna().map(_label))
+    if frame[target].isna().any() or not labels <= set(classes):
+        found = sorted(labels)[:5]
+        raise SchemaError(f"column '{target}' must hold only {' and '.join(classes)} (found {found})")
     if len(labels) < 2:
-        raise SchemaError(f"column '{target}' holds a single class; a classifier needs both")
-    return frame[[target, *features]].astype({target: "int64"})
+        raise SchemaError(f"column '{target}' holds a single class; a classifier needs two or more")
+    frame[target] = frame[target].map(_label)
+    if all(c.lstrip("-").isdigit() for c in classes):
+        frame[target] = frame[target].astype("int64")
+    return frame[[target, *features]]
+
+
+def apply_model_preprocess(frame: pd.DataFrame, schema: dict[str, Any], lib_dir: Path) -> pd.DataFrame:
+    """The model's own preprocess function (`module:function` of its folder, shipped under lib/model/),
+    when its contract names one."""
+    ref = str(schema.get("preprocess") or "")
+    if not ref:
+        return frame
+    import importlib
+
+    module, _, function = ref.partition(":")
+    sys.path.insert(0, str(lib_dir / "model"))
+    prepared = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), function)(frame)
+    if not isinstance(prepared, pd.DataFrame):
+        raise SchemaError(f"the model's preprocess function {ref} returned {type(prepared).__name__}")
+    return prepared
 
 
 def split(frame: pd.DataFrame, target: str) -> dict[str, pd.DataFrame]:
@@ -100,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     schema = json.loads((args.lib_dir / "schema.json").read_text())
     try:
         raw, sha256, files = read_input(args.input_dir)
-        frame = validate(raw, schema)
+        frame = validate(apply_model_preprocess(raw, schema, args.lib_dir), schema)
     except SchemaError as exc:
         print(f"SchemaError: {exc}", file=sys.stderr)
         return 1
@@ -114,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     baseline_dir = args.output_dir / "baseline"
     baseline_dir.mkdir(parents=True, exist_ok=True)
     baseline = build_baseline(
-        parts["train"].drop(columns=[target]), metadata={"data_uri": args.data_uri, "data_sha256": sha256}
+        parts["train"].drop(columns=[target]),
+        categorical=[str(c) for c in schema.get("categorical", [])],
+        metadata={"data_uri": args.data_uri, "data_sha256": sha256},
     )
     (baseline_dir / "baseline.json").write_text(baseline.to_json())
     data = {

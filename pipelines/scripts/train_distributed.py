@@ -157,8 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     (model_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, sort_keys=True))
     code = model_dir / "code"
     code.mkdir(exist_ok=True)
-    shutil.copyfile(Path(__file__).with_name("inference.py"), code / "inference.py")
+    shutil.copyfile(inference_script(), code / "inference.py")
     return 0
+
+
+def inference_script() -> Path:
+    """tumor-classifier's inference entry point: beside this script in a job image that ships it,
+    else in the repository's model folder (local workers run from the checkout)."""
+    beside = Path(__file__).with_name("inference.py")
+    if beside.is_file():
+        return beside
+    return Path(__file__).resolve().parents[2] / "models" / "tumor-classifier" / "inference.py"
 
 
 if __name__ == "__main__":

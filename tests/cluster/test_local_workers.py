@@ -14,11 +14,14 @@ import pytest
 from local_aws.eks.job_runner import run_job_locally
 from mlops_kit.cluster.training_job import job_manifests, plan_training_job
 from mlops_kit.config import Environment
+from mlops_kit.model_contract.loading import load_function
 from mlops_kit.pipeline.dataset import bundled_dataset_csv
-from pipelines.scripts.evaluate import metrics_of
 from pipelines.scripts.preprocess import split
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "pipelines" / "scripts"
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "pipelines" / "scripts"
+# The demo model's evaluate entry point (its contract's `entry_points.evaluate`).
+metrics_of = load_function(REPO / "models" / "tumor-classifier", "evaluation:metrics")
 
 
 @pytest.fixture(scope="module")

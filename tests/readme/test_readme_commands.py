@@ -145,6 +145,13 @@ STEPS: list[Step] = [
     Step("kit env validate"),
     Step("kit env validate --file environments/dev.yaml"),
     Step("kit env diff staging prod", contains=("min_metrics",)),
+    Step("kit models check", contains=("tumor-classifier: ok", "wine-classifier: ok")),
+    Step("kit models check wine-classifier", contains=("wine-classifier: ok", "1 categorical")),
+    Step(
+        "kit models check --path models/wine-classifier [--json]",
+        run="kit models check --path models/wine-classifier --json",
+        contains=('"task": "multiclass_classification"',),
+    ),
     Step("kit local up", contains=("127.0.0.1",)),
     Step("kit local status"),
     Step("kit local env", contains=("AWS_ENDPOINT_URL",)),

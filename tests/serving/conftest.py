@@ -45,7 +45,7 @@ def dataset_rows() -> list[list[float]]:
 
 @pytest.fixture(scope="session")
 def trained_model_archive(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """model.tar.gz of a real run of pipelines/scripts/train.py on the bundled data."""
+    """model.tar.gz of a real run of tumor-classifier's train entry point on the bundled data."""
     from mlops_kit.pipeline.dataset import bundled_dataset_csv
 
     root = tmp_path_factory.mktemp("training")
@@ -61,7 +61,7 @@ def trained_model_archive(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         "SM_OUTPUT_DIR": str(root / "output"),
     }
     subprocess.run(
-        [sys.executable, str(REPO / "pipelines/scripts/train.py"), "--n_estimators", "20"],
+        [sys.executable, str(REPO / "models/tumor-classifier/train.py"), "--n_estimators", "20"],
         env=env,
         check=True,
         capture_output=True,

@@ -1,4 +1,5 @@
-"""Train step: fit a scikit-learn classifier on the train channel; SageMaker script mode.
+"""Train entry point of tumor-classifier: fit a scikit-learn classifier on the train channel;
+SageMaker script mode.
 
 The scikit-learn image runs `python train.py --learning_rate 0.1 ...` with the hyperparameters as
 arguments and the paths in SM_* variables: SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,
@@ -126,8 +127,10 @@ def track(
     trial: bool = False,
 ) -> None:
     """The run's parameters and the validation AUC after each boosting stage (when tracked)."""
-    from tracking import record, tracking_uri  # shipped beside this script
-
+    try:
+        from tracking import record, tracking_uri  # the kit ships it beside this script
+    except ImportError:  # run outside a kit job: nothing to track
+        return
     if not tracking_uri():
         return
     scaled = model[:-1].transform(features)

@@ -1,4 +1,5 @@
-"""Serving entry point of the scikit-learn image (model_fn / input_fn / predict_fn / output_fn).
+"""Inference entry point of tumor-classifier for the scikit-learn image (model_fn, input_fn,
+predict_fn, output_fn).
 
 Requests: `text/csv` rows of the features in training order (no header), or `application/json` as
 `{"instances": [[...], ...]}` or a list of `{feature: value}` objects. Responses: JSON

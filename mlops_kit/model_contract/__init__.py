@@ -1,0 +1,1 @@
+"""The model contract: what a model folder (`models/<name>/`) must provide, and the offline check of it."""

@@ -98,7 +98,8 @@ def test_kit_help_does_not_import_boto3_sagemaker_or_cdktf() -> None:
 
 def test_local_up_status_down(tmp_path: Path) -> None:
     port = str(free_port())
-    env = {"KIT_STATE_DIR": str(tmp_path)}
+    # MLflow on the port beside the emulator's (a session's own tracking server may hold another).
+    env = {"KIT_STATE_DIR": str(tmp_path), "KIT_MLFLOW_PORT": str(int(port) + 1)}
     try:
         up = kit("local", "up", "--port", port, "--json", env=env)
         assert up.returncode == 0, up.stderr

@@ -19,6 +19,9 @@ SHARED_ACCOUNT = "111111111111"
 def shared_account_copy(folder: Path) -> Path:
     """environments/ with dev, staging and prod in one account (dev's bus accepts no other account)."""
     shutil.copytree(REPO / "environments", folder)
+    # Model folders resolve beside environments/ (registry.models[].path).
+    if not (folder.parent / "models").exists():
+        (folder.parent / "models").symlink_to(REPO / "models")
     for path in folder.glob("*.yaml"):
         text = (
             path.read_text().replace("222222222222", SHARED_ACCOUNT).replace("333333333333", SHARED_ACCOUNT)

@@ -92,6 +92,17 @@ def test_kit_endpoint_verify_names_a_rollback_made_behind_the_kits_back(
 def test_kit_endpoint_verify_finds_a_never_promoted_endpoint_serving_terraforms_bootstrap(
     promotion_platform: dict[str, Environment], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from mlops_kit.aws import clients_for
+
+    # Dev as `cdktf deploy` left it: the serving tests (tests/serving), which may run before this one
+    # on its worker, point dev's endpoint at configurations of their own.
+    dev = promotion_platform["dev"]
+    endpoint = ResourceNames(dev).endpoint(MODEL)
+    sagemaker = clients_for(dev).client("sagemaker")
+    bootstrap = f"{endpoint}-bootstrap"
+    if sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"] != bootstrap:
+        sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=bootstrap)
+        wait_in_service(sagemaker, endpoint)
     code, output = kit(capsys, "endpoint", "verify", "--env", "dev", "--json")
     assert code == 0, output
     [verified] = json.loads(output)

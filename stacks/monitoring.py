@@ -48,7 +48,8 @@ class _JobPlatform:
 
 
 class DriftMonitoring(Construct):
-    """Per model: drift pipeline and its code, drift schedule, drift alarm, and the retraining trigger."""
+    """Per model: drift pipeline and its code, drift schedule, drift alarm (notifying the alert topic),
+    and the retraining trigger."""
 
     def __init__(
         self,
@@ -60,6 +61,7 @@ class DriftMonitoring(Construct):
         identity: Identity,
         network: Network,
         registry: Registry,
+        alert_topic_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
@@ -128,6 +130,8 @@ class DriftMonitoring(Construct):
                 f"drift-alarm-{model}",
                 alarm_name=drift_alarm_name(env, model),
                 alarm_description=f"Dataset drift of {model} in {env.name}: starts retraining",
+                alarm_actions=[alert_topic_arn],
+                ok_actions=[alert_topic_arn],
                 namespace=DRIFT_NAMESPACE,
                 metric_name=DATASET_DRIFT_METRIC,
                 dimensions={"Environment": env.name, "Model": model},

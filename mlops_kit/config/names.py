@@ -47,6 +47,15 @@ class ResourceNames:
     def audit_bucket(self) -> str:
         return f"{self.base}-audit-{self.env.account_id}"
 
+    @property
+    def alerts_topic(self) -> str:
+        """The SNS topic every alarm of the environment notifies (`alerts` subscribes to it)."""
+        return f"{self.base}-alerts"
+
+    @property
+    def alerts_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.env.region}:{self.env.account_id}:{self.alerts_topic}"
+
     # Network and cluster
     @property
     def vpc(self) -> str:
@@ -98,6 +107,10 @@ class ResourceNames:
         endpoint = self.endpoint(model)
         return {"errors": f"{endpoint}-5xx", "latency": f"{endpoint}-p99-latency"}
 
+    def dashboard(self, model: str) -> str:
+        """The CloudWatch dashboard of `model`'s endpoint: traffic, latency, errors, drift."""
+        return self.endpoint(model)
+
     def training_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-training"
 
@@ -134,6 +147,7 @@ class ResourceNames:
             ("DynamoDB table", self.promotion_lock_table): prefix,
             ("EKS cluster", self.eks_cluster): prefix,
             ("log group", self.flow_log_group): prefix,
+            ("SNS topic", self.alerts_topic): prefix,
             ("IAM role", self.promotion_role): "identity.promotion_role_name"
             if self.env.identity.promotion_role_name
             else prefix,
@@ -149,6 +163,7 @@ class ResourceNames:
                 ("SageMaker pipeline", self.training_pipeline(model)),
                 ("SageMaker pipeline", self.drift_pipeline(model)),
                 ("CloudWatch alarm", self.drift_alarm(model)),
+                ("CloudWatch dashboard", self.dashboard(model)),
                 ("schedule", self.drift_schedule(model)),
                 *(("CloudWatch alarm", alarm) for alarm in self.rollback_alarms(model).values()),
             ):
@@ -164,6 +179,7 @@ class ResourceNames:
             "promotion_lock_table": self.promotion_lock_table,
             "audit_bucket": self.audit_bucket,
             "vpc": self.vpc,
+            "alerts_topic": self.alerts_topic_arn,
             "eks_cluster": self.eks_cluster,
             "promotion_role": self.promotion_role_arn,
             "deploy_role": self.deploy_role_arn,
@@ -175,6 +191,7 @@ class ResourceNames:
         for model in self.env.models:
             names[f"model_package_group[{model}]"] = self.model_package_group(model)
             names[f"endpoint[{model}]"] = self.endpoint(model)
+            names[f"dashboard[{model}]"] = self.dashboard(model)
             names[f"training_pipeline[{model}]"] = self.training_pipeline(model)
             names[f"drift_pipeline[{model}]"] = self.drift_pipeline(model)
         return names

@@ -1,5 +1,6 @@
 """A CloudWatch dashboard per endpoint: traffic per variant, latency, 4xx/5xx errors, the alarms'
-states, and the drift metrics the drift job publishes (`mlops_kit.drift.publication`).
+states, and the drift metrics the drift checks publish, input and prediction drift
+(`mlops_kit.drift.publication`).
 
 Per-variant graphs use SEARCH expressions, so the variants promotion creates and removes (`primary`,
 a kit-driven `canary`, a shadow variant) appear without a deploy.
@@ -15,7 +16,7 @@ from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
 from stacks.identity import DRIFT_NAMESPACE
-from stacks.monitoring import DATASET_DRIFT_METRIC
+from stacks.monitoring import DATASET_DRIFT_METRIC, PREDICTION_DRIFT_METRIC
 
 # The names `mlops_kit.drift.publication` publishes under (importing it would import the drift
 # engine into every synth; tests/stacks check that the two agree).
@@ -96,15 +97,20 @@ def dashboard_widgets(env: Environment, model: str) -> list[dict[str, Any]]:
                 "title": "Alarms",
                 "alarms": [
                     alarm_arn.format(name)
-                    for name in (*names.rollback_alarms(model).values(), names.drift_alarm(model))
+                    for name in (
+                        *names.rollback_alarms(model).values(),
+                        names.drift_alarm(model),
+                        names.prediction_drift_alarm(model),
+                    )
                 ],
             },
         },
         _metric_widget(
-            "Dataset drift (1 = drifted) and drifted share of features",
+            "Dataset drift, prediction drift (1 = drifted), drifted share of features",
             region,
             [
                 [DRIFT_NAMESPACE, DATASET_DRIFT_METRIC, *drift_dimensions],
+                [DRIFT_NAMESPACE, PREDICTION_DRIFT_METRIC, *drift_dimensions],
                 [DRIFT_NAMESPACE, DRIFTED_SHARE_METRIC, *drift_dimensions],
             ],
             stat="Maximum",

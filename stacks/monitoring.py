@@ -30,6 +30,8 @@ from stacks.policy import terraform_json
 from stacks.registry import Registry
 
 DATASET_DRIFT_METRIC = "DatasetDrift"
+# mlops_kit.drift.publication's names (importing it would import the drift engine into the synth).
+PREDICTION_DRIFT_METRIC = "PredictionDrift"
 
 
 def drift_alarm_name(env: Environment, model: str) -> str:
@@ -48,8 +50,8 @@ class _JobPlatform:
 
 
 class DriftMonitoring(Construct):
-    """Per model: drift pipeline and its code, drift schedule, drift alarm (notifying the alert topic),
-    and the retraining trigger."""
+    """Per model: drift pipeline and its code, drift schedule, drift alarm and retraining trigger,
+    and the prediction drift alarm (both alarms notify the alert topic)."""
 
     def __init__(
         self,
@@ -143,6 +145,26 @@ class DriftMonitoring(Construct):
                 treat_missing_data="notBreaching",
             )
             self.alarms[model] = alarm
+            CloudwatchMetricAlarm(
+                self,
+                f"prediction-drift-alarm-{model}",
+                alarm_name=names.prediction_drift_alarm(model),
+                alarm_description=(
+                    f"Prediction drift of {model} in {env.name}: a served version answers unlike it "
+                    "did on its validation data"
+                ),
+                namespace=DRIFT_NAMESPACE,
+                metric_name=PREDICTION_DRIFT_METRIC,
+                dimensions={"Environment": env.name, "Model": model},
+                statistic="Maximum",
+                period=3600,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                alarm_actions=[alert_topic_arn],
+                ok_actions=[alert_topic_arn],
+            )
             if not env.drift.retrain_on_drift:
                 continue
             self._retrain_trigger(env, model, alarm, identity)

@@ -125,6 +125,10 @@ class ResourceNames:
     def drift_alarm_prefix(self, model: str) -> str:
         return f"{self.env.name_prefix}-drift.{model}."
 
+    def prediction_drift_alarm(self, model: str) -> str:
+        # Not under the drift alarm prefix: drifting answers alert people, they do not retrain.
+        return f"{self.base}-{model}-prediction-drift"
+
     def drift_schedule(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
 
@@ -163,6 +167,7 @@ class ResourceNames:
                 ("SageMaker pipeline", self.training_pipeline(model)),
                 ("SageMaker pipeline", self.drift_pipeline(model)),
                 ("CloudWatch alarm", self.drift_alarm(model)),
+                ("CloudWatch alarm", self.prediction_drift_alarm(model)),
                 ("CloudWatch dashboard", self.dashboard(model)),
                 ("schedule", self.drift_schedule(model)),
                 *(("CloudWatch alarm", alarm) for alarm in self.rollback_alarms(model).values()),

@@ -51,7 +51,11 @@ def test_every_alarm_of_the_stacks_notifies_its_environments_topic(deployed: dic
         alarms = clients_for(env).client("cloudwatch").describe_alarms()["MetricAlarms"]
         ours = {a["AlarmName"]: a for a in alarms}
         for model in env.models:
-            for alarm in (names.drift_alarm(model), *names.rollback_alarms(model).values()):
+            for alarm in (
+                names.drift_alarm(model),
+                names.prediction_drift_alarm(model),
+                *names.rollback_alarms(model).values(),
+            ):
                 assert ours[alarm]["AlarmActions"] == [names.alerts_topic_arn], alarm
                 assert ours[alarm]["OKActions"] == [names.alerts_topic_arn], alarm
                 assert ours[alarm]["ActionsEnabled"] is True

@@ -96,9 +96,11 @@ def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(
     topic = f"${{aws_sns_topic.{topic_address}.arn}}"
     alarms = {a["alarm_name"]: a for a in resources(stack, "aws_cloudwatch_metric_alarm").values()}
     names = ResourceNames(env)
-    expected = {names.drift_alarm(m) for m in env.models} | {
-        alarm for m in env.models for alarm in names.rollback_alarms(m).values()
-    }
+    expected = (
+        {names.drift_alarm(m) for m in env.models}
+        | {names.prediction_drift_alarm(m) for m in env.models}
+        | {alarm for m in env.models for alarm in names.rollback_alarms(m).values()}
+    )
     assert set(alarms) == expected
     for alarm in alarms.values():
         assert alarm["alarm_actions"] == [topic], alarm["alarm_name"]
@@ -147,7 +149,7 @@ def test_a_dashboard_per_endpoint_shows_traffic_latency_and_errors_per_variant(
         )
 
 
-def test_the_dashboard_shows_the_alarms_and_the_drift_metrics_the_drift_job_publishes(
+def test_the_dashboard_shows_the_alarms_and_the_drift_metrics_the_drift_checks_publish(
     env_stack: tuple[Environment, dict[str, Any]],
 ) -> None:
     from mlops_kit.drift import publication
@@ -162,12 +164,21 @@ def test_the_dashboard_shows_the_alarms_and_the_drift_metrics_the_drift_job_publ
         body = dashboard_of(env, stack, model)
         (alarms,) = [w for w in body["widgets"] if w["type"] == "alarm"]
         assert set(alarms["properties"]["alarms"]) == {
-            alarm_arns[name] for name in (*names.rollback_alarms(model).values(), names.drift_alarm(model))
+            alarm_arns[name]
+            for name in (
+                *names.rollback_alarms(model).values(),
+                names.drift_alarm(model),
+                names.prediction_drift_alarm(model),
+            )
         }
-        drift = widget(body, "Dataset drift (1 = drifted) and drifted share of features")
+        drift = widget(body, "Dataset drift, prediction drift (1 = drifted), drifted share of features")
         assert drift["properties"]["metrics"] == [
             [publication.DRIFT_NAMESPACE, metric, "Environment", env.name, "Model", model]
-            for metric in (publication.DATASET_DRIFT_METRIC, publication.DRIFTED_SHARE_METRIC)
+            for metric in (
+                publication.DATASET_DRIFT_METRIC,
+                publication.PREDICTION_DRIFT_METRIC,
+                publication.DRIFTED_SHARE_METRIC,
+            )
         ]
         (features,) = expressions(widget(body, "Drifted features (1 = drifted)"))
         assert f"{{{publication.DRIFT_NAMESPACE},Environment,Feature,Model}}" in features

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
 from stacks.identity import DRIFT_NAMESPACE
-from stacks.monitoring import DATASET_DRIFT_METRIC, PREDICTION_DRIFT_METRIC
+from stacks.monitoring import DATASET_DRIFT_METRIC, PREDICTION_DRIFT_METRIC, QUALITY_METRICS
 
 # The names `mlops_kit.drift.publication` publishes under (importing it would import the drift
 # engine into every synth; tests/stacks check that the two agree).
@@ -51,6 +51,11 @@ def _metric_widget(title: str, region: str, metrics: list[Any], **properties: An
             **properties,
         },
     }
+
+
+def quality_gated(env: Environment) -> bool:
+    """Whether the environment gates a metric the quality alarm watches (stacks.monitoring)."""
+    return any(metric in env.gates.min_metrics for metric in QUALITY_METRICS)
 
 
 def dashboard_widgets(env: Environment, model: str) -> list[dict[str, Any]]:
@@ -101,6 +106,7 @@ def dashboard_widgets(env: Environment, model: str) -> list[dict[str, Any]]:
                         *names.rollback_alarms(model).values(),
                         names.drift_alarm(model),
                         names.prediction_drift_alarm(model),
+                        *([names.quality_alarm(model)] if quality_gated(env) else []),
                     )
                 ],
             },
@@ -121,6 +127,13 @@ def dashboard_widgets(env: Environment, model: str) -> list[dict[str, Any]]:
             region,
             [[{"expression": f"SEARCH('{feature_query}', 'Maximum', {DRIFT_PERIOD})", "id": "features"}]],
             stat="Maximum",
+            period=DRIFT_PERIOD,
+        ),
+        _metric_widget(
+            "Model quality of labelled answers",
+            region,
+            [[DRIFT_NAMESPACE, metric, *drift_dimensions] for metric in QUALITY_METRICS.values()],
+            stat="Minimum",
             period=DRIFT_PERIOD,
         ),
     ]

@@ -135,6 +135,21 @@ class ResourceNames:
     def data_capture_prefix(self, model: str) -> str:
         return f"s3://{self.artifact_bucket}/data-capture/{model}"
 
+    def labels_prefix(self, model: str) -> str:
+        """Where `kit labels upload` writes ground truth, keyed by the capture's inference id."""
+        return f"s3://{self.artifact_bucket}/labels/{model}"
+
+    def quality_report_prefix(self, model: str) -> str:
+        return f"s3://{self.artifact_bucket}/quality-reports/{model}"
+
+    def quality_alarm(self, model: str) -> str:
+        # Like the drift alarm, one prefix per model across environments: the training account's
+        # retraining rule matches every environment's quality alarm of the model by it.
+        return f"{self.quality_alarm_prefix(model)}{self.env.name}"
+
+    def quality_alarm_prefix(self, model: str) -> str:
+        return f"{self.env.name_prefix}-quality.{model}."
+
     def drift_report_prefix(self, model: str) -> str:
         return f"s3://{self.artifact_bucket}/drift-reports/{model}"
 
@@ -168,6 +183,7 @@ class ResourceNames:
                 ("SageMaker pipeline", self.drift_pipeline(model)),
                 ("CloudWatch alarm", self.drift_alarm(model)),
                 ("CloudWatch alarm", self.prediction_drift_alarm(model)),
+                ("CloudWatch alarm", self.quality_alarm(model)),
                 ("CloudWatch dashboard", self.dashboard(model)),
                 ("schedule", self.drift_schedule(model)),
                 *(("CloudWatch alarm", alarm) for alarm in self.rollback_alarms(model).values()),

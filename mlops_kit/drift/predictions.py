@@ -18,7 +18,7 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -132,7 +132,7 @@ def _json_rows(payload: object, fields: list[str]) -> Iterator[list[object]]:
         raise _Corrupt("answer is not a JSON object, list or number")
 
 
-def _positional(values: list[object] | list[str], fields: list[str]) -> list[object]:
+def _positional(values: Sequence[object], fields: list[str]) -> list[object]:
     if len(values) != len(fields):
         raise _OtherSchema(f"answer has {len(values)} values; {len(fields)} were recorded")
     return [_number_or_text(v) for v in values]

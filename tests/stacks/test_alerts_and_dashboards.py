@@ -169,6 +169,7 @@ def test_the_dashboard_shows_the_alarms_and_the_drift_metrics_the_drift_checks_p
                 *names.rollback_alarms(model).values(),
                 names.drift_alarm(model),
                 names.prediction_drift_alarm(model),
+                names.quality_alarm(model),
             )
         }
         drift = widget(body, "Dataset drift, prediction drift (1 = drifted), drifted share of features")
@@ -197,3 +198,52 @@ def test_widgets_fit_the_dashboard_grid_without_overlapping(
             for y in range(widget["y"], widget["y"] + widget["height"]):
                 assert (x, y) not in cells
                 cells.add((x, y))
+
+
+def test_the_quality_alarm_watches_the_gated_metrics_floor_and_retrains(
+    env_stack: tuple[Environment, dict[str, Any]],
+) -> None:
+    from mlops_kit.quality.publication import GATED_METRICS, QUALITY_NAMESPACE
+
+    env, stack = env_stack
+    names = ResourceNames(env)
+    gated = "auc" if "auc" in env.gates.min_metrics else "accuracy"
+    for model in env.models:
+        (alarm,) = [
+            a
+            for a in resources(stack, "aws_cloudwatch_metric_alarm").values()
+            if a["alarm_name"] == names.quality_alarm(model)
+        ]
+        assert (alarm["namespace"], alarm["metric_name"]) == (QUALITY_NAMESPACE, GATED_METRICS[gated])
+        assert alarm["dimensions"] == {"Environment": env.name, "Model": model}
+        assert alarm["threshold"] == env.gates.min_metrics[gated]  # type: ignore[index]
+        assert alarm["comparison_operator"] == "LessThanThreshold"
+        (rule,) = resources(stack, "aws_cloudwatch_event_rule").values()
+        pattern = decoded(rule["event_pattern"])
+        if env.drift.retrain_account_id:
+            quality_address = next(
+                address
+                for address, a in resources(stack, "aws_cloudwatch_metric_alarm").items()
+                if a["alarm_name"] == names.quality_alarm(model)
+            )
+            assert f"${{aws_cloudwatch_metric_alarm.{quality_address}.arn}}" in pattern["resources"]
+        else:
+            assert {"prefix": names.quality_alarm_prefix(model)} in pattern["detail"]["alarmName"]
+        quality = dashboard_of(env, stack, model)
+        assert widget(quality, "Model quality of labelled answers")["properties"]["metrics"] == [
+            [QUALITY_NAMESPACE, metric, "Environment", env.name, "Model", model]
+            for metric in GATED_METRICS.values()
+        ]
+
+
+def test_the_stacks_name_the_metrics_as_the_checks_publish_them() -> None:
+    """The stacks keep their own copies of the metric names (no drift engine at synth)."""
+    from mlops_kit.drift import publication
+    from mlops_kit.quality.publication import GATED_METRICS
+    from stacks import dashboards, monitoring
+
+    assert monitoring.DATASET_DRIFT_METRIC == publication.DATASET_DRIFT_METRIC
+    assert monitoring.PREDICTION_DRIFT_METRIC == publication.PREDICTION_DRIFT_METRIC
+    assert dashboards.DRIFTED_SHARE_METRIC == publication.DRIFTED_SHARE_METRIC
+    assert dashboards.FEATURE_DRIFT_METRIC == publication.FEATURE_DRIFT_METRIC
+    assert monitoring.QUALITY_METRICS == GATED_METRICS

@@ -208,7 +208,10 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
         )
     else:
         assert target["arn"].endswith(f":pipeline/{names.training_pipeline(model)}")
-        assert pattern["detail"]["alarmName"] == [{"prefix": names.drift_alarm_prefix(model)}]
+        assert pattern["detail"]["alarmName"] == [
+            {"prefix": names.drift_alarm_prefix(model)},
+            {"prefix": names.quality_alarm_prefix(model)},
+        ]
         assert pattern["account"] == [env.account_id, *env.drift.accept_retrain_from]
     assert not resources(stack, "aws_lambda_function")
 

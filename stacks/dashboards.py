@@ -8,7 +8,6 @@ a kit-driven `canary`, a shadow variant) appear without a deploy.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
@@ -17,6 +16,7 @@ from constructs import Construct
 from mlops_kit.config import Environment, ResourceNames
 from stacks.identity import DRIFT_NAMESPACE
 from stacks.monitoring import DATASET_DRIFT_METRIC, PREDICTION_DRIFT_METRIC, QUALITY_METRICS
+from stacks.policy import terraform_jsonencode
 
 # The names `mlops_kit.drift.publication` publishes under (importing it would import the drift
 # engine into every synth; tests/stacks check that the two agree).
@@ -153,7 +153,7 @@ class EndpointDashboards(Construct):
                 self,
                 f"dashboard-{model}",
                 dashboard_name=names.dashboard(model),
-                dashboard_body=json.dumps({"widgets": dashboard_widgets(env, model)}, sort_keys=True),
+                dashboard_body=terraform_jsonencode({"widgets": dashboard_widgets(env, model)}),
             )
             for model in env.models
         }

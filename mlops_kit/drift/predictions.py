@@ -108,7 +108,7 @@ def _answer_rows(text: str, fields: list[str], window: TimeWindow | None) -> lis
             return [_positional(r, fields) for r in csv.reader(io.StringIO(data)) if r]
         return list(_json_rows(json.loads(data), fields))
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
-        if isinstance(error, _OtherSchema | _Corrupt):
+        if isinstance(error, (_OtherSchema, _Corrupt)):
             raise
         raise _Corrupt(str(error)) from error
 
@@ -121,12 +121,12 @@ def _json_rows(payload: object, fields: list[str]) -> Iterator[list[object]]:
         if missing:
             raise _OtherSchema(f"answer lacks {', '.join(missing)}")
         yield [payload[f] for f in fields]
-    elif isinstance(payload, list) and payload and isinstance(payload[0], dict | list):
+    elif isinstance(payload, list) and payload and isinstance(payload[0], (dict, list)):
         for item in payload:
             yield from _json_rows(item, fields)
     elif isinstance(payload, list):
         yield _positional(payload, fields)
-    elif isinstance(payload, int | float) and not isinstance(payload, bool):
+    elif isinstance(payload, (int, float)) and not isinstance(payload, bool):
         yield _positional([payload], fields)
     else:
         raise _Corrupt("answer is not a JSON object, list or number")

@@ -3,7 +3,6 @@ notifies, subscribed as the environment file says, and a dashboard per endpoint.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -99,6 +98,7 @@ def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_recovers(
     expected = (
         {names.drift_alarm(m) for m in env.models}
         | {names.prediction_drift_alarm(m) for m in env.models}
+        | {names.quality_alarm(m) for m in env.models}
         | {alarm for m in env.models for alarm in names.rollback_alarms(m).values()}
     )
     assert set(alarms) == expected
@@ -112,7 +112,7 @@ def dashboard_of(env: Environment, stack: dict[str, Any], model: str) -> dict[st
     (dashboard,) = [
         d for d in resources(stack, "aws_cloudwatch_dashboard").values() if d["dashboard_name"] == name
     ]
-    return json.loads(dashboard["dashboard_body"])  # type: ignore[no-any-return]
+    return decoded(dashboard["dashboard_body"])  # type: ignore[no-any-return]
 
 
 def widget(body: dict[str, Any], title: str) -> dict[str, Any]:

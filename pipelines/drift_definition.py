@@ -169,6 +169,7 @@ def drift_pipeline_definition(
             "--baseline-uri", _get(f"Parameters.{BASELINE_URI}"),
             "--capture-prefix", _get(f"Parameters.{CAPTURE_PREFIX}"),
             "--execution-arn", _get("Execution.PipelineExecutionArn"),
+            "--endpoint", names.endpoint(model),
         ],
     )  # fmt: skip
     return {

@@ -135,6 +135,17 @@ class Identity(Construct):
                     ],
                     [logs, f"{logs}:*"],
                 ),
+                # The drift job's prediction drift reads what the endpoint serves and that
+                # version's artifact (the bucket statement above).
+                statement(
+                    "ServedModels",
+                    [
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:DescribeEndpointConfig",
+                        "sagemaker:DescribeModel",
+                    ],
+                    [self.arns.own("endpoint"), self.arns.own("endpoint-config"), self.arns.own("model")],
+                ),
                 statement(
                     "Metrics",
                     ["cloudwatch:PutMetricData"],

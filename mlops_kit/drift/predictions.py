@@ -18,8 +18,11 @@ import binascii
 import csv
 import io
 import json
+import re
+import tarfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from typing import IO, Any
 
 import pandas as pd
 
@@ -29,11 +32,114 @@ from mlops_kit.drift.capture import TimeWindow, iso_time
 from mlops_kit.drift.evaluation import check_frame
 from mlops_kit.drift.report import DriftReport
 from mlops_kit.drift.thresholds import DriftThresholds
-from mlops_kit.errors import BadInput
+from mlops_kit.errors import BadInput, KitError
 
 PREDICTIONS_FILE = "validation_predictions.csv"
 # Output fields compared as categories (the rest, numbers, by their binned distribution).
 CATEGORICAL_OUTPUTS = frozenset({"label", "predicted_label", "class"})
+
+
+# SageMaker's capture layout below the capture prefix: <endpoint>/<variant>/yyyy/mm/dd/hh/<file>.
+_VARIANT_KEY = re.compile(r"(?:^|/)(?P<variant>[^/]+)/\d{4}/\d{2}/\d{2}/\d{2}/[^/]+$")
+
+
+@dataclass(frozen=True)
+class VariantPredictions:
+    """One variant's prediction drift, or why it could not be compared (`unavailable`)."""
+
+    variant: str
+    model_name: str | None = None
+    version: int | None = None
+    report: DriftReport | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    unavailable: str | None = None
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.report and self.report.drifted)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant,
+            "model_name": self.model_name,
+            "version": self.version,
+            "drifted": self.drifted,
+            "unavailable": self.unavailable,
+            "rows_skipped": dict(self.skipped),
+            "report": self.report.to_dict() if self.report else None,
+        }
+
+
+def variant_of_capture_key(key: str) -> str | None:
+    """The variant folder of a capture object's key; None outside SageMaker's layout."""
+    match = _VARIANT_KEY.search(key)
+    return match.group("variant") if match else None
+
+
+def answer_lines(lines: Iterable[str | bytes], window: TimeWindow | None = None) -> Iterator[str]:
+    """Capture lines inside the window without their request (what prediction drift reads, at a
+    fraction of the size); a line that cannot be read is passed on as it is, to be counted."""
+    for line in lines:
+        text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+            if window is not None and not window.contains(iso_time(record["eventMetadata"]["inferenceTime"])):
+                continue
+            record["captureData"].pop("endpointInput", None)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            yield text.rstrip("\n")
+            continue
+        yield json.dumps(record, separators=(",", ":"))
+
+
+def member_of_archive(stream: IO[bytes], name: str) -> bytes | None:
+    """The file `name` of a model.tar.gz read as a stream (up to it); None when absent or unreadable."""
+    try:
+        with tarfile.open(fileobj=stream, mode="r|gz") as archive:
+            for member in archive:
+                if member.isfile() and _strip_dot(member.name) == name:
+                    extracted = archive.extractfile(member)
+                    return extracted.read() if extracted else None
+    except (tarfile.TarError, OSError, EOFError):
+        return None
+    return None
+
+
+def _strip_dot(name: str) -> str:
+    return name[2:] if name.startswith("./") else name
+
+
+def compare_variant(
+    variant: str,
+    model_name: str,
+    version: int | None,
+    recorded: bytes | None,
+    lines: Iterable[str | bytes],
+    window: TimeWindow | None,
+    thresholds: DriftThresholds,
+) -> VariantPredictions:
+    """Prediction drift of one variant's captured answers against the recorded predictions of the
+    version it serves (None: the artifact recorded none)."""
+    if recorded is None:
+        return VariantPredictions(
+            variant, model_name, version, unavailable=f"its artifact has no {PREDICTIONS_FILE}"
+        )
+    try:
+        baseline = prediction_baseline(recorded, source=f"{model_name}/{PREDICTIONS_FILE}")
+    except BadInput as error:
+        return VariantPredictions(variant, model_name, version, unavailable=error.message)
+    frame, skipped = captured_predictions(lines, baseline.feature_names, window)
+    if frame.empty:
+        return VariantPredictions(
+            variant, model_name, version, skipped=skipped, unavailable="no usable answer in the window"
+        )
+    try:
+        report = prediction_drift(baseline, frame, thresholds)
+    except KitError as error:
+        return VariantPredictions(variant, model_name, version, skipped=skipped, unavailable=error.message)
+    return VariantPredictions(variant, model_name, version, report=report, skipped=skipped)
 
 
 class _Corrupt(ValueError):

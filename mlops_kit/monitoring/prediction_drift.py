@@ -10,53 +10,21 @@ read as a stream, up to the predictions file.
 from __future__ import annotations
 
 import re
-import tarfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import IO, Any
 
 from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.drift import DriftThresholds, ObjectStore, TimeWindow
 from mlops_kit.drift.predictions import (
     PREDICTIONS_FILE,
-    captured_predictions,
-    prediction_baseline,
-    prediction_drift,
+    VariantPredictions,
+    compare_variant,
+    member_of_archive,
 )
-from mlops_kit.drift.report import DriftReport
-from mlops_kit.errors import BadInput, KitError
 from mlops_kit.s3_uri import split_s3_uri
 from mlops_kit.serving.state import version_of_config
 
 _VARIANT_IN_KEY = re.compile(r"^(?P<variant>[^/]+)/\d{4}/\d{2}/\d{2}/\d{2}/[^/]+$")
-
-
-@dataclass(frozen=True)
-class VariantPredictions:
-    """One variant's prediction drift, or why it could not be compared (`unavailable`)."""
-
-    variant: str
-    model_name: str | None = None
-    version: int | None = None
-    report: DriftReport | None = None
-    skipped: dict[str, int] = field(default_factory=dict)
-    unavailable: str | None = None
-
-    @property
-    def drifted(self) -> bool:
-        return bool(self.report and self.report.drifted)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "variant": self.variant,
-            "model_name": self.model_name,
-            "version": self.version,
-            "drifted": self.drifted,
-            "unavailable": self.unavailable,
-            "rows_skipped": dict(self.skipped),
-            "report": self.report.to_dict() if self.report else None,
-        }
 
 
 def capture_keys_by_variant(keys: Iterable[str], capture_prefix: str, endpoint: str) -> dict[str, list[str]]:
@@ -97,19 +65,7 @@ def recorded_predictions(clients: AwsClients, model_name: str) -> bytes | None:
     bucket, key = split_s3_uri(url)
     s3 = clients.client("s3")
     body = clients.call(f"read {url}", s3.get_object, Bucket=bucket, Key=key)["Body"]
-    return _member_of_archive(body, PREDICTIONS_FILE)
-
-
-def _member_of_archive(stream: IO[bytes], name: str) -> bytes | None:
-    try:
-        with tarfile.open(fileobj=stream, mode="r|gz") as archive:
-            for member in archive:
-                if member.isfile() and member.name.removeprefix("./") == name:
-                    extracted = archive.extractfile(member)
-                    return extracted.read() if extracted else None
-    except (tarfile.TarError, OSError, EOFError):
-        return None
-    return None
+    return member_of_archive(body, PREDICTIONS_FILE)
 
 
 def check_prediction_drift(
@@ -137,39 +93,7 @@ def check_prediction_drift(
             )
             continue
         version = version_of_config(env, model, model_name)
-        results.append(
-            _compare(clients, store, variant_keys, window, thresholds, variant, model_name, version)
-        )
+        lines = (line for key in variant_keys for line in store.read_bytes(key).splitlines())
+        recorded = recorded_predictions(clients, model_name)
+        results.append(compare_variant(variant, model_name, version, recorded, lines, window, thresholds))
     return results
-
-
-def _compare(
-    clients: AwsClients,
-    store: ObjectStore,
-    keys: list[str],
-    window: TimeWindow,
-    thresholds: DriftThresholds,
-    variant: str,
-    model_name: str,
-    version: int | None,
-) -> VariantPredictions:
-    table = recorded_predictions(clients, model_name)
-    if table is None:
-        return VariantPredictions(
-            variant, model_name, version, unavailable=f"its artifact has no {PREDICTIONS_FILE}"
-        )
-    try:
-        baseline = prediction_baseline(table, source=f"{model_name}/{PREDICTIONS_FILE}")
-    except BadInput as error:
-        return VariantPredictions(variant, model_name, version, unavailable=error.message)
-    lines = (line for key in keys for line in store.read_bytes(key).splitlines())
-    frame, skipped = captured_predictions(lines, baseline.feature_names, window)
-    if frame.empty:
-        return VariantPredictions(
-            variant, model_name, version, skipped=skipped, unavailable="no usable answer in the window"
-        )
-    try:
-        report = prediction_drift(baseline, frame, thresholds)
-    except KitError as error:
-        return VariantPredictions(variant, model_name, version, skipped=skipped, unavailable=error.message)
-    return VariantPredictions(variant, model_name, version, report=report, skipped=skipped)

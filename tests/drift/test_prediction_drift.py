@@ -145,3 +145,58 @@ def test_prediction_metrics_name_the_model_and_each_compared_variant() -> None:
     values = {tuple(x["Value"] for x in d["Dimensions"]): d["Value"] for d in data}
     assert values == {("prod", "m"): 1.0, ("prod", "m", "canary"): 1.0, ("prod", "m", "primary"): 0.0}
     assert prediction_metric_data({}, environment="prod", model="m", timestamp=at) == []
+
+
+def test_the_variant_of_a_capture_key_is_its_folder_below_the_endpoint() -> None:
+    from mlops_kit.drift.predictions import variant_of_capture_key
+
+    assert variant_of_capture_key("ep/canary/2026/12/02/10/00-00-000-a.jsonl") == "canary"
+    assert variant_of_capture_key("data-capture/m/ep/primary/2026/12/02/10/x.jsonl") == "primary"
+    assert variant_of_capture_key("0.jsonl") is None
+
+
+def test_answer_lines_keep_the_windows_answers_without_their_requests() -> None:
+    from mlops_kit.drift.predictions import answer_lines
+
+    window = TimeWindow(datetime(2026, 12, 2, 9, tzinfo=UTC), datetime(2026, 12, 2, 11, tzinfo=UTC))
+    kept = list(
+        answer_lines([answer_line([0.3]), answer_line([0.3], at="2026-12-01T10:00:00Z"), "{cut"], window)
+    )
+    assert len(kept) == 2 and kept[1] == "{cut"  # passed on, to be counted where it is read
+    assert "endpointInput" not in json.loads(kept[0])["captureData"]
+
+
+def test_the_recorded_predictions_are_read_from_the_artifact_stream() -> None:
+    import io
+    import tarfile
+
+    from mlops_kit.drift.predictions import PREDICTIONS_FILE, member_of_archive
+
+    def archive(*members: tuple[str, bytes]) -> io.BytesIO:
+        data = io.BytesIO()
+        with tarfile.open(fileobj=data, mode="w:gz") as tar:
+            for name, body in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(body)
+                tar.addfile(info, io.BytesIO(body))
+        data.seek(0)
+        return data
+
+    assert (
+        member_of_archive(archive(("./" + PREDICTIONS_FILE, b"label\n1\n")), PREDICTIONS_FILE)
+        == b"label\n1\n"
+    )
+    assert member_of_archive(archive(("model.joblib", b"w")), PREDICTIONS_FILE) is None
+    assert member_of_archive(io.BytesIO(b"not a tar"), PREDICTIONS_FILE) is None
+
+
+def test_a_variant_that_cannot_be_compared_says_why(rng: np.random.Generator) -> None:
+    from mlops_kit.drift import DriftThresholds
+    from mlops_kit.drift.predictions import compare_variant
+
+    thresholds = DriftThresholds()
+    older = compare_variant("primary", "ep-v1", 1, None, [answer_line([0.3])], None, thresholds)
+    assert older.unavailable == "its artifact has no validation_predictions.csv" and not older.drifted
+    silent = compare_variant("primary", "ep-v2", 2, recorded(rng.beta(2, 5, 100)), ["{cut"], None, thresholds)
+    assert silent.unavailable == "no usable answer in the window" and silent.skipped == {"corrupt": 1}
+    assert silent.to_dict()["report"] is None

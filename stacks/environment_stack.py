@@ -19,6 +19,7 @@ from stacks.identity import Identity
 from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
 from stacks.network import Network
 from stacks.promotion_state import PromotionState
+from stacks.quality_monitoring import QualityMonitoring
 from stacks.registry import Registry
 from stacks.serving import Serving
 from stacks.training_cluster import TrainingCluster
@@ -113,7 +114,7 @@ class EnvironmentStack(TerraformStack):
             registry=registry,
             alert_topic_arn=alerts.arn,
         )
-        DriftMonitoring(
+        monitoring = DriftMonitoring(
             self,
             "monitoring",
             env=env,
@@ -122,6 +123,15 @@ class EnvironmentStack(TerraformStack):
             network=network,
             registry=registry,
             alert_topic_arn=alerts.arn,
+        )
+        QualityMonitoring(
+            self,
+            "quality",
+            env=env,
+            key=key,
+            identity=identity,
+            registry=registry,
+            platform=monitoring.platform,
         )
         EndpointDashboards(self, "dashboards", env=env)
         if other_retrain_accounts(env):

@@ -79,6 +79,7 @@ class DriftMonitoring(Construct):
             subnet_ids=network.subnet_ids,
             security_group_ids=[network.workload_security_group.id],
         )
+        self.platform = platform  # the quality jobs run on the same (stacks/quality_monitoring.py)
         code = drift_code_objects()
         for model in env.models:
             prefix = drift_code_prefix(model, code)

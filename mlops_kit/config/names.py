@@ -117,6 +117,13 @@ class ResourceNames:
     def drift_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
 
+    def quality_pipeline(self, model: str) -> str:
+        """The scheduled quality job: labels joined with the capture, accuracy and AUC published."""
+        return f"{self.base}-{model}-quality"
+
+    def quality_schedule(self, model: str) -> str:
+        return f"{self.base}-{model}-quality"
+
     def drift_alarm(self, model: str) -> str:
         # `.` cannot occur in model or environment names, so a rule can match every environment's
         # drift alarm of one model by the prefix `<prefix>-drift.<model>.`.
@@ -181,6 +188,8 @@ class ResourceNames:
                 ("SageMaker endpoint", self.endpoint(model)),
                 ("SageMaker pipeline", self.training_pipeline(model)),
                 ("SageMaker pipeline", self.drift_pipeline(model)),
+                ("SageMaker pipeline", self.quality_pipeline(model)),
+                ("schedule", self.quality_schedule(model)),
                 ("CloudWatch alarm", self.drift_alarm(model)),
                 ("CloudWatch alarm", self.prediction_drift_alarm(model)),
                 ("CloudWatch alarm", self.quality_alarm(model)),
@@ -215,6 +224,7 @@ class ResourceNames:
             names[f"dashboard[{model}]"] = self.dashboard(model)
             names[f"training_pipeline[{model}]"] = self.training_pipeline(model)
             names[f"drift_pipeline[{model}]"] = self.drift_pipeline(model)
+            names[f"quality_pipeline[{model}]"] = self.quality_pipeline(model)
         return names
 
     def limit_violations(self) -> list[str]:

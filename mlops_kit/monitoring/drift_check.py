@@ -34,6 +34,7 @@ from mlops_kit.drift import (
     histogram_of_keys,
     load_baseline,
 )
+from mlops_kit.drift.predictions import VariantPredictions
 from mlops_kit.drift.publication import (
     DRIFT_NAMESPACE,
     metric_batches,
@@ -45,7 +46,6 @@ from mlops_kit.drift.publication import (
 )
 from mlops_kit.drift.sources import is_table_name
 from mlops_kit.errors import BadInput, NotFound
-from mlops_kit.drift.predictions import VariantPredictions
 from mlops_kit.monitoring.prediction_drift import check_prediction_drift
 from mlops_kit.monitoring.s3_store import S3ObjectStore
 from mlops_kit.s3_uri import split_s3_uri

@@ -43,9 +43,7 @@ def labels_of_frame(
             raise BadInput(
                 f"no column {column!r} (the file has {', '.join(map(str, frame.columns))})", argument=option
             )
-    batch = _batch(
-        (_identifier(i), _label(v)) for i, v in zip(frame[id_column], frame[label_column], strict=True)
-    )
+    batch = _batch((_identifier(i), _label(v)) for i, v in zip(frame[id_column], frame[label_column]))
     if not batch.labels:
         raise BadInput(f"FILE: no usable label ({_counts(batch.rejected)})")
     return batch
@@ -129,7 +127,7 @@ def _label(value: object) -> int | None:
             value = float(text)
         except ValueError:
             return None
-    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
         return int(value) if value in (0, 1) else None
     return None
 

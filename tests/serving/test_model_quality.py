@@ -103,6 +103,50 @@ def test_labels_joined_with_captured_answers_give_accuracy_and_auc_per_variant(
     assert alarm["MetricName"] == AUC_METRIC
 
 
+def test_the_scheduled_quality_job_writes_the_same_quality_as_the_command(
+    served_model: ServedModel,
+    clients: AwsClients,
+    dataset_rows: list[list[float]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The stack's quality pipeline (what its schedule starts), run by the emulator's runner."""
+    rows = dataset_rows[3::16]
+    requests = tmp_path / "rows.csv"
+    requests.write_text("\n".join(",".join(repr(float(v)) for v in row[1:]) for row in rows) + "\n")
+    code, invoked, err = run_kit(
+        ["endpoint", "invoke", "--env", "dev", "--data", str(requests), "--json"], capsys
+    )
+    assert code == 0, err
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        "inference_id,label\n"
+        + "".join(f"{r['inference_id']},{int(row[0])}\n" for r, row in zip(invoked, rows, strict=True))
+    )
+    assert run_kit(["labels", "upload", str(labels), "--env", "dev", "--json"], capsys)[0] == 0
+    names = ResourceNames(served_model.env)
+    before = keys_under(clients, names.quality_report_prefix(MODEL))
+    time.sleep(1.1)  # the window ends at the execution's start, to the second
+    sagemaker = clients.client("sagemaker")
+    arn = sagemaker.start_pipeline_execution(PipelineName=names.quality_pipeline(MODEL))[
+        "PipelineExecutionArn"
+    ]
+    deadline = time.monotonic() + 300
+    while (status := sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn))[
+        "PipelineExecutionStatus"
+    ] not in ("Succeeded", "Failed", "Stopped"):
+        assert time.monotonic() < deadline, "the quality pipeline did not finish in 5 minutes"
+        time.sleep(0.5)
+    assert status["PipelineExecutionStatus"] == "Succeeded", status.get("FailureReason")
+    (new,) = keys_under(clients, names.quality_report_prefix(MODEL)) - before
+    report = json.loads(clients.client("s3").get_object(Bucket=names.artifact_bucket, Key=new)["Body"].read())
+    assert report["usable"] is True
+    (primary,) = report["variants"]
+    assert primary["model_name"] == served_model.config_name
+    assert primary["labelled"] >= len(rows)  # with the labels the other test uploaded, if it ran first
+    assert primary["accuracy"] >= 0.9
+
+
 def test_quality_run_without_labels_is_refused_naming_what_to_do(
     served_model: ServedModel, capsys: pytest.CaptureFixture[str]
 ) -> None:

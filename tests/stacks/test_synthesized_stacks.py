@@ -193,7 +193,7 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
     env, stack = env_stack
     names = ResourceNames(env)
     model = env.models[0]
-    schedule = one(stack, "aws_scheduler_schedule")
+    schedule = one(stack, "aws_scheduler_schedule", name=names.drift_schedule(model))
     assert schedule["schedule_expression"] == env.drift.schedule
     assert schedule["target"]["arn"].endswith(f":pipeline/{names.drift_pipeline(model)}")
     alarm = one(stack, "aws_cloudwatch_metric_alarm", metric_name="DatasetDrift")

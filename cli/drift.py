@@ -102,6 +102,9 @@ def run(
     if check.report.drifted:
         drifted = check.report.drifted_features
         raise DriftFound(f"drift found in {len(drifted)} feature(s): {', '.join(drifted)}")
+    if check.predictions_drifted:
+        variants = [p.variant for p in check.predictions if p.drifted]
+        raise DriftFound(f"prediction drift found in variant(s): {', '.join(variants)}")
 
 
 def _check(
@@ -158,6 +161,19 @@ def _quality_lines(report: Any) -> list[str]:
     return lines
 
 
+def _prediction_lines(check: DriftCheck) -> list[str]:
+    lines = []
+    for result in check.predictions:
+        served = f"{result.variant} ({f'v{result.version}' if result.version else result.model_name or '?'})"
+        if result.report is None:
+            lines.append(f"predictions of {served}: not compared, {result.unavailable}")
+        elif result.drifted:
+            lines.append(f"predictions of {served}: drift in {', '.join(result.report.drifted_features)}")
+        else:
+            lines.append(f"predictions of {served}: no drift ({result.report.rows_current} answers)")
+    return lines
+
+
 def _render(check: DriftCheck, html: Path | None) -> None:
     report = check.report
     style = {"drift": "[red]drift[/]", "no_drift": "[green]ok[/]", "insufficient_data": "[yellow]too few[/]"}
@@ -188,6 +204,8 @@ def _render(check: DriftCheck, html: Path | None) -> None:
     quality = _quality_lines(report)
     if quality:
         console.print("data quality: " + "; ".join(quality), highlight=False)
+    for line in _prediction_lines(check):
+        console.print(line, highlight=False)
     if check.report_uri:
         console.print(
             f"report: {check.report_uri} ({check.metrics_published} metrics published)", highlight=False

@@ -39,6 +39,12 @@ PRODUCT_COMMANDS: dict[str, Command] = {
     "models": Command("cli.models", "app", "Model contracts: check; model versions: list, show."),
     "pipeline": Command("cli.pipeline", "app", "The training pipeline: run, status, list, show, definition."),
     "drift": Command("cli.drift", "app", "Data drift: compare current data with the training baseline."),
+    "labels": Command(
+        "cli.labels", "app", "Ground truth: upload labels keyed by the capture's inference id."
+    ),
+    "quality": Command(
+        "cli.quality", "app", "Model quality: accuracy and AUC of labelled answers, per served version."
+    ),
     "promote": Command(
         "cli.promote",
         "promote",

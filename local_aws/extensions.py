@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from local_aws import application_autoscaling, cloudwatch, eks, iam_conditions, s3, sagemaker, service_quotas
+from local_aws import (
+    application_autoscaling,
+    cloudwatch,
+    eks,
+    iam_conditions,
+    s3,
+    sagemaker,
+    service_quotas,
+    sns,
+)
 
 # In the order they are applied. Alarms come last: their actions start pipelines and read endpoints.
 EXTENSIONS: tuple[Callable[[], None], ...] = (
@@ -20,6 +29,7 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     iam_conditions.install,
     s3.install,
     service_quotas.install,
+    sns.install,
     cloudwatch.install,
 )
 

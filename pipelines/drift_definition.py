@@ -20,48 +20,37 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from mlops_kit.config import Environment, ResourceNames
-from mlops_kit.serving.images import sklearn_image_uri
+from pipelines.processing_steps import (
+    PROCESSING_ROOT,
+    JobPlatform,
+    get,
+    join,
+    processing_input,
+    processing_output,
+    processing_step,
+)
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 PIPELINE_KIND = "drift"
-PROCESSING_ROOT = "/opt/ml/processing"
 RESOURCE_CONFIG = "/opt/ml/config/resourceconfig.json"
 
 SHARDS, MERGE = "DriftShards", "DriftMerge"
 WINDOW_HOURS, BASELINE_URI, CAPTURE_PREFIX = "WindowHours", "BaselineUri", "CapturePrefix"
-MAX_RUNTIME_SECONDS = 3600
-VOLUME_GIB = 30
 SCRIPTS = ("drift_shard.py", "drift_merge.py")
 # The engine runs as source: a package `mlops_kit` holding only the errors and the drift engine.
 SHIPPED_PACKAGE_INIT = b'"""mlops-kit: the drift engine, shipped as source into the drift job."""\n'
-
-
-class JobPlatform(Protocol):
-    """What the jobs run with (`PlatformFacts` in the CLI; Terraform references in the stacks)."""
-
-    @property
-    def artifact_bucket(self) -> str: ...
-    @property
-    def execution_role_arn(self) -> str: ...
-    @property
-    def kms_key_id(self) -> str: ...
-    @property
-    def subnet_ids(self) -> Sequence[str]: ...
-    @property
-    def security_group_ids(self) -> Sequence[str]: ...
 
 
 def drift_code_objects() -> dict[str, bytes]:
     """The step scripts and `lib/mlops_kit/` (the kit's errors and the drift engine), by name."""
     objects = {name: (SCRIPTS_DIR / name).read_bytes() for name in SCRIPTS}
     objects["lib/mlops_kit/__init__.py"] = SHIPPED_PACKAGE_INIT
-    objects["lib/mlops_kit/errors.py"] = _source_file("mlops_kit.errors").read_bytes()
-    engine = _source_file("mlops_kit.drift").parent
+    objects["lib/mlops_kit/errors.py"] = source_file("mlops_kit.errors").read_bytes()
+    engine = source_file("mlops_kit.drift").parent
     for module in sorted(engine.glob("*.py")):
         objects[f"lib/mlops_kit/drift/{module.name}"] = module.read_bytes()
     return objects
@@ -75,7 +64,7 @@ def drift_code_prefix(model: str, objects: dict[str, bytes]) -> str:
     return f"code/{model}-{PIPELINE_KIND}/{digest.hexdigest()[:16]}"
 
 
-def _source_file(module: str) -> Path:
+def source_file(module: str) -> Path:
     # find_spec locates a module without running it (only the parent package is imported).
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
@@ -113,28 +102,28 @@ def drift_pipeline_definition(
     def code_uri(name: str) -> str:
         return f"s3://{platform.artifact_bucket}/{code_prefix}/{name}"
 
-    run_prefix = _join(
-        "/", f"s3://{platform.artifact_bucket}/pipelines/{model}-drift", _get("Execution.PipelineExecutionId")
+    run_prefix = join(
+        "/", f"s3://{platform.artifact_bucket}/pipelines/{model}-drift", get("Execution.PipelineExecutionId")
     )
-    histograms_uri = _join("/", run_prefix, "histograms")
+    histograms_uri = join("/", run_prefix, "histograms")
     report_prefix = names.drift_report_prefix(model)
-    window_hours = _join("", _get(f"Parameters.{WINDOW_HOURS}"))
-    window_end = _get("Execution.StartDateTime")
-    lib = _input("lib", code_uri("lib/"), "lib")
-    baseline = _input("baseline", _get(f"Parameters.{BASELINE_URI}"), "baseline")
+    window_hours = join("", get(f"Parameters.{WINDOW_HOURS}"))
+    window_end = get("Execution.StartDateTime")
+    lib = processing_input("lib", code_uri("lib/"), "lib")
+    baseline = processing_input("baseline", get(f"Parameters.{BASELINE_URI}"), "baseline")
 
-    shards = _processing_step(
+    shards = processing_step(
         SHARDS,
         env,
         platform,
         script=code_uri("drift_shard.py"),
         instance_count=env.drift.instance_count,
         inputs=[
-            _input("capture", _get(f"Parameters.{CAPTURE_PREFIX}"), "capture", sharded=True),
+            processing_input("capture", get(f"Parameters.{CAPTURE_PREFIX}"), "capture", sharded=True),
             baseline,
             lib,
         ],
-        outputs=[_output("histograms", histograms_uri)],
+        outputs=[processing_output("histograms", histograms_uri)],
         arguments=[
             "--capture-dir", f"{PROCESSING_ROOT}/input/capture",
             "--baseline-dir", f"{PROCESSING_ROOT}/input/baseline",
@@ -145,15 +134,18 @@ def drift_pipeline_definition(
             "--window-hours", window_hours,
         ],
     )  # fmt: skip
-    shard_histograms = _get(f"Steps.{SHARDS}.ProcessingOutputConfig.Outputs['histograms'].S3Output.S3Uri")
-    merge = _processing_step(
+    shard_histograms = get(f"Steps.{SHARDS}.ProcessingOutputConfig.Outputs['histograms'].S3Output.S3Uri")
+    merge = processing_step(
         MERGE,
         env,
         platform,
         script=code_uri("drift_merge.py"),
         instance_count=1,
-        inputs=[_input("histograms", shard_histograms, "histograms"), baseline, lib],
-        outputs=[_output("report", report_prefix), _output("html", f"{report_prefix}/html")],
+        inputs=[processing_input("histograms", shard_histograms, "histograms"), baseline, lib],
+        outputs=[
+            processing_output("report", report_prefix),
+            processing_output("html", f"{report_prefix}/html"),
+        ],
         arguments=[
             "--histogram-dir", f"{PROCESSING_ROOT}/input/histograms",
             "--baseline-dir", f"{PROCESSING_ROOT}/input/baseline",
@@ -166,9 +158,10 @@ def drift_pipeline_definition(
             "--region", env.region,
             "--window-end", window_end,
             "--window-hours", window_hours,
-            "--baseline-uri", _get(f"Parameters.{BASELINE_URI}"),
-            "--capture-prefix", _get(f"Parameters.{CAPTURE_PREFIX}"),
-            "--execution-arn", _get("Execution.PipelineExecutionArn"),
+            "--baseline-uri", get(f"Parameters.{BASELINE_URI}"),
+            "--capture-prefix", get(f"Parameters.{CAPTURE_PREFIX}"),
+            "--execution-arn", get("Execution.PipelineExecutionArn"),
+            "--endpoint", names.endpoint(model),
         ],
     )  # fmt: skip
     return {
@@ -181,84 +174,4 @@ def drift_pipeline_definition(
         ],
         "PipelineExperimentConfig": None,
         "Steps": [shards, merge],
-    }
-
-
-def _get(reference: str) -> dict[str, str]:
-    return {"Get": reference}
-
-
-def _join(on: str, *values: Any) -> dict[str, Any]:
-    return {"Std:Join": {"On": on, "Values": list(values)}}
-
-
-def _input(name: str, uri: Any, folder: str, *, sharded: bool = False) -> dict[str, Any]:
-    return {
-        "InputName": name,
-        "AppManaged": False,
-        "S3Input": {
-            "S3Uri": uri,
-            "LocalPath": f"{PROCESSING_ROOT}/input/{folder}",
-            "S3DataType": "S3Prefix",
-            "S3InputMode": "File",
-            "S3DataDistributionType": "ShardedByS3Key" if sharded else "FullyReplicated",
-            "S3CompressionType": "None",
-        },
-    }
-
-
-def _output(name: str, uri: Any) -> dict[str, Any]:
-    return {
-        "OutputName": name,
-        "AppManaged": False,
-        "S3Output": {
-            "S3Uri": uri,
-            "LocalPath": f"{PROCESSING_ROOT}/output/{name}",
-            "S3UploadMode": "EndOfJob",
-        },
-    }
-
-
-def _processing_step(
-    name: str,
-    env: Environment,
-    platform: JobPlatform,
-    *,
-    script: str,
-    instance_count: int,
-    inputs: list[dict[str, Any]],
-    outputs: list[dict[str, Any]],
-    arguments: list[Any],
-) -> dict[str, Any]:
-    script_name = script.rsplit("/", 1)[-1]
-    return {
-        "Name": name,
-        "Type": "Processing",
-        "Arguments": {
-            "ProcessingResources": {
-                "ClusterConfig": {
-                    "InstanceType": env.drift.instance_type,
-                    "InstanceCount": instance_count,
-                    "VolumeSizeInGB": VOLUME_GIB,
-                    "VolumeKmsKeyId": platform.kms_key_id,
-                }
-            },
-            "AppSpecification": {
-                "ImageUri": sklearn_image_uri(env.region),
-                "ContainerEntrypoint": ["python3", f"{PROCESSING_ROOT}/input/code/{script_name}"],
-                "ContainerArguments": arguments,
-            },
-            "RoleArn": platform.execution_role_arn,
-            "ProcessingInputs": [*inputs, _input("code", script, "code")],
-            "ProcessingOutputConfig": {"Outputs": outputs, "KmsKeyId": platform.kms_key_id},
-            "NetworkConfig": {
-                "EnableNetworkIsolation": False,
-                "EnableInterContainerTrafficEncryption": True,
-                "VpcConfig": {
-                    "SecurityGroupIds": list(platform.security_group_ids),
-                    "Subnets": list(platform.subnet_ids),
-                },
-            },
-            "StoppingCondition": {"MaxRuntimeInSeconds": MAX_RUNTIME_SECONDS},
-        },
     }

@@ -1,5 +1,6 @@
 """One customer-managed KMS key per environment: rotation on, policy scoped to the account and the
-AWS services that write encrypted data for the kit (CloudWatch Logs)."""
+AWS services that write encrypted data for the kit (CloudWatch Logs; CloudWatch alarms publishing to
+the encrypted alert topic through SNS)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ class EnvironmentKey(Construct):
                         "ArnLike": {
                             "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{env.region}:{account}:*"
                         }
+                    },
+                },
+                # An alarm's notification is encrypted by SNS on CloudWatch's behalf: without this,
+                # alarms change state but their messages never reach the alert topic. The conditions
+                # are those SNS documents against the confused deputy (alarms of this account only).
+                {
+                    "Sid": "CloudWatchAlarmsPublishToTheAlertTopic",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{env.region}:{account}:alarm:*"},
                     },
                 },
             ]

@@ -7,9 +7,11 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.alerts import AlertTopic
 from stacks.audit_log import AuditLog
 from stacks.cluster_access import ClusterAccess
 from stacks.cluster_addons import ClusterAddons
+from stacks.dashboards import EndpointDashboards
 from stacks.encryption import EnvironmentKey
 from stacks.experiment_tracking import ExperimentTracking
 from stacks.github_actions import GitHubActions
@@ -17,6 +19,7 @@ from stacks.identity import Identity
 from stacks.monitoring import DriftMonitoring, RetrainEventBus, other_retrain_accounts
 from stacks.network import Network
 from stacks.promotion_state import PromotionState
+from stacks.quality_monitoring import QualityMonitoring
 from stacks.registry import Registry
 from stacks.serving import Serving
 from stacks.training_cluster import TrainingCluster
@@ -100,15 +103,43 @@ class EnvironmentStack(TerraformStack):
             key=key,
             artifact_bucket_arn=registry.artifacts.bucket.arn,
         )
-        Serving(self, "serving", env=env, key=key, network=network, identity=identity, registry=registry)
-        DriftMonitoring(
-            self, "monitoring", env=env, key=key, identity=identity, network=network, registry=registry
+        alerts = AlertTopic(self, "alerts", env=env, alerts=env.alerts, key=key)
+        Serving(
+            self,
+            "serving",
+            env=env,
+            key=key,
+            network=network,
+            identity=identity,
+            registry=registry,
+            alert_topic_arn=alerts.arn,
         )
+        monitoring = DriftMonitoring(
+            self,
+            "monitoring",
+            env=env,
+            key=key,
+            identity=identity,
+            network=network,
+            registry=registry,
+            alert_topic_arn=alerts.arn,
+        )
+        QualityMonitoring(
+            self,
+            "quality",
+            env=env,
+            key=key,
+            identity=identity,
+            registry=registry,
+            platform=monitoring.platform,
+        )
+        EndpointDashboards(self, "dashboards", env=env)
         if other_retrain_accounts(env):
             RetrainEventBus(self, "retrain-event-bus", env=env)
 
         TerraformOutput(self, "artifact_bucket", value=registry.artifacts.bucket.bucket)
         TerraformOutput(self, "kms_key_arn", value=key.key.arn)
+        TerraformOutput(self, "alerts_topic_arn", value=alerts.arn)
         TerraformOutput(self, "sagemaker_execution_role_arn", value=identity.sagemaker_execution.arn)
         TerraformOutput(self, "pipeline_role_arn", value=identity.pipeline.arn)
         TerraformOutput(self, "promotion_role_arn", value=identity.promotion.arn)

@@ -44,8 +44,14 @@ class SageMakerArns:
         return self.of(kind, f"{self.names.base}-*")
 
     def pipelines(self) -> list[str]:
-        return [self.of("pipeline", self.names.training_pipeline(m)) for m in self.env.models] + [
-            self.of("pipeline", self.names.drift_pipeline(m)) for m in self.env.models
+        return [
+            self.of("pipeline", name)
+            for m in self.env.models
+            for name in (
+                self.names.training_pipeline(m),
+                self.names.drift_pipeline(m),
+                self.names.quality_pipeline(m),
+            )
         ]
 
 
@@ -91,9 +97,14 @@ class Identity(Construct):
             "ec2.amazonaws.com",
             ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"],
         )
-        drift_pipelines = [self.arns.of("pipeline", self.names.drift_pipeline(m)) for m in env.models]
+        # The schedules start the monitoring jobs: drift and quality.
+        scheduled = [
+            self.arns.of("pipeline", name)
+            for m in env.models
+            for name in (self.names.drift_pipeline(m), self.names.quality_pipeline(m))
+        ]
         training_pipelines = [self.arns.of("pipeline", self.names.training_pipeline(m)) for m in env.models]
-        self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", drift_pipelines)
+        self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", scheduled)
         self.retrain = self._retrain_role(training_pipelines)
         self.promotion = self._promotion(key, registry, promotion_state, release_role_arn)
 
@@ -134,6 +145,17 @@ class Identity(Construct):
                         "logs:DescribeLogStreams",
                     ],
                     [logs, f"{logs}:*"],
+                ),
+                # The drift job's prediction drift reads what the endpoint serves and that
+                # version's artifact (the bucket statement above).
+                statement(
+                    "ServedModels",
+                    [
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:DescribeEndpointConfig",
+                        "sagemaker:DescribeModel",
+                    ],
+                    [self.arns.own("endpoint"), self.arns.own("endpoint-config"), self.arns.own("model")],
                 ),
                 statement(
                     "Metrics",

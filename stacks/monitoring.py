@@ -30,6 +30,10 @@ from stacks.policy import terraform_json
 from stacks.registry import Registry
 
 DATASET_DRIFT_METRIC = "DatasetDrift"
+# mlops_kit.drift.publication's names (importing it would import the drift engine into the synth).
+PREDICTION_DRIFT_METRIC = "PredictionDrift"
+# mlops_kit.quality.publication's: the gate metric -> the metric `kit quality run` publishes.
+QUALITY_METRICS = {"auc": "ModelAUC", "accuracy": "ModelAccuracy"}
 
 
 def drift_alarm_name(env: Environment, model: str) -> str:
@@ -48,7 +52,8 @@ class _JobPlatform:
 
 
 class DriftMonitoring(Construct):
-    """Per model: drift pipeline and its code, drift schedule, drift alarm, and the retraining trigger."""
+    """Per model: drift pipeline and its code, drift schedule, the drift, prediction drift and quality
+    alarms (all notify the alert topic), and the retraining trigger (drift or quality)."""
 
     def __init__(
         self,
@@ -60,6 +65,7 @@ class DriftMonitoring(Construct):
         identity: Identity,
         network: Network,
         registry: Registry,
+        alert_topic_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
@@ -73,6 +79,7 @@ class DriftMonitoring(Construct):
             subnet_ids=network.subnet_ids,
             security_group_ids=[network.workload_security_group.id],
         )
+        self.platform = platform  # the quality jobs run on the same (stacks/quality_monitoring.py)
         code = drift_code_objects()
         for model in env.models:
             prefix = drift_code_prefix(model, code)
@@ -128,6 +135,8 @@ class DriftMonitoring(Construct):
                 f"drift-alarm-{model}",
                 alarm_name=drift_alarm_name(env, model),
                 alarm_description=f"Dataset drift of {model} in {env.name}: starts retraining",
+                alarm_actions=[alert_topic_arn],
+                ok_actions=[alert_topic_arn],
                 namespace=DRIFT_NAMESPACE,
                 metric_name=DATASET_DRIFT_METRIC,
                 dimensions={"Environment": env.name, "Model": model},
@@ -139,18 +148,71 @@ class DriftMonitoring(Construct):
                 treat_missing_data="notBreaching",
             )
             self.alarms[model] = alarm
+            CloudwatchMetricAlarm(
+                self,
+                f"prediction-drift-alarm-{model}",
+                alarm_name=names.prediction_drift_alarm(model),
+                alarm_description=(
+                    f"Prediction drift of {model} in {env.name}: a served version answers unlike it "
+                    "did on its validation data"
+                ),
+                namespace=DRIFT_NAMESPACE,
+                metric_name=PREDICTION_DRIFT_METRIC,
+                dimensions={"Environment": env.name, "Model": model},
+                statistic="Maximum",
+                period=3600,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                alarm_actions=[alert_topic_arn],
+                ok_actions=[alert_topic_arn],
+            )
+            quality = self._quality_alarm(env, model, alert_topic_arn)
             if not env.drift.retrain_on_drift:
                 continue
-            self._retrain_trigger(env, model, alarm, identity)
+            self._retrain_trigger(env, model, [alarm, *([quality] if quality else [])], identity)
+
+    def _quality_alarm(
+        self, env: Environment, model: str, alert_topic_arn: str
+    ) -> CloudwatchMetricAlarm | None:
+        """An alarm on the gated quality metric's floor (AUC, else accuracy, of `gates.min_metrics`)
+        as `kit quality run` publishes it from labelled answers; none without such a gate."""
+        floors = {str(metric): floor for metric, floor in env.gates.min_metrics.items()}
+        gated = next((m for m in QUALITY_METRICS if m in floors), None)
+        if gated is None:
+            return None
+        floor = floors[gated]
+        return CloudwatchMetricAlarm(
+            self,
+            f"quality-alarm-{model}",
+            alarm_name=ResourceNames(env).quality_alarm(model),
+            alarm_description=(
+                f"Quality of {model} in {env.name}: {gated} of labelled answers below the gate's "
+                f"{floor}; starts retraining"
+            ),
+            namespace=DRIFT_NAMESPACE,
+            metric_name=QUALITY_METRICS[gated],
+            dimensions={"Environment": env.name, "Model": model},
+            statistic="Minimum",
+            period=3600,
+            evaluation_periods=1,
+            threshold=floor,
+            comparison_operator="LessThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[alert_topic_arn],
+            ok_actions=[alert_topic_arn],
+        )
 
     def _retrain_trigger(
-        self, env: Environment, model: str, alarm: CloudwatchMetricAlarm, identity: Identity
+        self, env: Environment, model: str, alarms: list[CloudwatchMetricAlarm], identity: Identity
     ) -> None:
-        """Drift alarm -> retraining, without a Lambda.
+        """Drift (and quality) alarm -> retraining, without a Lambda.
 
         The training environment (no `drift.retrain_account_id`) runs a rule that starts its training
-        pipeline on the ALARM state of this model's drift alarm in any accepted account. The other
-        environments forward their alarm's events to the training environment's default event bus.
+        pipeline on the ALARM state of this model's drift or quality alarm in any accepted account.
+        The other environments forward their alarms' events to the training environment's default
+        event bus.
         """
         names = ResourceNames(env)
         alarm_state = {
@@ -167,9 +229,13 @@ class DriftMonitoring(Construct):
                 self,
                 f"retrain-rule-{model}",
                 name=f"{names.endpoint(model)}-retrain",
-                description=f"Sends the drift alarm of {model} to the training account {forward_to}",
+                description=f"Sends the drift and quality alarms of {model} to the account {forward_to}",
                 event_pattern=terraform_json(
-                    {**alarm_state, "resources": [alarm.arn], "detail": {"state": {"value": ["ALARM"]}}}
+                    {
+                        **alarm_state,
+                        "resources": [alarm.arn for alarm in alarms],
+                        "detail": {"state": {"value": ["ALARM"]}},
+                    }
                 ),
             )
             CloudwatchEventTarget(
@@ -184,14 +250,17 @@ class DriftMonitoring(Construct):
             self,
             f"retrain-rule-{model}",
             name=f"{names.endpoint(model)}-retrain",
-            description=f"Starts the training pipeline of {model} when a drift alarm of it fires",
+            description=f"Starts the training pipeline of {model} when a drift or quality alarm of it fires",
             event_pattern=terraform_json(
                 {
                     **alarm_state,
                     "account": [env.account_id, *env.drift.accept_retrain_from],
                     "detail": {
                         "state": {"value": ["ALARM"]},
-                        "alarmName": [{"prefix": names.drift_alarm_prefix(model)}],
+                        "alarmName": [
+                            {"prefix": names.drift_alarm_prefix(model)},
+                            {"prefix": names.quality_alarm_prefix(model)},
+                        ],
                     },
                 }
             ),

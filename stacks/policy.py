@@ -38,6 +38,12 @@ def terraform_json(value: Any, *, sort_keys: bool = False) -> str:
     return Fn.jsonencode(_quote_free(value)) if Token.is_unresolved(text) else text
 
 
+def terraform_jsonencode(value: Any) -> str:
+    """`value` as `jsonencode()` of the structure, always: for JSON whose strings hold quotes (e.g. a
+    dashboard's SEARCH expressions), which `cdktf synth --hcl` would leave unescaped in a JSON string."""
+    return Fn.jsonencode(_quote_free(value))
+
+
 def _quote_free(value: Any) -> Any:
     """`value` with every string holding a quote, backslash or line break given as `base64decode()` of
     it: cdktf writes the strings inside a `jsonencode()` without escaping them."""

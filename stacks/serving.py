@@ -64,6 +64,7 @@ class ModelEndpoint(Construct):
         identity: Identity,
         registry: Registry,
         bootstrap_artifact: S3Object,
+        alert_topic_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         endpoint_name = ResourceNames(env).endpoint(model)
@@ -80,7 +81,9 @@ class ModelEndpoint(Construct):
             lifecycle=TerraformResourceLifecycle(ignore_changes=list(KIT_OWNED_ENDPOINT_ATTRIBUTES)),
         )
         self._autoscaling(env, endpoint_name)
-        self.error_alarm, self.latency_alarm = self._rollback_alarms(env, model, endpoint_name)
+        self.error_alarm, self.latency_alarm = self._rollback_alarms(
+            env, model, endpoint_name, alert_topic_arn
+        )
 
     def _bootstrap_model(
         self,
@@ -181,9 +184,10 @@ class ModelEndpoint(Construct):
         )
 
     def _rollback_alarms(
-        self, env: Environment, model: str, endpoint_name: str
+        self, env: Environment, model: str, endpoint_name: str, alert_topic_arn: str
     ) -> tuple[CloudwatchMetricAlarm, CloudwatchMetricAlarm]:
-        """The 5xx and p99 latency alarms promotion's rollout watches for automatic rollback."""
+        """The 5xx and p99 latency alarms promotion's rollout watches for automatic rollback; both
+        notify the alert topic when they fire and when they recover."""
         spec = env.serving
         dimensions = {"EndpointName": endpoint_name, "VariantName": VARIANT_NAME}
         alarms = alarm_names(env, model)
@@ -201,6 +205,8 @@ class ModelEndpoint(Construct):
             threshold=spec.alarms.max_5xx_errors,
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
+            alarm_actions=[alert_topic_arn],
+            ok_actions=[alert_topic_arn],
         )
         latency_alarm = CloudwatchMetricAlarm(
             self,
@@ -217,6 +223,8 @@ class ModelEndpoint(Construct):
             threshold=spec.alarms.max_p99_latency_ms * 1000,
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
+            alarm_actions=[alert_topic_arn],
+            ok_actions=[alert_topic_arn],
         )
         return error_alarm, latency_alarm
 
@@ -234,6 +242,7 @@ class Serving(Construct):
         network: Network,
         identity: Identity,
         registry: Registry,
+        alert_topic_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         artifact = S3Object(
@@ -257,6 +266,7 @@ class Serving(Construct):
                 identity=identity,
                 registry=registry,
                 bootstrap_artifact=artifact,
+                alert_topic_arn=alert_topic_arn,
             )
             for model in env.models
         }

@@ -1,4 +1,5 @@
-"""CloudWatch in the twin: metric alarms evaluated on their data, and their actions delivered."""
+"""CloudWatch in the twin: metric alarms evaluated on their data, their state changes delivered to
+EventBridge and their SNS actions notified."""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ emulator closes it here:
   rule whose pattern matches starts its SageMaker pipeline targets, assuming the target's role as
   EventBridge does, with the target's pipeline parameters, and passes the event on to event-bus
   targets in other accounts (bus policies are not evaluated).
+- Any alarm state change also notifies the SNS topics among the new state's actions
+  (`alarm_actions.py`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from local_aws.cloudwatch import alarm_evaluation
+from local_aws.cloudwatch import alarm_actions, alarm_evaluation
 from local_aws.patching import wrap
 from mlops_kit import clock
 
@@ -212,6 +214,7 @@ def install() -> None:
             self.kit_evaluated_at = time.monotonic()
             if previous != state_value:
                 deliver_event(_state_change_event(self, previous))
+                alarm_actions.notify(self, previous)
 
         return update_state
 

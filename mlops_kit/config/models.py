@@ -440,6 +440,27 @@ class DriftSettings(Strict):
         return data
 
 
+EmailAddress = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/?#]+[^\s]*$", max_length=2048)]
+
+
+class Alerts(Strict):
+    """Who hears the environment's alarms (drift, rollout 5xx and latency): the subscriptions of its
+    alert topic. Email addresses confirm by the link AWS mails them; an HTTPS endpoint must confirm
+    the SubscriptionConfirmation SNS posts to it."""
+
+    email: list[EmailAddress] = Field(default_factory=list)
+    https: list[HttpsUrl] = Field(default_factory=list)
+
+    @field_validator("email", "https")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            raise ValueError(f"listed more than once: {', '.join(dupes)}")
+        return value
+
+
 class Identity(Strict):
     """Who deploys and who promotes into this environment."""
 
@@ -485,6 +506,7 @@ class Environment(Strict):
     approvals: Approvals = Field(default_factory=Approvals, validate_default=True)
     audit: AuditLog = AuditLog()
     drift: DriftSettings = DriftSettings()
+    alerts: Alerts = Alerts()
     # `kit env teardown` removes the environment (what the kit created, then the stack) only when
     # its file allows it: an environment is kept unless declared disposable.
     allow_teardown: bool = False

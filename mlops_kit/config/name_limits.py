@@ -64,6 +64,7 @@ def name_limit_violations(
             ("endpoint", f"{base}-{model}", ENDPOINT_CONFIG_SUFFIX_LENGTH),
             ("pipeline", f"{base}-{model}-training", 0),
             ("schedule", f"{base}-{model}-drift", 0),
+            ("schedule", f"{base}-{model}-quality", 0),
         ]
     problems = []
     for kind, name, reserved in checks:

@@ -47,6 +47,15 @@ class ResourceNames:
     def audit_bucket(self) -> str:
         return f"{self.base}-audit-{self.env.account_id}"
 
+    @property
+    def alerts_topic(self) -> str:
+        """The SNS topic every alarm of the environment notifies (`alerts` subscribes to it)."""
+        return f"{self.base}-alerts"
+
+    @property
+    def alerts_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.env.region}:{self.env.account_id}:{self.alerts_topic}"
+
     # Network and cluster
     @property
     def vpc(self) -> str:
@@ -98,11 +107,22 @@ class ResourceNames:
         endpoint = self.endpoint(model)
         return {"errors": f"{endpoint}-5xx", "latency": f"{endpoint}-p99-latency"}
 
+    def dashboard(self, model: str) -> str:
+        """The CloudWatch dashboard of `model`'s endpoint: traffic, latency, errors, drift."""
+        return self.endpoint(model)
+
     def training_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-training"
 
     def drift_pipeline(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
+
+    def quality_pipeline(self, model: str) -> str:
+        """The scheduled quality job: labels joined with the capture, accuracy and AUC published."""
+        return f"{self.base}-{model}-quality"
+
+    def quality_schedule(self, model: str) -> str:
+        return f"{self.base}-{model}-quality"
 
     def drift_alarm(self, model: str) -> str:
         # `.` cannot occur in model or environment names, so a rule can match every environment's
@@ -112,11 +132,30 @@ class ResourceNames:
     def drift_alarm_prefix(self, model: str) -> str:
         return f"{self.env.name_prefix}-drift.{model}."
 
+    def prediction_drift_alarm(self, model: str) -> str:
+        # Not under the drift alarm prefix: drifting answers alert people, they do not retrain.
+        return f"{self.base}-{model}-prediction-drift"
+
     def drift_schedule(self, model: str) -> str:
         return f"{self.base}-{model}-drift"
 
     def data_capture_prefix(self, model: str) -> str:
         return f"s3://{self.artifact_bucket}/data-capture/{model}"
+
+    def labels_prefix(self, model: str) -> str:
+        """Where `kit labels upload` writes ground truth, keyed by the capture's inference id."""
+        return f"s3://{self.artifact_bucket}/labels/{model}"
+
+    def quality_report_prefix(self, model: str) -> str:
+        return f"s3://{self.artifact_bucket}/quality-reports/{model}"
+
+    def quality_alarm(self, model: str) -> str:
+        # Like the drift alarm, one prefix per model across environments: the training account's
+        # retraining rule matches every environment's quality alarm of the model by it.
+        return f"{self.quality_alarm_prefix(model)}{self.env.name}"
+
+    def quality_alarm_prefix(self, model: str) -> str:
+        return f"{self.env.name_prefix}-quality.{model}."
 
     def drift_report_prefix(self, model: str) -> str:
         return f"s3://{self.artifact_bucket}/drift-reports/{model}"
@@ -134,6 +173,7 @@ class ResourceNames:
             ("DynamoDB table", self.promotion_lock_table): prefix,
             ("EKS cluster", self.eks_cluster): prefix,
             ("log group", self.flow_log_group): prefix,
+            ("SNS topic", self.alerts_topic): prefix,
             ("IAM role", self.promotion_role): "identity.promotion_role_name"
             if self.env.identity.promotion_role_name
             else prefix,
@@ -148,7 +188,12 @@ class ResourceNames:
                 ("SageMaker endpoint", self.endpoint(model)),
                 ("SageMaker pipeline", self.training_pipeline(model)),
                 ("SageMaker pipeline", self.drift_pipeline(model)),
+                ("SageMaker pipeline", self.quality_pipeline(model)),
+                ("schedule", self.quality_schedule(model)),
                 ("CloudWatch alarm", self.drift_alarm(model)),
+                ("CloudWatch alarm", self.prediction_drift_alarm(model)),
+                ("CloudWatch alarm", self.quality_alarm(model)),
+                ("CloudWatch dashboard", self.dashboard(model)),
                 ("schedule", self.drift_schedule(model)),
                 *(("CloudWatch alarm", alarm) for alarm in self.rollback_alarms(model).values()),
             ):
@@ -164,6 +209,7 @@ class ResourceNames:
             "promotion_lock_table": self.promotion_lock_table,
             "audit_bucket": self.audit_bucket,
             "vpc": self.vpc,
+            "alerts_topic": self.alerts_topic_arn,
             "eks_cluster": self.eks_cluster,
             "promotion_role": self.promotion_role_arn,
             "deploy_role": self.deploy_role_arn,
@@ -175,8 +221,10 @@ class ResourceNames:
         for model in self.env.models:
             names[f"model_package_group[{model}]"] = self.model_package_group(model)
             names[f"endpoint[{model}]"] = self.endpoint(model)
+            names[f"dashboard[{model}]"] = self.dashboard(model)
             names[f"training_pipeline[{model}]"] = self.training_pipeline(model)
             names[f"drift_pipeline[{model}]"] = self.drift_pipeline(model)
+            names[f"quality_pipeline[{model}]"] = self.quality_pipeline(model)
         return names
 
     def limit_violations(self) -> list[str]:

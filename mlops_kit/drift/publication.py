@@ -22,6 +22,8 @@ DRIFT_NAMESPACE = "mlops-kit/drift"
 DATASET_DRIFT_METRIC = "DatasetDrift"
 DRIFTED_SHARE_METRIC = "DriftedShare"
 FEATURE_DRIFT_METRIC = "FeatureDrift"
+# 1/0 per Environment and Model (any served variant's answers drifted), and per Variant too.
+PREDICTION_DRIFT_METRIC = "PredictionDrift"
 # PutMetricData takes up to 1,000 metrics a call; 20 keeps each request small and old emulators happy.
 METRICS_PER_CALL = 20
 
@@ -87,3 +89,27 @@ def metric_data(
 def metric_batches(data: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """`data` in PutMetricData-sized batches."""
     return [data[start : start + METRICS_PER_CALL] for start in range(0, len(data), METRICS_PER_CALL)]
+
+
+def prediction_metric_data(
+    drifted_by_variant: Mapping[str, bool], *, environment: str, model: str, timestamp: datetime
+) -> list[dict[str, Any]]:
+    """CloudWatch MetricData of prediction drift: `PredictionDrift` (1/0) of the model (any variant
+    compared drifted) and of each compared variant. Nothing when no variant could be compared."""
+    if not drifted_by_variant:
+        return []
+    dimensions = [{"Name": "Environment", "Value": environment}, {"Name": "Model", "Value": model}]
+
+    def datum(value: bool, extra: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "MetricName": PREDICTION_DRIFT_METRIC,
+            "Dimensions": [*dimensions, *extra],
+            "Timestamp": timestamp,
+            "Value": 1.0 if value else 0.0,
+            "Unit": "Count",
+        }
+
+    return [datum(any(drifted_by_variant.values()), [])] + [
+        datum(drifted, [{"Name": "Variant", "Value": variant}])
+        for variant, drifted in sorted(drifted_by_variant.items())
+    ]

@@ -34,16 +34,19 @@ from mlops_kit.drift import (
     histogram_of_keys,
     load_baseline,
 )
+from mlops_kit.drift.predictions import VariantPredictions
 from mlops_kit.drift.publication import (
     DRIFT_NAMESPACE,
     metric_batches,
     metric_data,
+    prediction_metric_data,
     report_document,
     report_json,
     report_name,
 )
 from mlops_kit.drift.sources import is_table_name
 from mlops_kit.errors import BadInput, NotFound
+from mlops_kit.monitoring.prediction_drift import check_prediction_drift
 from mlops_kit.monitoring.s3_store import S3ObjectStore
 from mlops_kit.s3_uri import split_s3_uri
 
@@ -62,6 +65,11 @@ class DriftCheck:
     document: dict[str, Any]
     report_uri: str | None = None
     metrics_published: int = 0
+    predictions: tuple[VariantPredictions, ...] = ()
+
+    @property
+    def predictions_drifted(self) -> bool:
+        return any(p.drifted for p in self.predictions)
 
 
 def thresholds_from_settings(settings: DriftSettings) -> DriftThresholds:
@@ -138,9 +146,9 @@ def check_environment(
             hint="is data capture enabled on the endpoint? widen the window",
             argument="since",
         )
-    report = evaluate_drift(
-        loaded, histogram_of_capture_keys(store, keys, loaded, window), thresholds_from_settings(env.drift)
-    )
+    thresholds = thresholds_from_settings(env.drift)
+    report = evaluate_drift(loaded, histogram_of_capture_keys(store, keys, loaded, window), thresholds)
+    predictions = tuple(check_prediction_drift(clients, env, model, store, keys, window, thresholds))
     document = report_document(
         report,
         generated_at,
@@ -152,13 +160,25 @@ def check_environment(
             "current": f"s3://{capture_bucket}/{capture_prefix}",
             "window": {"start": _iso(window.start), "end": _iso(window.end)},
             "capture_objects": len(keys),
+            "prediction_drift": {
+                "drifted": any(p.drifted for p in predictions),
+                "variants": [p.to_dict() for p in predictions],
+            },
         },
     )
     report_uri = f"{names.drift_report_prefix(model)}/{report_name(generated_at)}"
     bucket, key = split_s3_uri(report_uri)
     S3ObjectStore(clients, bucket).write_bytes(key, report_json(document).encode(), "application/json")
-    published = publish_metrics(clients, report, environment=env.name, model=model, timestamp=generated_at)
-    return DriftCheck(report=report, document=document, report_uri=report_uri, metrics_published=published)
+    published = publish_metrics(
+        clients, report, environment=env.name, model=model, timestamp=generated_at, predictions=predictions
+    )
+    return DriftCheck(
+        report=report,
+        document=document,
+        report_uri=report_uri,
+        metrics_published=published,
+        predictions=predictions,
+    )
 
 
 def serving_baseline(clients: AwsClients, env: Environment, model: str) -> tuple[str, str]:
@@ -209,11 +229,20 @@ def capture_keys_in_window(keys: Iterable[str], window: TimeWindow) -> list[str]
 
 
 def publish_metrics(
-    clients: AwsClients, report: DriftReport, *, environment: str, model: str, timestamp: datetime
+    clients: AwsClients,
+    report: DriftReport,
+    *,
+    environment: str,
+    model: str,
+    timestamp: datetime,
+    predictions: Iterable[VariantPredictions] = (),
 ) -> int:
-    """Put the report's metrics in CloudWatch (namespace mlops-kit/drift); the number put."""
+    """Put the report's metrics, and those of the variants' prediction drift compared, in
+    CloudWatch (namespace mlops-kit/drift); the number put."""
     cloudwatch = clients.client("cloudwatch")
+    compared = {p.variant: p.drifted for p in predictions if p.report is not None}
     data = metric_data(report, environment=environment, model=model, timestamp=timestamp)
+    data += prediction_metric_data(compared, environment=environment, model=model, timestamp=timestamp)
     for batch in metric_batches(data):
         clients.call(
             f"publish drift metrics of {model} in {environment}",

@@ -8,6 +8,7 @@ responses. `endpoint_status` reads the endpoint, its configuration and model.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,15 @@ class Invocation:
     content_type: str
     variant: str
     response: Any
+    inference_id: str = ""  # what data capture records: the key of the request's labels
 
     def as_dict(self) -> dict[str, Any]:
-        return {"request": self.request, "variant": self.variant, "response": self.response}
+        return {
+            "request": self.request,
+            "variant": self.variant,
+            "response": self.response,
+            "inference_id": self.inference_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ def invoke_endpoint_with_file(
     runtime = clients.client("sagemaker-runtime")
     results = []
     for body in bodies:
+        inference_id = uuid.uuid4().hex
         answer = clients.call(
             f"invoke endpoint {endpoint}",
             runtime.invoke_endpoint,
@@ -101,6 +109,7 @@ def invoke_endpoint_with_file(
             ContentType=content_type,
             Accept="application/json",
             Body=body.encode(),
+            InferenceId=inference_id,
         )
         raw = answer["Body"].read().decode("utf-8", errors="replace")
         try:
@@ -108,7 +117,9 @@ def invoke_endpoint_with_file(
         except ValueError:
             response = raw
         results.append(
-            Invocation(body, content_type, str(answer.get("InvokedProductionVariant", "")), response)
+            Invocation(
+                body, content_type, str(answer.get("InvokedProductionVariant", "")), response, inference_id
+            )
         )
     return results
 

@@ -3,8 +3,10 @@ SageMaker script mode.
 
 The scikit-learn image runs `python train.py --learning_rate 0.1 ...` with the hyperparameters as
 arguments and the paths in SM_* variables: SM_CHANNEL_TRAIN, SM_CHANNEL_VALIDATION, SM_MODEL_DIR,
-SM_OUTPUT_DIR. The model folder gets model.joblib, features.json, hyperparameters.json and
-code/inference.py (the serving entry point), and SageMaker packs it as model.tar.gz.
+SM_OUTPUT_DIR. The model folder gets model.joblib, features.json, hyperparameters.json,
+validation_predictions.csv (the model's answers on the validation data, the baseline of prediction
+drift: mlops_kit.drift.predictions) and code/inference.py (the serving entry point), and SageMaker
+packs it as model.tar.gz.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     (model_dir / "features.json").write_text(json.dumps({"features": features, "target": TARGET}))
     hyperparameters = {k: str(v) for k, v in sorted(vars(args).items()) if not k.startswith("_")}
     (model_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, sort_keys=True))
+    write_validation_predictions(model, validation[features], model_dir / "validation_predictions.csv")
     code = model_dir / "code"
     code.mkdir(exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("inference.py"), code / "inference.py")
@@ -100,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         trial=bool(args._tuning_objective_metric),
     )
     return 0
+
+
+def write_validation_predictions(model: Pipeline, features: pd.DataFrame, path: Path) -> None:
+    """The answers the endpoint would give on the validation rows (inference.py's fields, in its
+    order and rounding): what prediction drift compares the served answers with."""
+    probability = model.predict_proba(features)[:, 1]
+    answers = pd.DataFrame({"label": (probability >= 0.5).astype(int), "probability": probability.round(6)})
+    answers.to_csv(path, index=False)
 
 
 def report_validation_metrics(model: Pipeline, features: pd.DataFrame, truth: pd.Series) -> None:

@@ -1,7 +1,9 @@
 """Drift pipeline, step DriftShards: count this instance's share of the data capture.
 
 Runs on each of the step's instances; SageMaker gives each one its share of the capture objects
-(ShardedByS3Key) under --capture-dir. Writes one histogram, named by the host, to --output-dir:
+(ShardedByS3Key) under --capture-dir. Writes one histogram, named by the host, to --output-dir, and
+the window's answers of each endpoint variant (capture lines without their requests) to
+--output-dir/answers/<variant>/<host>.jsonl, for the merge step's prediction drift:
 
     drift_shard.py --capture-dir /opt/ml/processing/input/capture --baseline-dir .../baseline
                    --lib-dir .../lib --output-dir /opt/ml/processing/output/histograms
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(args.lib_dir))
     from mlops_kit.drift import LocalDirectoryStore, TimeWindow, histogram_of_capture_keys, load_baseline
     from mlops_kit.drift.capture import iso_time
+    from mlops_kit.drift.predictions import answer_lines, variant_of_capture_key
 
     baseline = load_baseline(baseline_text(args.baseline_dir), source="baseline")
     end = iso_time(args.window_end)
@@ -56,6 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     host = current_host(args.resource_config)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     (args.output_dir / f"{host}.json").write_text(histogram.to_json())
+    by_variant: dict[str, list[str]] = {}
+    for key in keys:
+        variant = variant_of_capture_key(key)
+        if variant is not None:
+            by_variant.setdefault(variant, []).append(key)
+    for variant, variant_keys in sorted(by_variant.items()):
+        folder = args.output_dir / "answers" / variant
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / f"{host}.jsonl").open("w") as answers:
+            for key in variant_keys:
+                for line in answer_lines(store.read_bytes(key).splitlines(), TimeWindow(start, end)):
+                    answers.write(line + "\n")
     print(f"{host}: {len(keys)} capture object(s), {histogram.rows} rows, {histogram.rows_skipped} skipped")
     return 0
 

@@ -5,7 +5,7 @@ The environment is what a torchrun-style launcher (or `kit train --on eks`'s ind
 RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; KIT_DATA_URI (a CSV: local path or s3://) and
 SM_MODEL_DIR. Every worker reads the same deterministic split (preprocess.split) and trains on its
 shard of the training rows; rank 0 writes the model folder of the `train.py` contract
-(model.joblib, features.json, hyperparameters.json, code/inference.py).
+(model.joblib, features.json, hyperparameters.json, validation_predictions.csv, code/inference.py).
 """
 
 from __future__ import annotations
@@ -155,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     (model_dir / "features.json").write_text(json.dumps({"features": features, "target": TARGET}))
     hyperparameters = {**{k: str(v) for k, v in sorted(vars(args).items())}, "world_size": str(world)}
     (model_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, sort_keys=True))
+    # The baseline of prediction drift, as train.py writes it (the scripts ship one by one).
+    answered = model.predict_proba(validation[features])[:, 1]
+    pd.DataFrame({"label": (answered >= 0.5).astype(int), "probability": answered.round(6)}).to_csv(
+        model_dir / "validation_predictions.csv", index=False
+    )
     code = model_dir / "code"
     code.mkdir(exist_ok=True)
     shutil.copyfile(inference_script(), code / "inference.py")

@@ -45,6 +45,9 @@ def test_two_workers_write_a_model_that_passes_the_dev_gates(
     gates = environments["dev"].gates.min_metrics
     assert all(metrics[name] >= floor for name, floor in gates.items()), metrics
     assert json.loads((model_dir / "hyperparameters.json").read_text())["world_size"] == "2"
+    # Its answers on the validation data, recorded for prediction drift as train.py records them.
+    answers = pd.read_csv(model_dir / "validation_predictions.csv")
+    assert list(answers.columns) == ["label", "probability"] and len(answers) > 0
 
 
 def test_two_workers_reach_the_same_weights_as_one(

@@ -49,6 +49,10 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "invalid_yaml.yaml": ("line 3, column 1", "invalid YAML"),
     "not_a_mapping.yaml": ("(file)", "must be a mapping"),
     "misnamed/staging.yaml": ("name", "is 'dev' but the file is named staging.yaml"),
+    "alerts_unknown_key.yaml": ("alerts.slack", "unknown key"),
+    "alerts_email_invalid.yaml": ("alerts.email[0]", "pattern"),
+    "alerts_https_not_https.yaml": ("alerts.https[0]", "pattern"),
+    "alerts_email_twice.yaml": ("alerts.email", "listed more than once: a@example.com"),
 }
 
 

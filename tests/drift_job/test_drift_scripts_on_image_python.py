@@ -62,6 +62,58 @@ def test_python_is_the_image_version(python: Path) -> None:
     assert run(python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").strip() == IMAGE_PYTHON
 
 
+def served_endpoint(emulator: Emulator, tmp_path: Path) -> str:
+    """An endpoint of the emulator whose model's artifact recorded its validation predictions
+    (label 1 about a third of the time, probabilities spread); its name."""
+    import io
+    import tarfile
+
+    import numpy as np
+
+    probability = np.random.default_rng(9).beta(2, 4, 1000)
+    recorded = pd.DataFrame({"label": (probability >= 0.5).astype(int), "probability": probability.round(6)})
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, body in (
+            ("model.joblib", b"weights"),
+            ("validation_predictions.csv", recorded.to_csv(index=False).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    s3, sagemaker = boto3_client(emulator, "s3"), boto3_client(emulator, "sagemaker")
+    s3.create_bucket(Bucket="image-python-models")
+    s3.put_object(Bucket="image-python-models", Key="model.tar.gz", Body=archive.getvalue())
+    endpoint = "image-python-endpoint"
+    sagemaker.create_model(
+        ModelName=f"{endpoint}-v7",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+        PrimaryContainer={"Image": "image", "ModelDataUrl": "s3://image-python-models/model.tar.gz"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=f"{endpoint}-v7",
+        ProductionVariants=[
+            {
+                "VariantName": "primary",
+                "ModelName": f"{endpoint}-v7",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-v7")
+    return endpoint
+
+
+def answering(line: str, label: int, probability: float) -> str:
+    """A capture line whose answer is one prediction, as inference.py gives them."""
+    record = json.loads(line)
+    record["captureData"]["endpointOutput"]["data"] = json.dumps(
+        {"predictions": [{"label": label, "probability": probability}]}
+    )
+    return json.dumps(record)
+
+
 def test_shard_and_merge_steps_on_the_image_python_agree_with_the_kit(
     python: Path, shipped: Path, breast_cancer: pd.DataFrame, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -73,15 +125,22 @@ def test_shard_and_merge_steps_on_the_image_python_agree_with_the_kit(
     for column in SHIFTED_FEATURES:
         shifted[column] = shifted[column] + breast_cancer[column].std()
     end = datetime(2026, 11, 25, 9, tzinfo=UTC)
-    lines = [capture_line(list(row), end - timedelta(hours=1)) for row in shifted.itertuples(index=False)]
+    # The served model answers label 1 with high probability to every shifted request.
+    lines = [
+        answering(capture_line(list(row), end - timedelta(hours=1)), 1, 0.9 + (i % 10) / 100)
+        for i, row in enumerate(shifted.itertuples(index=False))
+    ]
     lines.append("{not json")
+    endpoint = served_endpoint(emulator, tmp_path)
     histograms = tmp_path / "histograms"
     for host in ("algo-1", "algo-2"):  # two instances, two capture objects each
+        # The layout SageMaker writes below the capture prefix: <endpoint>/<variant>/yyyy/mm/dd/hh/.
         capture = tmp_path / host / "capture"
-        capture.mkdir(parents=True)
+        folder = capture / endpoint / "primary" / "2026" / "11" / "25" / "08"
+        folder.mkdir(parents=True)
         for part in range(2):
             share = lines[(host == "algo-2") * 2 + part :: 4]
-            (capture / f"{part}.jsonl").write_text("\n".join(share) + "\n")
+            (folder / f"{part}.jsonl").write_text("\n".join(share) + "\n")
         config = tmp_path / host / "resourceconfig.json"
         config.write_text(json.dumps({"current_host": host, "hosts": ["algo-1", "algo-2"]}))
         run(
@@ -99,6 +158,7 @@ def test_shard_and_merge_steps_on_the_image_python_agree_with_the_kit(
         "--window-end", "2026-11-25T09:00:00Z", "--window-hours", "24",
         "--baseline-uri", "s3://bucket/baseline.json", "--capture-prefix", "s3://bucket/capture",
         "--execution-arn", "arn:aws:sagemaker:us-east-1:000000000000:pipeline/p/execution/e",
+        "--endpoint", endpoint,
         env={"PATH": "/usr/bin:/bin", **emulator.aws_env},
     )  # fmt: skip
 
@@ -111,7 +171,14 @@ def test_shard_and_merge_steps_on_the_image_python_agree_with_the_kit(
     published = boto3_client(emulator, "cloudwatch").list_metrics(
         Namespace=DRIFT_NAMESPACE, Dimensions=[{"Name": "Model", "Value": MODEL}]
     )
-    assert {"DatasetDrift", "DriftedShare", "FeatureDrift"} <= {m["MetricName"] for m in published["Metrics"]}
+    assert {"DatasetDrift", "DriftedShare", "FeatureDrift", "PredictionDrift"} <= {
+        m["MetricName"] for m in published["Metrics"]
+    }
+    (primary,) = written["prediction_drift"]["variants"]
+    assert (primary["variant"], primary["model_name"], primary["version"]) == ("primary", f"{endpoint}-v7", 7)
+    assert primary["drifted"] is True and written["prediction_drift"]["drifted"] is True
+    assert primary["report"]["rows_current"] == 400 and primary["rows_skipped"] == {"corrupt": 1}
+    assert set(primary["report"]["drifted_features"]) == {"label", "probability"}
 
 
 def test_baseline_builder_shipped_alone_gives_the_kits_baseline_on_the_image_python(

@@ -100,6 +100,10 @@ def _write_inputs(lifecycle: Lifecycle) -> None:
     (lifecycle.work / "today.csv").write_text(header + "\n" + normal.read_text())
 
 
+def _write_labels(lifecycle: Lifecycle) -> None:
+    (lifecycle.work / "labels.csv").write_text("inference_id,label\nreq-1,1\nreq-2,0\nreq-3,benign\n")
+
+
 def _definition_is_a_pipeline(lifecycle: Lifecycle, output: str) -> None:
     definition = json.loads((lifecycle.work / "definition.json").read_text())
     names = [step["Name"] for step in definition["Steps"]]
@@ -267,6 +271,22 @@ STEPS: list[Step] = [
         check=_drift_found,
     ),
     Step("kit drift run --env prod", expect=3, contains=("drift",)),
+    # ground truth: labels upload (bad rows counted); the demo's traffic carries no inference ids, so
+    # no answer has a label and the quality check refuses, naming what to do
+    Step(
+        "kit labels upload labels.csv --env prod [--model M] [--id-column C] [--label-column C] [--json]",
+        run="kit labels upload {work}/labels.csv --env prod --json",
+        prepare=_write_labels,
+        contains=('"labels": 2', '"wrong_type": 1'),
+    ),
+    Step("kit labels upload", reference=True),
+    Step(
+        "kit quality run --env prod [--model M] [--since 24h] [--json]",
+        run="kit quality run --env prod --since 24h --json",
+        expect=2,
+        contains=("has a label", "2 unknown ids"),
+    ),
+    Step("kit quality run", reference=True),
     # the platform path: the README's cdktf commands, against the emulator the demo deployed into
     Step("npx cdktf synth --hcl", check=lambda lc, out: _has_hcl()),
     Step(

@@ -58,7 +58,10 @@ def test_drift_retrains_inside_the_account_without_forwarding(one_account_stacks
     (rule,) = dev["aws_cloudwatch_event_rule"].values()
     pattern = json.loads(rule["event_pattern"])
     assert pattern["account"] == ["111111111111"]
-    assert pattern["detail"]["alarmName"] == [{"prefix": "mlkit-drift.tumor-classifier."}]
+    assert pattern["detail"]["alarmName"] == [
+        {"prefix": "mlkit-drift.tumor-classifier."},
+        {"prefix": "mlkit-quality.tumor-classifier."},
+    ]
 
 
 def test_the_shared_copy_really_is_one_account(tmp_path: Path) -> None:

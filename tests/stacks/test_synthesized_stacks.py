@@ -193,7 +193,7 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
     env, stack = env_stack
     names = ResourceNames(env)
     model = env.models[0]
-    schedule = one(stack, "aws_scheduler_schedule")
+    schedule = one(stack, "aws_scheduler_schedule", name=names.drift_schedule(model))
     assert schedule["schedule_expression"] == env.drift.schedule
     assert schedule["target"]["arn"].endswith(f":pipeline/{names.drift_pipeline(model)}")
     alarm = one(stack, "aws_cloudwatch_metric_alarm", metric_name="DatasetDrift")
@@ -208,7 +208,10 @@ def test_drift_schedule_alarm_and_retraining_rule(env_stack: tuple[Environment, 
         )
     else:
         assert target["arn"].endswith(f":pipeline/{names.training_pipeline(model)}")
-        assert pattern["detail"]["alarmName"] == [{"prefix": names.drift_alarm_prefix(model)}]
+        assert pattern["detail"]["alarmName"] == [
+            {"prefix": names.drift_alarm_prefix(model)},
+            {"prefix": names.quality_alarm_prefix(model)},
+        ]
         assert pattern["account"] == [env.account_id, *env.drift.accept_retrain_from]
     assert not resources(stack, "aws_lambda_function")
 

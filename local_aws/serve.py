@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +32,34 @@ def with_health_route(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
+# moto's EC2 backend is not safe under concurrent requests: three stacks creating security groups in
+# one account at once occasionally lose a group's default egress rule between its creation and the
+# AWS provider's revocation of it (InvalidPermission.NotFound). EC2 requests are few and quick, so
+# the emulator serves them one at a time.
+SERIALIZED_SERVICES = frozenset({"ec2"})
+
+
+def _service_of(environ: dict[str, Any]) -> str:
+    """The service a SigV4-signed request names in its credential scope ("" when unsigned)."""
+    authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+    _, _, credential = authorization.partition("Credential=")
+    scope = credential.split(",", 1)[0].split("/")
+    return scope[3] if len(scope) >= 5 else ""
+
+
+def serialize_services(app: WsgiApp, services: frozenset[str] = SERIALIZED_SERVICES) -> WsgiApp:
+    """Serve the requests of `services` one at a time (the others stay concurrent)."""
+    lock = threading.Lock()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if _service_of(environ) not in services:
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return wrapped
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m local_aws.serve")
     parser.add_argument("--port", type=int, required=True)
@@ -45,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     run_simple(
         "127.0.0.1",
         args.port,
-        with_health_route(app),
+        with_health_route(serialize_services(app)),
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -121,7 +121,13 @@ def test_a_firing_5xx_alarm_and_its_recovery_reach_the_topics_subscribers(
     model = env.models[0]
     alarm = names.rollback_alarms(model)["errors"]
     cloudwatch = clients_for(env).client("cloudwatch")
-    assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK"
+    [described] = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+    assert described["StateValue"] == "OK"
+    # The datapoint is dated so that it leaves the alarm's window 20 s from now: the alarm fires at
+    # once and recovers by itself, and promotions to staging after this test (which roll back while
+    # this alarm is in ALARM) find it OK.
+    window = timedelta(seconds=int(described["Period"]) * int(described["EvaluationPeriods"]))
+    dated = datetime.now(UTC) - window + timedelta(seconds=20)
 
     # What SageMaker publishes when the serving variant answers 5xx above the environment's limit.
     cloudwatch.put_metric_data(
@@ -133,7 +139,7 @@ def test_a_firing_5xx_alarm_and_its_recovery_reach_the_topics_subscribers(
                     {"Name": "EndpointName", "Value": names.endpoint(model)},
                     {"Name": "VariantName", "Value": "primary"},
                 ],
-                "Timestamp": datetime.now(UTC),
+                "Timestamp": dated,
                 "Value": env.serving.alarms.max_5xx_errors + 1,
             }
         ],
@@ -142,9 +148,14 @@ def test_a_firing_5xx_alarm_and_its_recovery_reach_the_topics_subscribers(
         assert cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "ALARM"
         (fired,) = notifications_until(alert_queue, 1)
     finally:
-        # Back to OK for the tests after this one (promotions to staging watch this alarm); the
-        # next scheduled evaluation finds the datapoint outside the alarm's minute and agrees.
-        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test over")
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"] == "OK":
+                break
+            time.sleep(1)
+        else:
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="test over")
+            pytest.fail(f"{alarm} did not recover when its datapoint left the window")
     assert fired["AlarmName"] == alarm
     assert fired["NewStateValue"] == "ALARM" and fired["OldStateValue"] == "OK"
     assert fired["AWSAccountId"] == env.account_id

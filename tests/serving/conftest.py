@@ -82,8 +82,25 @@ def wait_in_service(sagemaker: object, endpoint: str, timeout: float = 30.0) -> 
         time.sleep(0.05)
 
 
+@pytest.fixture
+def served_model(served_model_config: ServedModel) -> ServedModel:
+    """The served model, with dev's endpoint on its configuration: a test of another module on this
+    worker (e.g. tests/promotion) may have moved dev's endpoint since the session fixture did."""
+    from mlops_kit.aws import clients_for
+
+    sagemaker = clients_for(served_model_config.env).client("sagemaker")
+    endpoint = served_model_config.endpoint
+    if (
+        sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+        != served_model_config.config_name
+    ):
+        sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=served_model_config.config_name)
+        wait_in_service(sagemaker, endpoint)
+    return served_model_config
+
+
 @pytest.fixture(scope="session")
-def served_model(
+def served_model_config(
     platform: dict[str, dict[str, object]], environments: dict[str, Environment], trained_model_archive: bytes
 ) -> ServedModel:
     """dev's endpoint moved (UpdateEndpoint) from the bootstrap model to the trained model, keeping

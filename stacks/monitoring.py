@@ -40,6 +40,33 @@ def drift_alarm_name(env: Environment, model: str) -> str:
     return ResourceNames(env).drift_alarm(model)
 
 
+def job_code_objects(
+    scope: Construct,
+    job: str,
+    model: str,
+    prefix: str,
+    code: dict[str, bytes],
+    *,
+    registry: Registry,
+    key: EnvironmentKey,
+) -> list[S3Object]:
+    """A scheduled job's code (`job`: "drift", "quality") under its content-hash `prefix` in the
+    artifact bucket, KMS-encrypted, typed as the kit's own uploads type it (so both agree)."""
+    return [
+        S3Object(
+            scope,
+            f"{job}-code-{model}-{name.replace('/', '-').replace('.', '-')}",
+            bucket=registry.artifacts.bucket.id,
+            key=f"{prefix}/{name}",
+            content_base64=base64.b64encode(body).decode(),
+            content_type=code_content_type(name),
+            server_side_encryption="aws:kms",
+            kms_key_id=key.key.arn,
+        )
+        for name, body in sorted(code.items())
+    ]
+
+
 @dataclass(frozen=True)
 class _JobPlatform:
     """The drift jobs' bucket, role, key and network, as Terraform references."""
@@ -83,19 +110,7 @@ class DriftMonitoring(Construct):
         code = drift_code_objects()
         for model in env.models:
             prefix = drift_code_prefix(model, code)
-            uploads = [
-                S3Object(
-                    self,
-                    f"drift-code-{model}-{name.replace('/', '-').replace('.', '-')}",
-                    bucket=registry.artifacts.bucket.id,
-                    key=f"{prefix}/{name}",
-                    content_base64=base64.b64encode(body).decode(),
-                    content_type=code_content_type(name),
-                    server_side_encryption="aws:kms",
-                    kms_key_id=key.key.arn,
-                )
-                for name, body in sorted(code.items())
-            ]
+            uploads = job_code_objects(self, "drift", model, prefix, code, registry=registry, key=key)
             self.pipelines[model] = SagemakerPipeline(
                 self,
                 f"drift-pipeline-{model}",

@@ -4,9 +4,6 @@ the schedule that starts it with the drift schedule's cadence. Its metrics feed 
 
 from __future__ import annotations
 
-import base64
-
-from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.sagemaker_pipeline import SagemakerPipeline
 from cdktf_cdktf_provider_aws.scheduler_schedule import (
     SchedulerSchedule,
@@ -15,7 +12,6 @@ from cdktf_cdktf_provider_aws.scheduler_schedule import (
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
-from mlops_kit.pipeline.code_objects import code_content_type
 from pipelines.processing_steps import JobPlatform
 from pipelines.quality_definition import (
     WINDOW_HOURS,
@@ -25,6 +21,7 @@ from pipelines.quality_definition import (
 )
 from stacks.encryption import EnvironmentKey
 from stacks.identity import Identity, SageMakerArns
+from stacks.monitoring import job_code_objects
 from stacks.policy import terraform_json
 from stacks.registry import Registry
 
@@ -49,19 +46,7 @@ class QualityMonitoring(Construct):
         self.pipelines: dict[str, SagemakerPipeline] = {}
         for model in env.models:
             prefix = quality_code_prefix(model, code)
-            uploads = [
-                S3Object(
-                    self,
-                    f"quality-code-{model}-{name.replace('/', '-').replace('.', '-')}",
-                    bucket=registry.artifacts.bucket.id,
-                    key=f"{prefix}/{name}",
-                    content_base64=base64.b64encode(body).decode(),
-                    content_type=code_content_type(name),
-                    server_side_encryption="aws:kms",
-                    kms_key_id=key.key.arn,
-                )
-                for name, body in sorted(code.items())
-            ]
+            uploads = job_code_objects(self, "quality", model, prefix, code, registry=registry, key=key)
             self.pipelines[model] = SagemakerPipeline(
                 self,
                 f"quality-pipeline-{model}",

@@ -63,8 +63,13 @@ def serialize_services(app: WsgiApp, services: frozenset[str] = SERIALIZED_SERVI
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m local_aws.serve")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--no-iam", action="store_true", help="serve without evaluating IAM (debugging only)")
     args = parser.parse_args(argv)
     install_extensions()
+    if not args.no_iam:
+        from local_aws.iam import install
+
+        install()
     from moto.moto_server.threaded_moto_server import MotoRequestHandler  # type: ignore[attr-defined]
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple

@@ -17,16 +17,22 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_kit.errors import BadInput, EndpointUnreachable, OperationFailed
 from mlops_kit.processes import pid_alive
 
+if TYPE_CHECKING:
+    from mlops_kit.config import Environment
+
 DEFAULT_PORT = 4580
 HOST = "127.0.0.1"
 STATE_DIR_VARIABLE = "KIT_STATE_DIR"
-# Credentials the emulator accepts; they reach nothing but 127.0.0.1.
+# The operator account's root keys (local_aws.accounts); they reach nothing but 127.0.0.1. The kit's
+# commands do not use them directly: local mode selects a profile (`local_aws_environment`).
 TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -40,13 +46,48 @@ def _files(port: int) -> tuple[Path, Path]:
     return folder / f"{port}.pid", folder / f"{port}.log"
 
 
+def _mode_file(port: int) -> Path:
+    return state_dir() / "emulator" / f"{port}.iam"
+
+
+def profiles_dir() -> Path:
+    """Where `kit local up` writes local mode's AWS config and credentials files."""
+    return state_dir() / "aws"
+
+
 def endpoint_url(port: int) -> str:
     return f"http://{HOST}:{port}"
 
 
-def local_aws_environment(port: int = DEFAULT_PORT, region: str = "us-east-1") -> dict[str, str]:
-    """The variables that point boto3, the CLI and Terraform at the emulator: local mode, nothing more."""
-    return {"AWS_ENDPOINT_URL": endpoint_url(port), "AWS_DEFAULT_REGION": region, **TEST_CREDENTIALS}
+def local_aws_environment(
+    port: int = DEFAULT_PORT, region: str = "us-east-1", *, profile: str | None = None
+) -> dict[str, str]:
+    """The variables that point boto3, the CLI and Terraform at the emulator, acting as `profile`
+    (the ML engineers' by default; `PLATFORM_PROFILE` deploys): standard AWS variables, nothing more.
+    Set no AWS_ACCESS_KEY_ID beside them: keys in the environment win over the profile."""
+    from local_aws.accounts import ENGINEER_PROFILE
+
+    folder = profiles_dir()
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url(port),
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": str(folder / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "credentials"),
+        "AWS_PROFILE": profile or ENGINEER_PROFILE,
+    }
+
+
+# Variables that would override local mode's profile: unset them wherever local mode is set.
+CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+def use_local_aws(port: int = DEFAULT_PORT, *, profile: str | None = None) -> dict[str, str]:
+    """Point this process at the emulator (os.environ), as `profile`; returns the variables set."""
+    variables = local_aws_environment(port, profile=profile)
+    for key in CREDENTIAL_VARIABLES:
+        os.environ.pop(key, None)
+    os.environ.update(variables)
+    return variables
 
 
 @dataclass(frozen=True)
@@ -57,6 +98,7 @@ class EmulatorStatus:
     pid: int | None
     endpoint_url: str
     log_file: Path
+    iam: bool | None = None  # whether the running emulator evaluates IAM (None: not running)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -66,6 +108,8 @@ class EmulatorStatus:
             "pid": self.pid,
             "endpoint_url": self.endpoint_url,
             "log_file": str(self.log_file),
+            "iam": self.iam,
+            "aws_config_file": str(profiles_dir() / "config"),
         }
 
 
@@ -95,6 +139,7 @@ def emulator_status(port: int = DEFAULT_PORT) -> EmulatorStatus:
     pid_file, log_file = _files(port)
     pid = _read_pid(pid_file)
     running = pid is not None and pid_alive(pid)
+    mode = _mode_file(port)
     return EmulatorStatus(
         port=port,
         running=running,
@@ -102,6 +147,7 @@ def emulator_status(port: int = DEFAULT_PORT) -> EmulatorStatus:
         pid=pid if running else None,
         endpoint_url=endpoint_url(port),
         log_file=log_file,
+        iam=(mode.read_text().strip() == "on") if running and mode.exists() else None,
     )
 
 
@@ -115,12 +161,30 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: float = 60.0) -> EmulatorStatus:
-    """Start the emulator on 127.0.0.1:`port` and wait until healthy; reuse one already running."""
+def start_emulator(
+    port: int = DEFAULT_PORT,
+    *,
+    reset: bool = False,
+    timeout: float = 60.0,
+    iam: bool = True,
+    environments: Mapping[str, Environment] | None = None,
+) -> EmulatorStatus:
+    """Start the emulator on 127.0.0.1:`port` and wait until healthy; reuse one already running.
+    `iam`: evaluate IAM on every request (AWS's rules; `False` for debugging only). Then create the
+    identities account vending would (local_aws.accounts) for `environments` (the environment
+    files by default) and write local mode's AWS profiles."""
     status = emulator_status(port)
     if status.healthy:
+        if status.iam is not None and status.iam != iam:
+            raise BadInput(
+                f"the emulator on port {port} runs with IAM evaluation {'on' if status.iam else 'off'}",
+                hint="stop it first (kit local down) to change that",
+                argument="iam",
+            )
         if reset:
-            reset_emulator(port)
+            reset_emulator(port, environments=environments)
+        else:
+            prepare_identities(port, environments)
         return status
     pid_file, log_file = _files(port)
     if not port_is_free(port):
@@ -133,7 +197,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local_aws.serve", "--port", str(port)],
+            [sys.executable, "-m", "local_aws.serve", "--port", str(port), *([] if iam else ["--no-iam"])],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -141,6 +205,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
             start_new_session=True,
         )
     pid_file.write_text(str(process.pid))
+    _mode_file(port).write_text("on" if iam else "off")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -148,6 +213,7 @@ def start_emulator(port: int = DEFAULT_PORT, *, reset: bool = False, timeout: fl
                 f"the emulator exited at start (code {process.returncode})", hint=f"see {log_file}"
             )
         if is_healthy(port):
+            prepare_identities(port, environments)
             return emulator_status(port)
         time.sleep(0.2)
     stop_emulator(port)
@@ -174,14 +240,29 @@ def stop_emulator(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
     if pid_alive(pid):
         os.killpg(pid, signal.SIGKILL)
     pid_file.unlink(missing_ok=True)
+    _mode_file(port).unlink(missing_ok=True)
     return True
 
 
-def reset_emulator(port: int = DEFAULT_PORT) -> None:
-    """Forget every resource in every emulated account (moto's reset API)."""
+def prepare_identities(port: int, environments: Mapping[str, Environment] | None = None) -> None:
+    """The deploy and people's roles of every environment account, and local mode's profiles."""
+    from local_aws.accounts import bootstrap_accounts, write_profiles
+    from mlops_kit.config import load_all_environments
+
+    environments = environments if environments is not None else load_all_environments()
+    bootstrap_accounts(endpoint_url(port), environments)
+    write_profiles(profiles_dir(), environments)
+
+
+def reset_emulator(
+    port: int = DEFAULT_PORT, *, environments: Mapping[str, Environment] | None = None
+) -> None:
+    """Forget every resource in every emulated account (moto's reset API), then create the
+    account-vending identities again."""
     request = urllib.request.Request(f"{endpoint_url(port)}/moto-api/reset", method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30):
             pass
     except (urllib.error.URLError, OSError) as exc:
         raise EndpointUnreachable(f"cannot reset the emulator on port {port}: {exc}") from None
+    prepare_identities(port, environments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdktf import App
 
-from mlops_kit.config import Environment
+from mlops_kit.config import ENVIRONMENT_ORDER, Environment
 from stacks.environment_stack import EnvironmentStack
 from stacks.github_actions import creates_oidc_provider
 
@@ -29,5 +29,16 @@ def build_app(
             state_dir=state_dir,
             creates_oidc_provider=creates_oidc_provider(env, environments),
             assume_deploy_role=assume_deploy_role,
+            reviewer_principals=reviewers_of(name, environments),
         )
     return app
+
+
+def reviewers_of(name: str, environments: dict[str, Environment]) -> list[str]:
+    """Who reviews `name`'s versions: the approvers of the environment promoted from it."""
+    index = ENVIRONMENT_ORDER.index(name)
+    following = ENVIRONMENT_ORDER[index + 1] if index + 1 < len(ENVIRONMENT_ORDER) else None
+    target = environments.get(following) if following else None
+    if target is None:
+        return []
+    return [p for rule in target.approvals.rules for p in rule.principals]

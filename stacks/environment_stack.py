@@ -42,6 +42,7 @@ class EnvironmentStack(TerraformStack):
         state_dir: str,
         creates_oidc_provider: bool = True,
         assume_deploy_role: bool = True,
+        reviewer_principals: list[str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
@@ -80,6 +81,7 @@ class EnvironmentStack(TerraformStack):
             registry=registry,
             promotion_state=promotion_state,
             release_role_arn=github.release.arn if github and github.release else None,
+            reviewer_principals=reviewer_principals or [],
         )
         if env.training.tracking is not None:
             ExperimentTracking(

@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from constructs import Construct
 
 from mlops_kit.config import Environment, ResourceNames
+from stacks.checkov_skips import skip_check
 from stacks.encryption import EnvironmentKey
 from stacks.policy import Statement, document, principal_trust, service_trust, statement
 from stacks.promotion_state import PromotionState
@@ -68,6 +69,7 @@ class Identity(Construct):
         registry: Registry,
         promotion_state: PromotionState,
         release_role_arn: str | None = None,
+        reviewer_principals: list[str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.env = env
@@ -107,6 +109,7 @@ class Identity(Construct):
         self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", scheduled)
         self.retrain = self._retrain_role(training_pipelines)
         self.promotion = self._promotion(key, registry, promotion_state, release_role_arn)
+        self.reviewer = self._reviewer(reviewer_principals) if reviewer_principals else None
 
     def _role(self, purpose: str, trust: str, description: str) -> IamRole:
         return IamRole(
@@ -278,6 +281,49 @@ class Identity(Construct):
         )
         return role
 
+    def _reviewer(self, principals: list[str]) -> IamRole:
+        """Read-only on this registry, for the next environment's approvers: `kit approve` reads
+        the version it approves (its package ARN and artifact sha256) here, and nothing else."""
+        from stacks.audit_log import principal_arn_patterns
+
+        patterns = principal_arn_patterns(principals)
+        accounts = sorted({p.split(":")[4] for p in patterns})
+        trust = document(
+            [
+                {
+                    "Sid": "NextEnvironmentApprovers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"ArnLike": {"aws:PrincipalArn": patterns}},
+                }
+            ]
+        )
+        role = self._role("reviewer", trust, "Assumed by the next environment's approvers (kit approve)")
+        skip_check(
+            role,
+            "CKV_AWS_61",
+            "the trust names account roots only together with an ArnLike aws:PrincipalArn condition "
+            "listing the next environment's approvers (patterns such as user/* cannot be principals)",
+        )
+        self._inline(
+            role,
+            "review",
+            [
+                statement(
+                    "ReadRegistry",
+                    [
+                        "sagemaker:DescribeModelPackage",
+                        "sagemaker:ListModelPackages",
+                        "sagemaker:DescribeModelPackageGroup",
+                        "sagemaker:ListTags",
+                    ],
+                    [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
+                )
+            ],
+        )
+        return role
+
     def _promotion(
         self, key: EnvironmentKey, registry: Registry, state: PromotionState, release_role_arn: str | None
     ) -> IamRole:
@@ -361,11 +407,15 @@ class Identity(Construct):
                     ["s3:ListBucket", "s3:ListBucketVersions"],
                     [f"arn:aws:s3:::{self.names.audit_bucket}"],
                 ),
+                # Granted on the account's alarms as a whole (`alarm:*`): a request listing several
+                # alarm names is not scoped to one of them. It reads alarm states, nothing else.
                 statement(
                     "RolloutAlarms",
                     ["cloudwatch:DescribeAlarms"],
-                    [f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:{self.names.base}-*"],
+                    [f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:*"],
                 ),
+                # A rollout's verification and `kit endpoint invoke` send requests to the endpoints.
+                statement("InvokeEndpoints", ["sagemaker:InvokeEndpoint"], endpoints),
                 # `kit drift run --env` publishes the check's metrics, as the scheduled job does.
                 statement(
                     "DriftCheckMetrics",

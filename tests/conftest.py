@@ -166,27 +166,34 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """A fresh emulator for the session, on a free port; AWS_* variables point at it meanwhile."""
-    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
+    """A fresh emulator for the session, on a free port, evaluating IAM as `kit local up` does.
+    Meanwhile this process acts as the ML engineers (`mlkit-engineer`, like `kit local env`);
+    `aws_env` is the platform's identity (`mlkit-platform`), which Terraform deploys as."""
+    from local_aws.accounts import PLATFORM_PROFILE
+    from local_aws.server import (
+        CREDENTIAL_VARIABLES,
+        local_aws_environment,
+        start_emulator,
+        stop_emulator,
+        use_local_aws,
+    )
 
     state = tmp_path_factory.mktemp("kit-state")
-    previous = {
-        k: os.environ.get(k)
-        for k in (
-            "KIT_STATE_DIR",
-            "AWS_ENDPOINT_URL",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_DEFAULT_REGION",
-            "AWS_PROFILE",
-        )
-    }
+    names = (
+        "KIT_STATE_DIR",
+        "AWS_ENDPOINT_URL",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        *CREDENTIAL_VARIABLES,
+    )
+    previous = {k: os.environ.get(k) for k in names}
     os.environ["KIT_STATE_DIR"] = str(state)
     port = free_port()
     start_emulator(port)
-    aws_env = local_aws_environment(port)
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(aws_env)
+    use_local_aws(port)
+    aws_env = local_aws_environment(port, profile=PLATFORM_PROFILE)
     try:
         yield Emulator(port=port, endpoint_url=aws_env["AWS_ENDPOINT_URL"], aws_env=aws_env)
     finally:

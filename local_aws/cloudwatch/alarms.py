@@ -62,22 +62,24 @@ def _state_change_event(alarm: Any, previous: str) -> dict[str, Any]:
     }
 
 
-def _start_pipeline(target: dict[str, Any], region: str) -> None:
-    """Start a pipeline target as EventBridge would: as the target's role, in the pipeline's account."""
+def _start_pipeline(target: dict[str, Any], region: str, rule_arn: str) -> None:
+    """Start a pipeline target as EventBridge would: as the target's role (which EventBridge assumes,
+    with the rule as aws:SourceArn), in the pipeline's account."""
     import boto3
 
+    from local_aws.iam.service_identity import service_client
     from local_aws.sagemaker.pipelines import _endpoint
-    from local_aws.server import TEST_CREDENTIALS
 
     endpoint = _endpoint()
-    base = boto3.session.Session(
-        aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=region,
+    sts = service_client(
+        "events.amazonaws.com",
+        "sts",
+        endpoint_url=endpoint,
+        region=region,
+        source_arn=rule_arn,
+        source_account=rule_arn.split(":")[4],
     )
-    credentials = base.client("sts", endpoint_url=endpoint).assume_role(
-        RoleArn=target["RoleArn"], RoleSessionName="EventBridge"
-    )["Credentials"]
+    credentials = sts.assume_role(RoleArn=target["RoleArn"], RoleSessionName="EventBridge")["Credentials"]
     sagemaker = boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
@@ -109,15 +111,17 @@ def deliver_event(event: dict[str, Any], *, account: str | None = None, hops: in
             if ":sagemaker:" in arn and ":pipeline/" in arn:
                 started.append(arn)
                 # Outside the request thread: the start call comes back into this same server.
-                threading.Thread(target=_start_safely, args=(target, event["region"]), daemon=True).start()
+                threading.Thread(
+                    target=_start_safely, args=(target, event["region"], rule.arn), daemon=True
+                ).start()
             elif ":event-bus/" in arn and hops < 3:
                 started += deliver_event(event, account=arn.split(":")[4], hops=hops + 1)
     return started
 
 
-def _start_safely(target: dict[str, Any], region: str) -> None:
+def _start_safely(target: dict[str, Any], region: str, rule_arn: str) -> None:
     try:
-        _start_pipeline(target, region)
+        _start_pipeline(target, region, rule_arn)
     except Exception:  # a failed delivery must not take the emulator down; EventBridge logs it too
         log.exception("EventBridge delivery to %s failed", target.get("Arn"))
 

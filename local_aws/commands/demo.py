@@ -20,7 +20,7 @@ import typer
 from cli.output import console, table
 
 MODEL = "tumor-classifier"
-PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
+PROD_APPROVER_PROFILE = "mlkit-prod-approver"  # a people's role of prod (approvals.rules)
 TRAFFIC_ROWS = 240  # above the drift check's minimum sample size
 
 PORT_OPTION = typer.Option(
@@ -52,28 +52,19 @@ def _kit(args: Sequence[str], *, expect: Sequence[int] = (0,), capture: bool = F
 
 
 @contextlib.contextmanager
-def _identity(role_arn: str, session_name: str) -> Iterator[str]:
-    """Act as another identity (an assumed role) inside the block."""
+def _identity(profile: str) -> Iterator[str]:
+    """Act as another identity of local mode (an AWS profile, local_aws.accounts) inside the block."""
     import boto3
 
-    credentials = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
-        "Credentials"
-    ]
-    keys = {
-        "AWS_ACCESS_KEY_ID": "AccessKeyId",
-        "AWS_SECRET_ACCESS_KEY": "SecretAccessKey",
-        "AWS_SESSION_TOKEN": "SessionToken",
-    }
-    previous = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: credentials[v] for k, v in keys.items()})
+    previous = os.environ.get("AWS_PROFILE")
+    os.environ["AWS_PROFILE"] = profile
     try:
-        yield boto3.client("sts").get_caller_identity()["Arn"]
+        yield boto3.session.Session(profile_name=profile).client("sts").get_caller_identity()["Arn"]
     finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        if previous is None:
+            os.environ.pop("AWS_PROFILE", None)
+        else:
+            os.environ["AWS_PROFILE"] = previous
 
 
 def _traffic(folder: Path) -> tuple[Path, Path]:
@@ -101,8 +92,15 @@ def _stage(number: int, title: str, timings: list[tuple[str, float]], started: f
 
 
 def demo(port: int = PORT_OPTION) -> None:
+    from local_aws.accounts import PLATFORM_PROFILE
     from local_aws.commands import require_local_extra
-    from local_aws.server import local_aws_environment, reset_emulator, start_emulator, state_dir
+    from local_aws.server import (
+        local_aws_environment,
+        reset_emulator,
+        start_emulator,
+        state_dir,
+        use_local_aws,
+    )
     from mlops_kit.config import ResourceNames, load_all_environments
     from mlops_kit.errors import OperationFailed
     from mlops_kit.stack_deploy import deploy_stacks
@@ -119,12 +117,17 @@ def demo(port: int = PORT_OPTION) -> None:
         old.unlink()
     for old in state_dir().glob("*.retained.json"):  # what a teardown kept went with the reset
         old.unlink()
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(local_aws_environment(port))
-    console.print(f"emulator healthy on {status.endpoint_url}", highlight=False)
+    # The ML engineers' identity for the kit's commands; the platform's for Terraform.
+    use_local_aws(port)
+    platform = local_aws_environment(port, profile=PLATFORM_PROFILE)
+    console.print(
+        f"emulator healthy on {status.endpoint_url}, IAM evaluation {'on' if status.iam else 'off'}; "
+        f"deploying as {PLATFORM_PROFILE}, then acting as {os.environ['AWS_PROFILE']}",
+        highlight=False,
+    )
     result = deploy_stacks(
         list(envs),
-        aws_env=local_aws_environment(port),
+        aws_env=platform,
         state_dir=state_dir(),
         progress=lambda message: console.print(f"  {message}", highlight=False),
     )
@@ -143,7 +146,7 @@ def demo(port: int = PORT_OPTION) -> None:
         _kit(["drift", "run", "--env", "staging"])
         _, listing = _kit(["models", "list", "--env", "staging", "--json"], capture=True)
         version = _serving_version(json.loads(listing))
-        with _identity(PROD_APPROVER_ROLE, "demo-approver") as approver:
+        with _identity(PROD_APPROVER_PROFILE) as approver:
             console.print(f"acting as the approver {approver}", highlight=False)
             _kit(["approve", MODEL, str(version), "--env", "prod", "--comment", "baked in staging (demo)"])
         _kit(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
@@ -184,7 +187,7 @@ def demo(port: int = PORT_OPTION) -> None:
             table("Environments in the emulator", ["env", "account", "artifact bucket", "endpoint"], rows)
         )
         t = _stage(7, "Terraform agrees with the kit (terraform plan of every stack)", timings, t)
-        _check_plans(list(envs), result.stacks_dir, local_aws_environment(port))
+        _check_plans(list(envs), result.stacks_dir, platform)
         _stage(8, "done", timings, t)
     except DemoFailed as exc:
         raise OperationFailed(f"demo stopped: {exc}") from None

@@ -28,19 +28,24 @@ PORT_OPTION = typer.Option(
 def up(
     port: int = PORT_OPTION,
     reset: bool = typer.Option(False, "--reset", help="Forget every emulated resource if already running."),
+    iam: bool = typer.Option(
+        True, "--iam/--no-iam", help="Evaluate IAM on every request as AWS does (--no-iam: debugging only)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Start the emulator (or reuse the running one) and wait until it is healthy."""
+    """Start the emulator (or reuse the running one), wait until it is healthy, and create the
+    identities of local mode (deploy roles, people's roles, AWS profiles)."""
     from local_aws.server import start_emulator
     from local_aws.tracking_server import start_tracking_server
 
-    status = start_emulator(port, reset=reset)
+    status = start_emulator(port, reset=reset, iam=iam)
     tracking = start_tracking_server(port)
     if as_json:
         print_json({**status.as_dict(), "tracking": tracking.as_dict()})
         return
     console.print(
-        f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file})",
+        f"emulator healthy on {status.endpoint_url} (pid {status.pid}, log {status.log_file}); "
+        f"IAM evaluation {'on' if status.iam else 'OFF (debugging only)'}",
         highlight=False,
     )
     console.print(f"MLflow tracking server on {tracking.tracking_uri} (pid {tracking.pid})", highlight=False)
@@ -74,6 +79,8 @@ def status(
         state = (
             "healthy" if current.healthy else ("running, not healthy" if current.running else "not running")
         )
+        if current.iam is not None:
+            state += f", IAM evaluation {'on' if current.iam else 'off'}"
         console.print(f"emulator on {current.endpoint_url}: {state}", highlight=False)
         tracked = "healthy" if tracking.healthy else "not running"
         console.print(f"MLflow tracking server on {tracking.tracking_uri}: {tracked}", highlight=False)
@@ -82,11 +89,30 @@ def status(
 
 
 @app.command("env")
-def env(port: int = PORT_OPTION) -> None:
-    """Print the shell exports of local mode (AWS_ENDPOINT_URL, test credentials, MLFLOW_TRACKING_URI)."""
-    from local_aws.server import local_aws_environment
+def env(
+    port: int = PORT_OPTION,
+    profile: str = typer.Option(
+        "mlkit-engineer",
+        "--profile",
+        help="Act as this profile of local mode: mlkit-engineer (default), mlkit-platform (deploys), "
+        "or a people's role by name (e.g. mlkit-prod-approver); see README: Identities.",
+    ),
+) -> None:
+    """Print the shell exports of local mode (AWS_ENDPOINT_URL, the AWS profile files and
+    AWS_PROFILE, MLFLOW_TRACKING_URI)."""
+    from local_aws.server import CREDENTIAL_VARIABLES, local_aws_environment, profiles_dir
     from local_aws.tracking_server import tracking_port, tracking_uri
+    from mlops_kit.errors import BadInput
 
-    for key, value in local_aws_environment(port).items():
+    config = profiles_dir() / "config"
+    known = (
+        [line[9:-1] for line in config.read_text().splitlines() if line.startswith("[profile ")]
+        if config.exists()
+        else []
+    )
+    if known and profile not in known:
+        raise BadInput(f"no profile {profile!r} in {config} (known: {', '.join(known)})", argument="profile")
+    print(f"unset {' '.join(CREDENTIAL_VARIABLES)}")
+    for key, value in local_aws_environment(port, profile=profile).items():
         print(f"export {key}={value}")
     print(f"export MLFLOW_TRACKING_URI={tracking_uri(tracking_port(port))}")

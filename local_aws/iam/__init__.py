@@ -58,10 +58,13 @@ def install(*, verify_signatures: bool = True) -> None:
     """Evaluate IAM on every request served by moto in this process (idempotent). Call before
     serving; without it moto serves every request unauthenticated, as today."""
     global _installed
+    import os
+
     from local_aws.iam.authorization import settings
     from local_aws.iam.moto_hook import install_hooks
 
     settings.verify_signatures = verify_signatures
+    settings.report_only = os.environ.get("LOCAL_AWS_IAM_REPORT_ONLY") == "1"
     if _installed:
         return
 

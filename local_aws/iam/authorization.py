@@ -28,9 +28,13 @@ _PASS_ROLE_FIELDS = ("RoleArn", "ExecutionRoleArn")
 @dataclass
 class Settings:
     """verify_signatures: check each request's SigV4 signature against the key's secret (about two
-    thirds of the engine's cost per request); without it an access key id alone identifies the caller."""
+    thirds of the engine's cost per request); without it an access key id alone identifies the caller.
+    report_only: log each refusal as `would deny` and serve the request anyway: to list everything a
+    workflow lacks in one run while writing policies (`LOCAL_AWS_IAM_REPORT_ONLY=1` in the emulator's
+    environment); never for tests or the demo."""
 
     verify_signatures: bool = True
+    report_only: bool = False
 
 
 settings = Settings()

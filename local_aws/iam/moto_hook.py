@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
 
-from local_aws.iam.authorization import Refusal, authorize, log
+from local_aws.iam.authorization import Refusal, authorize, log, settings
 from local_aws.iam.principals import root_account
 
 _QUERY_PROTOCOLS = ("query", "ec2", "rest-xml")
@@ -59,6 +59,9 @@ def _judged(response: Any, resource: str, s3: bool) -> Refusal | None:
     try:
         authorize(response, resource, s3=s3)
     except Refusal as refusal:
+        if settings.report_only:
+            log.warning("would deny: %s", refusal.message)
+            return None
         return refusal
     except Exception:
         log.exception("IAM evaluation failed; the request is refused")

@@ -195,6 +195,10 @@ def resource_arn(service: str, action: str, params: Mapping[str, Any], response:
     if service == "cloudwatch":
         if value := _text(params, "AlarmName"):
             return f"arn:aws:cloudwatch:{region}:{account}:alarm:{value}"
+        if action in ("DescribeAlarms", "DescribeAlarmHistory"):
+            # A request may list several alarms: the emulator authorizes it on the account's
+            # alarms as a whole (`alarm:*`), so a grant on some alarm names does not cover it.
+            return f"arn:aws:cloudwatch:{region}:{account}:alarm:*"
         return "*"
     if service in ("eks", "scheduler"):
         return _rest_path(path, region, account, service, getattr(response, "querystring", {}) or {})

@@ -68,7 +68,7 @@ def _endpoint() -> str:
 
 
 def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
-    from local_aws.server import TEST_CREDENTIALS, state_dir
+    from local_aws.server import state_dir
 
     recorder = _ExecutionRecorder(execution)
 
@@ -79,15 +79,21 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
 
         try:
             endpoint = _endpoint()
-            base = boto3.session.Session(
-                aws_access_key_id=TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                region_name=region,
+            from local_aws.iam.service_identity import service_client
+
+            # Like SageMaker, act as the pipeline's role (which puts the calls in the pipeline's
+            # account): SageMaker assumes it, judged by the role's service trust.
+            sts = service_client(
+                "sagemaker.amazonaws.com",
+                "sts",
+                endpoint_url=endpoint,
+                region=region,
+                source_arn=pipeline.arn,
+                source_account=pipeline.arn.split(":")[4],
             )
-            # Like SageMaker, act as the pipeline's role (which puts the calls in the pipeline's account).
-            credentials = base.client("sts", endpoint_url=endpoint).assume_role(
-                RoleArn=pipeline.role_arn, RoleSessionName="SageMaker-pipeline"
-            )["Credentials"]
+            credentials = sts.assume_role(RoleArn=pipeline.role_arn, RoleSessionName="SageMaker-pipeline")[
+                "Credentials"
+            ]
             session = boto3.session.Session(
                 aws_access_key_id=credentials["AccessKeyId"],
                 aws_secret_access_key=credentials["SecretAccessKey"],

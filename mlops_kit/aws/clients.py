@@ -137,23 +137,42 @@ def identify_caller(region: str) -> Caller:
     return Caller(session=session, sts=sts, arn=str(identity["Arn"]), account_id=str(identity["Account"]))
 
 
+def _is_session_of(caller_arn: str, role_arn: str) -> bool:
+    """Whether `caller_arn` is a session of the role `role_arn`."""
+    _, _, account_and_role = role_arn.partition(":iam::")
+    account, _, role_name = account_and_role.partition(":role/")
+    return caller_arn.startswith(f"arn:aws:sts::{account}:assumed-role/{role_name.rsplit('/', 1)[-1]}/")
+
+
 def clients_for(
     env: Environment,
     *,
-    role: str = "promotion",
+    role: str = "auto",
     session_name: str = "mlops-kit",
     caller: Caller | None = None,
 ) -> AwsClients:
-    """Clients acting in `env`'s account: the caller's own credentials when already in that account,
-    else credentials from assuming the environment's `role` (promotion by default)."""
+    """Clients acting in `env`'s account.
+
+    `role`: "auto" acts as the caller when already in that account, else as the environment's
+    promotion role; "promotion", "deploy" or "reviewer" always act as that role of the environment
+    (assumed unless the caller is a session of it): what changes an environment goes through its
+    role even where several environments share one account."""
+    names = ResourceNames(env)
+    role_arns = {
+        "auto": names.promotion_role_arn,
+        "promotion": names.promotion_role_arn,
+        "deploy": names.deploy_role_arn,
+        "reviewer": names.reviewer_role_arn,
+    }
+    if role not in role_arns:
+        raise ValueError(f"unknown role {role!r}")
     caller = caller or identify_caller(env.region)
-    if caller.account_id == env.account_id:
+    role_arn = role_arns[role]
+    if (role == "auto" and caller.account_id == env.account_id) or _is_session_of(caller.arn, role_arn):
         session = caller.session
         if session.get_config_variable("region") != env.region:
             session = _session(env.region, os.environ.get("AWS_PROFILE") or None)
         return AwsClients(env=env, session=session, principal_arn=caller.arn)
-    names = ResourceNames(env)
-    role_arn = names.promotion_role_arn if role == "promotion" else names.deploy_role_arn
     with client_error(f"assume {role_arn}"):
         credentials = caller.sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])[
             "Credentials"

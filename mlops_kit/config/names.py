@@ -89,6 +89,11 @@ class ResourceNames:
         return f"arn:aws:iam::{self.env.account_id}:role/{self.promotion_role}"
 
     @property
+    def reviewer_role_arn(self) -> str:
+        """Read-only on the registry, for the next environment's approvers (`kit approve`)."""
+        return f"arn:aws:iam::{self.env.account_id}:role/{self.role('reviewer')}"
+
+    @property
     def deploy_role_arn(self) -> str:
         return f"arn:aws:iam::{self.env.account_id}:role/{self.env.identity.deploy_role_name}"
 

@@ -77,7 +77,11 @@ def approve_model_version(
         raise BadInput("say why the version is fit for " + env.name, argument="comment")
     source_env = environments[source_of(env.name)]
     target_clients = target_clients or clients_for(env, session_name="mlops-kit-approve")
-    source_clients = source_clients or clients_for(source_env, session_name="mlops-kit-approve")
+    # The version is read through the source's reviewer role (its trust admits this environment's
+    # approvers; stacks/identity.py), not its promotion role.
+    source_clients = source_clients or clients_for(
+        source_env, role="reviewer", session_name="mlops-kit-approve"
+    )
     approver = target_clients.principal_arn
     rules = [r.name for r in env.approvals.rules if matches(approver, r.principals)]
     if not rules:

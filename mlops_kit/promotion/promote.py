@@ -321,7 +321,10 @@ def _clients(
         return target_clients, source_clients
     caller = identify_caller(target_env.region)
     return concurrently(
-        lambda: target_clients or clients_for(target_env, session_name="mlops-kit-promote", caller=caller),
+        lambda: (
+            target_clients
+            or clients_for(target_env, role="promotion", session_name="mlops-kit-promote", caller=caller)
+        ),
         lambda: source_clients or clients_for(source_env, session_name="mlops-kit-promote", caller=caller),
     )
 

@@ -90,7 +90,7 @@ def rollback_endpoint(
             raise BadInput(f"{env.name} serves {', '.join(env.models)}; name one", argument="model")
         model = env.models[0]
     require_model(env, model)
-    clients = clients or clients_for(env, session_name="mlops-kit-rollback")
+    clients = clients or clients_for(env, role="promotion", session_name="mlops-kit-rollback")
     actor = clients.principal_arn
     with PromotionLock(clients, env, model, owner=actor, purpose="rollback") as lock:
         state = serving_state(clients, env, model)

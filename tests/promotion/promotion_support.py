@@ -52,11 +52,14 @@ class DevVersion:
 
 @contextmanager
 def identity(role_arn: str, session_name: str) -> Iterator[str]:
-    """Act as another identity (assumed role) inside the block; yields its ARN."""
+    """Act as another identity (a role assumed from the operator account, as an identity provider's
+    session would be: local_aws.accounts) inside the block; yields its ARN."""
     import boto3
 
+    from local_aws.accounts import PLATFORM_PROFILE
+
     credentials = (
-        boto3.session.Session()
+        boto3.session.Session(profile_name=PLATFORM_PROFILE)
         .client("sts")
         .assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
     )

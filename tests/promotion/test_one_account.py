@@ -40,6 +40,7 @@ from tests.emulator.tagged_models import tagged_model_archive
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 ENVS = ["dev", "staging", "prod"]
+PLATFORM, ENGINEER = "mlkit-platform", "mlkit-engineer"  # local mode's profiles (local_aws.accounts)
 _VARIABLES = (
     "KIT_ENVIRONMENTS_DIR",
     "KIT_STATE_DIR",
@@ -51,6 +52,8 @@ _VARIABLES = (
     "AWS_DEFAULT_REGION",
     "AWS_SESSION_TOKEN",
     "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
 )
 
 
@@ -112,7 +115,8 @@ class OneAccount:
 
 @pytest.fixture(scope="module")
 def one_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneAccount]:
-    from local_aws.server import local_aws_environment, start_emulator, stop_emulator
+    from local_aws.accounts import PLATFORM_PROFILE
+    from local_aws.server import local_aws_environment, start_emulator, stop_emulator, use_local_aws
 
     root = tmp_path_factory.mktemp("one-account")
     previous = {k: os.environ.get(k) for k in _VARIABLES}
@@ -128,9 +132,9 @@ def one_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneAccount
     for key in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
         os.environ.pop(key, None)
     port = free_port()
-    start_emulator(port)
-    aws_env = local_aws_environment(port)
-    os.environ.update(aws_env)
+    start_emulator(port)  # with the identities of the shared-account copy (KIT_ENVIRONMENTS_DIR)
+    use_local_aws(port)  # the ML engineers; Terraform deploys as the platform
+    aws_env = local_aws_environment(port, profile=PLATFORM_PROFILE)
     try:
         account = OneAccount(folder, root / "kit", root / "cdktf.out", aws_env, port)
         account.deploy(*ENVS)
@@ -346,6 +350,7 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
 
     proxy = FaultProxy(one_account.port)
     os.environ["AWS_ENDPOINT_URL"] = proxy.endpoint_url
+    os.environ["AWS_PROFILE"] = PLATFORM  # a teardown is the platform's
     try:
         proxy.arm(lambda request: request.operation == "DeleteModelPackage", "error")
         code, out = kit("env", "teardown", "dev", "--yes")
@@ -357,6 +362,7 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
         assert code == 0, out + err
     finally:
         os.environ["AWS_ENDPOINT_URL"] = one_account.aws_env["AWS_ENDPOINT_URL"]
+        os.environ["AWS_PROFILE"] = ENGINEER
         proxy.close()
 
     # Only the audit log (its records under Object Lock) and the key that encrypts them outlive it.

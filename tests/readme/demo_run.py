@@ -166,8 +166,8 @@ def credentials_of(port: int, role_arn: str) -> dict[str, str]:
         "sts",
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id="testing",  # the operator account's root (local_aws.accounts)
+        aws_secret_access_key="testing",
     )
     credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="readme-approver")["Credentials"]
     return {

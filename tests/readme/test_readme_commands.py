@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.readme.demo_run import DEV_DEPLOY_ROLE, MODEL, REPO, DemoRun, Lifecycle, client_as, credentials_of
+from tests.readme.demo_run import DEV_DEPLOY_ROLE, MODEL, REPO, DemoRun, Lifecycle, client_as
 
 README = REPO / "README.md"
-PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
-COMMAND_START = re.compile(r"(kit|make|npx|eval|\.venv/bin/python)(\s|$)")
+PLATFORM = "mlkit-platform"  # deploys and teardowns act as the platform (README: Identities)
+COMMAND_START = re.compile(r"(AWS_PROFILE=\S+ )?(kit|make|npx|eval|\.venv/bin/python)(\s|$)")
 
 
 def readme_commands(text: str) -> list[str]:
@@ -48,7 +48,7 @@ class Step:
     run: str | None = None  # what runs (README placeholders filled in); None: `readme` itself
     expect: int = 0
     contains: tuple[str, ...] = ()  # text the output must show
-    identity: str | None = None  # an IAM role ARN to act as
+    profile: str | None = None  # an AWS profile of local mode to act as (after `kit local env`)
     prepare: Callable[[Lifecycle], None] | None = None  # computes facts `run` refers to
     check: Callable[[Lifecycle, str], None] | None = None
     reference: bool = False  # the README names the command in prose; the step shows it exists
@@ -202,9 +202,10 @@ STEPS: list[Step] = [
     ),
     Step("kit promote", reference=True),
     Step(
-        'kit approve tumor-classifier 2 --env prod --comment "baked a week in staging"',
-        run='kit approve tumor-classifier {staging_version} --env prod --comment "baked a week in staging"',
-        identity=PROD_APPROVER_ROLE,
+        "AWS_PROFILE=mlkit-prod-approver kit approve tumor-classifier 2 --env prod "
+        '--comment "baked a week in staging"',
+        run="AWS_PROFILE=mlkit-prod-approver kit approve tumor-classifier {staging_version} --env prod "
+        '--comment "baked a week in staging"',
         prepare=_remember_staging_version,
     ),
     Step("kit approve", reference=True),
@@ -292,17 +293,24 @@ STEPS: list[Step] = [
     Step(
         "npx cdktf deploy dev",
         run="npx cdktf deploy dev --auto-approve",  # the README user answers the prompt
+        profile=PLATFORM,
         check=lambda lc, out: _deployed(out),
     ),
     # tearing dev down: refused for prod, then dev and nothing of it is left
     Step(
         "kit env teardown ENV [--yes] [--json]",
         run="kit env teardown prod --yes",
+        profile=PLATFORM,
         expect=2,
         contains=("ENV: environment prod does not allow teardown",),
     ),
     Step("kit env teardown", reference=True),
-    Step("kit env teardown dev --yes", contains=("dev torn down",), check=lambda lc, out: _dev_is_gone(lc)),
+    Step(
+        "kit env teardown dev --yes",
+        contains=("dev torn down",),
+        check=lambda lc, out: _dev_is_gone(lc),
+        profile=PLATFORM,
+    ),
     # benchmarks, small
     Step(
         ".venv/bin/python benchmarks/synth.py",
@@ -436,12 +444,8 @@ def test_readme_command(step: Step, lifecycle: Lifecycle) -> None:
         step.prepare(lifecycle)
     default = f"{step.readme} --help" if step.reference else step.readme
     command = (step.run or default).format(work=lifecycle.work, **lifecycle.facts)
-    if step.identity:
-        # The role's credentials replace the default ones after `kit local env` set those.
-        command = (
-            "".join(f"export {k}={v}\n" for k, v in credentials_of(lifecycle.port, step.identity).items())
-            + command
-        )
+    if step.profile:
+        command = f"export AWS_PROFILE={step.profile}\n{command}"
     done = _shell(lifecycle, command)
     output = done.stdout + done.stderr
     assert done.returncode == step.expect, f"$ {command}\nexit {done.returncode}\n{output[-4000:]}"

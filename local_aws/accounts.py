@@ -14,6 +14,11 @@ Identities (`kit local env` prints the exports):
   `kit` commands run as by default.
 - one profile per people's role, named after the role (e.g. `mlkit-ml-engineers`,
   `mlkit-prod-approver`): assumed from the operator account, as an identity provider's session would be.
+- `mlkit-release-<env>` for every environment after dev with `identity.github`: the release
+  workflow's identity. Its role (stacks/github_actions.py) trusts only GitHub's OIDC tokens for the
+  repository's GitHub environment of that name; the profile hands botocore such a token
+  (`web_identity_token_file`), signed with the emulator's test key as GitHub would sign it, valid
+  for `TOKEN_HOURS`. Prod is promoted as `mlkit-release-prod`, as `promote.yml` promotes it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_kit.config import Environment, ResourceNames
+from mlops_kit.config import ENVIRONMENT_ORDER, Environment, ResourceNames
 
 OPERATOR_ACCOUNT = "123456789012"
 OPERATOR_ROOT = f"arn:aws:iam::{OPERATOR_ACCOUNT}:root"
@@ -35,6 +40,8 @@ ENGINEER_PROFILE = "mlkit-engineer"  # the ML engineers' profile: dev's engineer
 ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+TOKEN_HOURS = 24
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 _ROLE = re.compile(r"^arn:aws:(?:iam|sts)::(\d{12}):(?:role|assumed-role)/([\w+=,.@-]+)")
 
 
@@ -175,6 +182,27 @@ def bootstrap_accounts(endpoint_url: str, environments: Mapping[str, Environment
     return made
 
 
+def github_token(repository: str, environment: str) -> str:
+    """The OIDC token GitHub gives a workflow job of `repository` running in the GitHub environment
+    `environment`, as the emulator accepts it (local_aws.iam.web_identity)."""
+    import time
+
+    from local_aws.iam.web_identity import sign_token
+
+    now = int(time.time())
+    return sign_token(
+        {
+            "iss": GITHUB_ISSUER,
+            "sub": f"repo:{repository}:environment:{environment}",
+            "aud": "sts.amazonaws.com",
+            "repository": repository,
+            "environment": environment,
+            "iat": now,
+            "exp": now + TOKEN_HOURS * 3600,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Profiles:
     config_file: Path
@@ -211,6 +239,21 @@ def write_profiles(
             f"role_arn = {role.arn}",
             f"source_profile = {PLATFORM_PROFILE}",
             f"role_session_name = {role.name}-local",
+            f"region = {region}",
+            "",
+        ]
+    for env in environments.values():
+        if env.identity.github is None or ENVIRONMENT_ORDER.index(env.name) == 0:
+            continue
+        name = f"mlkit-release-{env.name}"
+        token = folder / f"github-{env.name}.token"
+        token.write_text(github_token(env.identity.github.repository, env.name))
+        names.append(name)
+        lines += [
+            f"[profile {name}]",
+            f"role_arn = arn:aws:iam::{env.account_id}:role/{ResourceNames(env).role('github-release')}",
+            f"web_identity_token_file = {token}",
+            f"role_session_name = {name}-local",
             f"region = {region}",
             "",
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cdktf import App
 
-from mlops_kit.config import ENVIRONMENT_ORDER, Environment
+from mlops_kit.config import ENVIRONMENT_ORDER, Environment, ResourceNames
 from stacks.environment_stack import EnvironmentStack
 from stacks.github_actions import creates_oidc_provider
 
@@ -35,10 +35,14 @@ def build_app(
 
 
 def reviewers_of(name: str, environments: dict[str, Environment]) -> list[str]:
-    """Who reviews `name`'s versions: the approvers of the environment promoted from it."""
+    """Who reads `name`'s versions to take them further: the promotion role and the approvers of
+    the environment promoted from it."""
     index = ENVIRONMENT_ORDER.index(name)
     following = ENVIRONMENT_ORDER[index + 1] if index + 1 < len(ENVIRONMENT_ORDER) else None
     target = environments.get(following) if following else None
     if target is None:
         return []
-    return [p for rule in target.approvals.rules for p in rule.principals]
+    return [
+        ResourceNames(target).promotion_role_arn,
+        *(p for rule in target.approvals.rules for p in rule.principals),
+    ]

@@ -109,7 +109,7 @@ class Identity(Construct):
         self.scheduler = self._starter("scheduler", "scheduler.amazonaws.com", scheduled)
         self.retrain = self._retrain_role(training_pipelines)
         self.promotion = self._promotion(key, registry, promotion_state, release_role_arn)
-        self.reviewer = self._reviewer(reviewer_principals) if reviewer_principals else None
+        self.reviewer = self._reviewer(key, registry, reviewer_principals) if reviewer_principals else None
 
     def _role(self, purpose: str, trust: str, description: str) -> IamRole:
         return IamRole(
@@ -281,9 +281,10 @@ class Identity(Construct):
         )
         return role
 
-    def _reviewer(self, principals: list[str]) -> IamRole:
-        """Read-only on this registry, for the next environment's approvers: `kit approve` reads
-        the version it approves (its package ARN and artifact sha256) here, and nothing else."""
+    def _reviewer(self, key: EnvironmentKey, registry: Registry, principals: list[str]) -> IamRole:
+        """The next environment's view of this one, read-only: its promotion role reads the
+        candidate here (registry, artifact, drift baseline and reports, model card) and its
+        approvers read the version they approve (`kit approve`). Nothing here can change."""
         from stacks.audit_log import principal_arn_patterns
 
         patterns = principal_arn_patterns(principals)
@@ -291,7 +292,7 @@ class Identity(Construct):
         trust = document(
             [
                 {
-                    "Sid": "NextEnvironmentApprovers",
+                    "Sid": "NextEnvironmentPromotionAndApprovers",
                     "Effect": "Allow",
                     "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
                     "Action": "sts:AssumeRole",
@@ -299,12 +300,15 @@ class Identity(Construct):
                 }
             ]
         )
-        role = self._role("reviewer", trust, "Assumed by the next environment's approvers (kit approve)")
+        role = self._role(
+            "reviewer", trust, "Assumed by the next environment's promotion role and approvers: reads only"
+        )
         skip_check(
             role,
             "CKV_AWS_61",
             "the trust names account roots only together with an ArnLike aws:PrincipalArn condition "
-            "listing the next environment's approvers (patterns such as user/* cannot be principals)",
+            "listing the next environment's promotion role and approvers (approver patterns such as "
+            "user/* cannot be principals)",
         )
         self._inline(
             role,
@@ -319,7 +323,13 @@ class Identity(Construct):
                         "sagemaker:ListTags",
                     ],
                     [self.arns.own("model-package-group"), self.arns.own("model-package") + "/*"],
-                )
+                ),
+                statement(
+                    "ReadArtifacts",
+                    ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"],
+                    [registry.artifacts.bucket.arn, f"{registry.artifacts.bucket.arn}/*"],
+                ),
+                statement("DecryptArtifacts", ["kms:Decrypt", "kms:DescribeKey"], [key.key.arn]),
             ],
         )
         return role

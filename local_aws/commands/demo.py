@@ -20,6 +20,8 @@ import typer
 from cli.output import console, table
 
 MODEL = "tumor-classifier"
+# Prod is promoted by the release workflow's identity only (GitHub OIDC; local_aws.accounts).
+PROD_RELEASE_PROFILE = "mlkit-release-prod"
 PROD_APPROVER_PROFILE = "mlkit-prod-approver"  # a people's role of prod (approvals.rules)
 TRAFFIC_ROWS = 240  # above the drift check's minimum sample size
 
@@ -149,7 +151,9 @@ def demo(port: int = PORT_OPTION) -> None:
         with _identity(PROD_APPROVER_PROFILE) as approver:
             console.print(f"acting as the approver {approver}", highlight=False)
             _kit(["approve", MODEL, str(version), "--env", "prod", "--comment", "baked in staging (demo)"])
-        _kit(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
+        with _identity(PROD_RELEASE_PROFILE) as release:
+            console.print(f"acting as the release workflow {release}", highlight=False)
+            _kit(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
         _kit(["models", "list", "--env", "prod"])
 
         t = _stage(4, "serve in prod (InvokeEndpoint runs the model's own inference code)", timings, t)

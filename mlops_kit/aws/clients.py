@@ -137,6 +137,17 @@ def identify_caller(region: str) -> Caller:
     return Caller(session=session, sts=sts, arn=str(identity["Arn"]), account_id=str(identity["Account"]))
 
 
+def acting_as(clients: AwsClients) -> Caller:
+    """The identity `clients` act as (e.g. an assumed promotion role), as a caller that can assume
+    further roles (role chaining)."""
+    sts = clients.client("sts")
+    with client_error("identify the caller"):
+        identity = sts.get_caller_identity()
+    return Caller(
+        session=clients.session, sts=sts, arn=str(identity["Arn"]), account_id=str(identity["Account"])
+    )
+
+
 def _is_session_of(caller_arn: str, role_arn: str) -> bool:
     """Whether `caller_arn` is a session of the role `role_arn`."""
     _, _, account_and_role = role_arn.partition(":iam::")

@@ -469,9 +469,10 @@ class Identity(Strict):
     # Created by the stack; unset means `<name_prefix>-<env>-promotion`, unique per environment, so
     # environments can share an account.
     promotion_role_name: IamRoleName | None = None
-    # Roles or users allowed to assume the promotion role: normally the identity that promotes from
-    # the environment one step earlier on the path. Whole accounts are refused: name the roles.
-    promotion_trusted_principals: list[str] = Field(min_length=1)
+    # Roles or users allowed to assume the promotion role: normally the ML engineers' role for dev
+    # and staging. Whole accounts are refused: name the roles. Empty: only the release workflow's
+    # role (`github`, every environment after dev) promotes, as prod does.
+    promotion_trusted_principals: list[str] = Field(default_factory=list)
     # GitHub Actions identities (OIDC) for this environment; none when absent.
     github: GitHubIdentity | None = None
 
@@ -545,6 +546,18 @@ class Environment(Strict):
         bad = [z for z in zones if region and not z.startswith(region)]
         if bad:
             raise ValueError(f"availability_zones {', '.join(bad)} are not in region {region}")
+        return value
+
+    @field_validator("identity")
+    @classmethod
+    def _somebody_promotes(cls, value: Identity, info: ValidationInfo) -> Identity:
+        name = info.data.get("name")
+        if not value.promotion_trusted_principals and (value.github is None or name == ENVIRONMENT_ORDER[0]):
+            raise ValueError(
+                "promotion_trusted_principals is empty and no release role could promote instead: "
+                "name the roles that may promote"
+                + ("" if name == ENVIRONMENT_ORDER[0] else ", or set identity.github (its release role)")
+            )
         return value
 
     @field_validator("approvals")

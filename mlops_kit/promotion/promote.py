@@ -313,20 +313,24 @@ def _clients(
     target_clients: AwsClients | None,
     source_clients: AwsClients | None,
 ) -> tuple[AwsClients, AwsClients]:
-    """Clients of the target and the source: the caller identified once, both roles assumed at the
-    same time."""
-    from mlops_kit.aws import clients_for, identify_caller
+    """Clients of the target (its promotion role) and of the source (its reviewer role, assumed by
+    the target's promotion role: the source is only read, and only by whoever may promote into the
+    target)."""
+    from mlops_kit.aws import acting_as, clients_for, identify_caller
 
     if target_clients is not None and source_clients is not None:
         return target_clients, source_clients
-    caller = identify_caller(target_env.region)
-    return concurrently(
-        lambda: (
-            target_clients
-            or clients_for(target_env, role="promotion", session_name="mlops-kit-promote", caller=caller)
-        ),
-        lambda: source_clients or clients_for(source_env, session_name="mlops-kit-promote", caller=caller),
-    )
+    if target_clients is None:
+        caller = identify_caller(target_env.region)
+        target_clients = clients_for(
+            target_env, role="promotion", session_name="mlops-kit-promote", caller=caller
+        )
+    if source_clients is None:
+        source_clients = clients_for(
+            source_env, role="reviewer", session_name="mlops-kit-promote", caller=acting_as(target_clients)
+        )
+        source_clients.principal_arn = target_clients.principal_arn  # who promotes, for the record
+    return target_clients, source_clients
 
 
 def _new_run(

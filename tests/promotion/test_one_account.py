@@ -28,6 +28,7 @@ from promotion_support import (
     identity,
     put_drift_report,
     register_version,
+    release_identity,
 )
 
 from cli.main import main
@@ -199,9 +200,10 @@ def promoted(one_account: OneAccount, trained_model: bytes, training_features: A
     with identity(PROD_APPROVER_ROLE.replace("333333333333", SHARED_ACCOUNT), "approver"):
         code, out = kit("approve", MODEL, str(staging_version), "--env", "prod", "--comment", "one account")
         assert code == 0, out
-    code, out, err = kit_streams(
-        "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
-    )
+    with release_identity():  # prod: the release workflow only, in one account as in three
+        code, out, err = kit_streams(
+            "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
+        )
     assert code == 0, err
     return {"dev": dev.version, "staging": staging_version, "prod": json.loads(out)["to"]["version"]}
 

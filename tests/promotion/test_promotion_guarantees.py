@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from promotion_support import (
     delete_drift_report,
     identity,
     put_drift_report,
+    release_identity,
 )
 
 from cli.main import main
@@ -68,8 +70,9 @@ def staging_serves_a_good_version(
 
 
 def blocked(target: str, version: int) -> set[str]:
+    """The gates that block promoting `version` into `target` (prod: as its release workflow)."""
     seen: list[Any] = []
-    with pytest.raises(GateFailed) as raised:
+    with pytest.raises(GateFailed) as raised, release_identity() if target == "prod" else nullcontext():
         promote_model_version(MODEL, target, version=version, on_event=lambda e: seen.extend(e.gates))
     assert "unchanged, still serving" in str(raised.value)
     return {g.name for g in seen if not g.passed}
@@ -172,15 +175,21 @@ def test_prod_without_approval_is_blocked_and_changes_nothing(
 def test_an_approver_cannot_promote_what_they_approved(
     promotion_platform: dict[str, Environment], register_dev_version
 ) -> None:
+    """Four eyes in IAM: the approver's identity cannot assume prod's promotion role at all."""
+    from mlops_kit.errors import AccessDenied
     from mlops_kit.promotion.approvals import approve_model_version
 
     # A staging version of its own, so the only approval it has is the one below.
     version = promote_model_version(MODEL, "staging", version=register_dev_version().version).target_version
+    before = target_state(promotion_platform["prod"])
     with identity(PROD_APPROVER_ROLE, "mallory"):
         approve_model_version(
             MODEL, version, promotion_platform["prod"], comment="mine", environments=promotion_platform
         )
-        assert blocked("prod", version) == {"approval ml-lead"}
+        with pytest.raises(AccessDenied) as raised:
+            promote_model_version(MODEL, "prod", version=version)
+    assert ResourceNames(promotion_platform["prod"]).promotion_role_arn in str(raised.value)
+    assert target_state(promotion_platform["prod"]) == before
 
 
 def test_a_wrong_artifact_checksum_stops_the_copy_and_changes_nothing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from promotion_support import MODEL, PROD_APPROVER_ROLE, identity
+from promotion_support import MODEL, PROD_APPROVER_ROLE, identity, release_identity
 
 from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
@@ -56,8 +56,15 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     staging_version = staging["to"]["version"]
     assert served_config(promotion_platform["staging"]).endswith(f"-v{staging_version}")
 
-    # prod needs an approval by someone other than the promoter.
+    # prod is promoted by its release workflow only: not by the engineers who promoted to staging.
     code, _, err = kit(capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes")
+    assert code == 1
+    assert "access denied" in err and "mlkit-prod-promotion" in err
+    # ... and it needs an approval by someone other than the promoter.
+    with release_identity():
+        code, _, err = kit(
+            capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes"
+        )
     assert code == 1
     assert "approval ml-lead" in err
 
@@ -76,11 +83,13 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
         assert code == 0, err
         assert json.loads(out)["actor"] == approver
 
-    code, out, err = kit(
-        capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
-    )
+    with release_identity() as release:
+        code, out, err = kit(
+            capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
+        )
     assert code == 0, err
     prod = json.loads(out)
+    assert release.startswith("arn:aws:sts::333333333333:assumed-role/mlkit-prod-github-release/")
     assert prod["outcome"] == "promoted"
     assert served_config(promotion_platform["prod"]).endswith(f"-v{prod['to']['version']}")
     assert {g["name"]: g["passed"] for g in prod["gates"]}["approval ml-lead"]

@@ -160,6 +160,14 @@ STEPS: list[Step] = [
     Step("kit local status"),
     Step("kit local env", contains=("AWS_ENDPOINT_URL",)),
     Step('eval "$(kit local env)"', run='eval "$(kit local env)" && echo "endpoint=$AWS_ENDPOINT_URL"'),
+    Step(
+        'eval "$(kit local env --profile mlkit-platform)"',
+        run='eval "$(kit local env --profile mlkit-platform)" && python -c '
+        '"import boto3; print(boto3.client(\'sts\').get_caller_identity()[\'Arn\'])"',
+        contains=("arn:aws:iam::123456789012:root",),
+    ),
+    # the running emulator evaluates IAM; another mode needs a restart
+    Step("kit local up --no-iam", expect=2, contains=("runs with IAM evaluation on",)),
     # train
     Step(
         "kit pipeline run --env dev [--param LearningRate=0.05 --param NEstimators=200 "
@@ -210,8 +218,9 @@ STEPS: list[Step] = [
     ),
     Step("kit approve", reference=True),
     Step(
-        "kit promote tumor-classifier --to prod --version 2 --yes",
-        run="kit promote tumor-classifier --to prod --version {staging_version} --yes",
+        "AWS_PROFILE=mlkit-release-prod kit promote tumor-classifier --to prod --version 2 --yes",
+        run="AWS_PROFILE=mlkit-release-prod kit promote tumor-classifier --to prod "
+        "--version {staging_version} --yes",
         check=_promoted_to("prod"),
     ),
     Step("kit models list --env prod", contains=("tumor-classifier",)),

@@ -163,7 +163,7 @@ STEPS: list[Step] = [
     Step(
         'eval "$(kit local env --profile mlkit-platform)"',
         run='eval "$(kit local env --profile mlkit-platform)" && python -c '
-        '"import boto3; print(boto3.client(\'sts\').get_caller_identity()[\'Arn\'])"',
+        "\"import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])\"",
         contains=("arn:aws:iam::123456789012:root",),
     ),
     # the running emulator evaluates IAM; another mode needs a restart

@@ -87,6 +87,10 @@ def use_local_aws(port: int = DEFAULT_PORT, *, profile: str | None = None) -> di
     for key in CREDENTIAL_VARIABLES:
         os.environ.pop(key, None)
     os.environ.update(variables)
+    # boto3's default session reads the config file once: a new one reads the profile just set.
+    boto3 = sys.modules.get("boto3")
+    if boto3 is not None:
+        boto3.DEFAULT_SESSION = None
     return variables
 
 

@@ -30,8 +30,17 @@ def build_app(
             creates_oidc_provider=creates_oidc_provider(env, environments),
             assume_deploy_role=assume_deploy_role,
             reviewer_principals=reviewers_of(name, environments),
+            source_reviewer_arn=source_reviewer_of(name, environments),
         )
     return app
+
+
+def source_reviewer_of(name: str, environments: dict[str, Environment]) -> str | None:
+    """The reviewer role of the environment `name` is promoted from: its promotion role reads the
+    candidate through it."""
+    index = ENVIRONMENT_ORDER.index(name)
+    source = environments.get(ENVIRONMENT_ORDER[index - 1]) if index > 0 else None
+    return ResourceNames(source).reviewer_role_arn if source is not None else None
 
 
 def reviewers_of(name: str, environments: dict[str, Environment]) -> list[str]:

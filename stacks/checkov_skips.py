@@ -14,6 +14,9 @@ from typing import Any
 from cdktf import TerraformResource
 
 SKIP_PREFIX = "checkov:skip="
+# Checks whose findings checkov's terraform_json runner names `resource.<name>` instead of
+# `<type>.<name>` (observed with checkov 3.3.30 for CKV_AWS_61).
+REPORTED_WITHOUT_TYPE = frozenset({"CKV_AWS_61"})
 
 
 def skip_check(resource: TerraformResource, check_id: str, reason: str) -> None:
@@ -24,13 +27,16 @@ def skip_check(resource: TerraformResource, check_id: str, reason: str) -> None:
 
 
 def skips_in(synthesized: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """Every (resource address, check id) skipped in a synthesized stack, mapped to its reason."""
+    """Every (resource address as checkov reports it, check id) skipped in a synthesized stack,
+    mapped to its reason."""
     found: dict[tuple[str, str], str] = {}
     for rtype, resources in synthesized.get("resource", {}).items():
         for name, body in resources.items():
             for key, reason in (body.get("//") or {}).items():
                 if key.startswith(SKIP_PREFIX):
-                    found[(f"{rtype}.{name}", key.removeprefix(SKIP_PREFIX))] = reason
+                    check_id = key.removeprefix(SKIP_PREFIX)
+                    kind = "resource" if check_id in REPORTED_WITHOUT_TYPE else rtype
+                    found[(f"{kind}.{name}", check_id)] = reason
     return found
 
 

@@ -43,6 +43,7 @@ class EnvironmentStack(TerraformStack):
         creates_oidc_provider: bool = True,
         assume_deploy_role: bool = True,
         reviewer_principals: list[str] | None = None,
+        source_reviewer_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         names = ResourceNames(env)
@@ -82,6 +83,7 @@ class EnvironmentStack(TerraformStack):
             promotion_state=promotion_state,
             release_role_arn=github.release.arn if github and github.release else None,
             reviewer_principals=reviewer_principals or [],
+            source_reviewer_arn=source_reviewer_arn,
         )
         if env.training.tracking is not None:
             ExperimentTracking(

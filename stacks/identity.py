@@ -70,8 +70,10 @@ class Identity(Construct):
         promotion_state: PromotionState,
         release_role_arn: str | None = None,
         reviewer_principals: list[str] | None = None,
+        source_reviewer_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        self.source_reviewer_arn = source_reviewer_arn
         self.env = env
         self.names = ResourceNames(env)
         self.arns = SageMakerArns(env)
@@ -307,8 +309,9 @@ class Identity(Construct):
             role,
             "CKV_AWS_61",
             "the trust names account roots only together with an ArnLike aws:PrincipalArn condition "
-            "listing the next environment's promotion role and approvers (approver patterns such as "
-            "user/* cannot be principals)",
+            "listing the next environment's promotion role and approvers: that role does not exist yet "
+            "when this environment deploys first (IAM refuses a principal that does not exist), and "
+            "approver patterns such as user/* cannot be principals",
         )
         self._inline(
             role,
@@ -426,6 +429,12 @@ class Identity(Construct):
                 ),
                 # A rollout's verification and `kit endpoint invoke` send requests to the endpoints.
                 statement("InvokeEndpoints", ["sagemaker:InvokeEndpoint"], endpoints),
+                # The environment promoted from is read through its reviewer role (read-only).
+                *(
+                    [statement("ReadTheSource", ["sts:AssumeRole"], [self.source_reviewer_arn])]
+                    if self.source_reviewer_arn
+                    else []
+                ),
                 # `kit drift run --env` publishes the check's metrics, as the scheduled job does.
                 statement(
                     "DriftCheckMetrics",

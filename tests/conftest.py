@@ -20,6 +20,7 @@ import pytest
 from mlops_kit.config import Environment, load_all_environments
 
 if TYPE_CHECKING:
+    from mlops_kit.aws import AwsClients
     from tests.readme.demo_run import DemoRun
 
 REPO = Path(__file__).resolve().parent.parent
@@ -203,6 +204,17 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def admin_clients(env: Environment) -> AwsClients:
+    """Clients acting as `env`'s deploy role (the platform's administrator, from the operator
+    account): for what a test sets up or inspects beside the identities under test, which the
+    emulator holds to their IAM policies."""
+    from local_aws.accounts import PLATFORM_PROFILE
+    from mlops_kit.aws import clients_for, identify_caller
+
+    caller = identify_caller(env.region, profile=PLATFORM_PROFILE)
+    return clients_for(env, role="deploy", session_name="test-admin", caller=caller)
 
 
 def deploy_stack(stack_dir: Path, extra_env: dict[str, str], *, init: bool = True) -> dict[str, object]:

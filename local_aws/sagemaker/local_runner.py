@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,8 +52,16 @@ class ExecutionContext:
     sagemaker: Any
     logs_dir: Path
     work_dir: Path | None = None
-    # What a job's container gets from its role in SageMaker (AWS credentials, endpoint, region).
+    # What a job's container gets from its role in SageMaker (AWS credentials, endpoint, region):
+    # `job_environment_of(the job's RoleArn)` when given (SageMaker runs a job as the job's own
+    # execution role, not the pipeline's), else `job_environment`.
     job_environment: dict[str, str] = field(default_factory=dict)
+    job_environment_of: Callable[[str], dict[str, str]] | None = None
+
+    def environment_for(self, role_arn: str | None) -> dict[str, str]:
+        if role_arn and self.job_environment_of is not None:
+            return self.job_environment_of(role_arn)
+        return self.job_environment
 
     @property
     def execution_id(self) -> str:
@@ -203,7 +212,11 @@ def _run_step(
         arguments = resolver.resolve(step["Arguments"])
         job = _job_name(context, name)
         run_processing_job(
-            arguments, root=work / name, log=log, transfer=transfer, environment=context.job_environment
+            arguments,
+            root=work / name,
+            log=log,
+            transfer=transfer,
+            environment=context.environment_for(arguments.get("RoleArn")),
         )
         job_arn = f"{arn}:processing-job/{job.lower()}"
         properties.records[name] = {

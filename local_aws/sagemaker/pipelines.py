@@ -91,13 +91,22 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
                 source_arn=pipeline.arn,
                 source_account=pipeline.arn.split(":")[4],
             )
-            credentials = sts.assume_role(RoleArn=pipeline.role_arn, RoleSessionName="SageMaker-pipeline")[
-                "Credentials"
-            ]
+
+            def role_environment(role_arn: str, session_name: str) -> dict[str, str]:
+                credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+                return {
+                    "AWS_ENDPOINT_URL": endpoint,
+                    "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+                    "AWS_SESSION_TOKEN": credentials["SessionToken"],
+                    "AWS_DEFAULT_REGION": region,
+                }
+
+            pipeline_role = role_environment(pipeline.role_arn, "SageMaker-pipeline")
             session = boto3.session.Session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
+                aws_access_key_id=pipeline_role["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=pipeline_role["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=pipeline_role["AWS_SESSION_TOKEN"],
                 region_name=region,
             )
             context = ExecutionContext(
@@ -107,14 +116,9 @@ def _run_in_background(pipeline: Any, execution: Any, region: str) -> None:
                 s3=session.client("s3", endpoint_url=endpoint),
                 sagemaker=session.client("sagemaker", endpoint_url=endpoint),
                 logs_dir=state_dir() / "pipelines" / pipeline.pipeline_name,
-                # Jobs reach the emulator as the role, like containers do in SageMaker.
-                job_environment={
-                    "AWS_ENDPOINT_URL": endpoint,
-                    "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-                    "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-                    "AWS_SESSION_TOKEN": credentials["SessionToken"],
-                    "AWS_DEFAULT_REGION": region,
-                },
+                # A job's container acts as the job's own role (its RoleArn), as in SageMaker.
+                job_environment=pipeline_role,
+                job_environment_of=lambda role_arn: role_environment(role_arn, "SageMaker-job"),
             )
             overrides = {p["Name"]: str(p["Value"]) for p in (execution.pipeline_parameters or [])}
             result = run_pipeline_execution(

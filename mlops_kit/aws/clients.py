@@ -96,6 +96,7 @@ class Caller:
     sts: Any
     arn: str
     account_id: str
+    profile: str | None = None  # named explicitly (else botocore's own resolution applies)
 
 
 class _PlainJsonFileLoader(botocore.loaders.JSONFileLoader):
@@ -126,15 +127,23 @@ def _session(region: str, profile: str | None = None) -> botocore.session.Sessio
     return session
 
 
-def identify_caller(region: str) -> Caller:
-    """Who the kit runs as: one STS call. Pass the result to several `clients_for` calls so the
-    caller is identified once, not once per environment."""
-    profile = os.environ.get("AWS_PROFILE") or None
+def identify_caller(region: str, *, profile: str | None = None) -> Caller:
+    """Who the kit runs as (the named profile, else AWS_PROFILE's or the default chain's): one STS
+    call. Pass the result to several `clients_for` calls so the caller is identified once, not once
+    per environment."""
+    # AWS_PROFILE is botocore's to read, so that keys in the environment win over it, as in every
+    # AWS tool; only a profile named here is passed explicitly.
     session = _session(region, profile)
     sts = _new_client(session, "sts")
     with client_error("identify the caller"):
         identity = sts.get_caller_identity()
-    return Caller(session=session, sts=sts, arn=str(identity["Arn"]), account_id=str(identity["Account"]))
+    return Caller(
+        session=session,
+        sts=sts,
+        arn=str(identity["Arn"]),
+        account_id=str(identity["Account"]),
+        profile=profile,
+    )
 
 
 def acting_as(clients: AwsClients) -> Caller:
@@ -182,7 +191,7 @@ def clients_for(
     if (role == "auto" and caller.account_id == env.account_id) or _is_session_of(caller.arn, role_arn):
         session = caller.session
         if session.get_config_variable("region") != env.region:
-            session = _session(env.region, os.environ.get("AWS_PROFILE") or None)
+            session = _session(env.region, caller.profile)
         return AwsClients(env=env, session=session, principal_arn=caller.arn)
     with client_error(f"assume {role_arn}"):
         credentials = caller.sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])[

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import AwsClients, clients_for
+from mlops_kit.aws import AwsClients
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.drift import build_baseline
 from mlops_kit.pipeline.platform import resolve_platform
 from mlops_kit.pipeline.service import upload_inputs, upsert_pipeline
 from mlops_kit.promotion.drift_status import latest_drift_status
+from tests.conftest import admin_clients
 from tests.drift_job.conftest import SHIFTED_FEATURES, capture_line
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,7 @@ def dev(platform: dict[str, dict[str, object]], environments: dict[str, Environm
 
 @pytest.fixture(scope="module")
 def clients(dev: Environment) -> AwsClients:
-    return clients_for(dev)
+    return admin_clients(dev)
 
 
 @pytest.fixture(scope="module", autouse=True)

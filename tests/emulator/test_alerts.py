@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment, ResourceNames
+from tests.conftest import admin_clients
 
 pytestmark = pytest.mark.emulator
 ENVS = ["dev", "staging", "prod"]
@@ -32,7 +32,7 @@ def test_each_environment_has_its_encrypted_alert_topic_subscribed_as_its_file_s
     for name in ENVS:
         env = deployed[name]
         names = ResourceNames(env)
-        sns = clients_for(env).client("sns")
+        sns = admin_clients(env).client("sns")
         assert platform[name]["alerts_topic_arn"] == names.alerts_topic_arn
         attributes = sns.get_topic_attributes(TopicArn=names.alerts_topic_arn)["Attributes"]
         assert attributes["KmsMasterKeyId"] == platform[name]["kms_key_arn"]
@@ -48,7 +48,7 @@ def test_every_alarm_of_the_stacks_notifies_its_environments_topic(deployed: dic
     for name in ENVS:
         env = deployed[name]
         names = ResourceNames(env)
-        alarms = clients_for(env).client("cloudwatch").describe_alarms()["MetricAlarms"]
+        alarms = admin_clients(env).client("cloudwatch").describe_alarms()["MetricAlarms"]
         ours = {a["AlarmName"]: a for a in alarms}
         for model in env.models:
             for alarm in (
@@ -64,7 +64,7 @@ def test_every_alarm_of_the_stacks_notifies_its_environments_topic(deployed: dic
 def test_every_endpoint_has_its_dashboard(deployed: dict[str, Environment]) -> None:
     for name in ENVS:
         env = deployed[name]
-        cloudwatch = clients_for(env).client("cloudwatch")
+        cloudwatch = admin_clients(env).client("cloudwatch")
         for model in env.models:
             dashboard = cloudwatch.get_dashboard(DashboardName=ResourceNames(env).dashboard(model))
             titles = {w["properties"].get("title") for w in json.loads(dashboard["DashboardBody"])["widgets"]}
@@ -76,7 +76,7 @@ def alert_queue(deployed: dict[str, Environment]) -> Iterator[Callable[[], list[
     """An SQS queue of staging subscribed to staging's alert topic; yields a reader of the
     notifications it received (the SNS envelope's Message, decoded), removed afterwards."""
     env = deployed["staging"]
-    clients = clients_for(env)
+    clients = admin_clients(env)
     sqs, sns = clients.client("sqs"), clients.client("sns")
     url = sqs.create_queue(QueueName=f"alerts-test-{int(time.time())}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -120,7 +120,7 @@ def test_a_firing_5xx_alarm_and_its_recovery_reach_the_topics_subscribers(
     names = ResourceNames(env)
     model = env.models[0]
     alarm = names.rollback_alarms(model)["errors"]
-    cloudwatch = clients_for(env).client("cloudwatch")
+    cloudwatch = admin_clients(env).client("cloudwatch")
     [described] = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
     assert described["StateValue"] == "OK"
     # The datapoint is dated so that it leaves the alarm's window 20 s from now: the alarm fires at
@@ -176,7 +176,7 @@ def test_an_alarm_with_its_actions_disabled_notifies_nobody(
 ) -> None:
     env = deployed["staging"]
     alarm = ResourceNames(env).rollback_alarms(env.models[0])["latency"]
-    cloudwatch = clients_for(env).client("cloudwatch")
+    cloudwatch = admin_clients(env).client("cloudwatch")
     cloudwatch.disable_alarm_actions(AlarmNames=[alarm])
     try:
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment
 from mlops_kit.registry.lineage import Lineage
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ def test_card_carries_the_versions_data_version_metrics_and_mlflow_run(
     tracked: dict[str, str], dev_env: Environment, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     described = (
-        clients_for(dev_env)
+        admin_clients(dev_env)
         .client("sagemaker")
         .describe_model_package(ModelPackageName=tracked["version_arn"])
     )
@@ -50,7 +50,7 @@ def test_card_carries_the_versions_data_version_metrics_and_mlflow_run(
 def test_card_is_stored_once_and_not_rewritten_when_unchanged(
     tracked: dict[str, str], dev_env: Environment, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sagemaker = clients_for(dev_env).client("sagemaker")
+    sagemaker = admin_clients(dev_env).client("sagemaker")
     version = sagemaker.describe_model_package(ModelPackageName=tracked["version_arn"])["ModelPackageVersion"]
     first = card_of(capsys, version)
     again = card_of(capsys, version)
@@ -64,7 +64,7 @@ def test_promotion_gate_needs_the_card_and_cites_its_sha256(
 ) -> None:
     from mlops_kit.experiments.model_card import card_name, model_card_gate
 
-    clients = clients_for(dev_env)
+    clients = admin_clients(dev_env)
     sagemaker = clients.client("sagemaker")
     version = int(
         sagemaker.describe_model_package(ModelPackageName=tracked["version_arn"])["ModelPackageVersion"]

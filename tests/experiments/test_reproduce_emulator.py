@@ -8,10 +8,10 @@ import json
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment
 from mlops_kit.registry.lineage import Lineage
 from mlops_kit.s3_uri import split_s3_uri
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 def test_registered_version_pins_its_training_data_by_s3_version_id(
     tracked: dict[str, str], dev_env: Environment
 ) -> None:
-    clients = clients_for(dev_env)
+    clients = admin_clients(dev_env)
     described = clients.client("sagemaker").describe_model_package(ModelPackageName=tracked["version_arn"])
     lineage = Lineage.from_metadata(described["CustomerMetadataProperties"])
     bucket, key = split_s3_uri(lineage.data_uri)
@@ -30,7 +30,7 @@ def test_registered_version_pins_its_training_data_by_s3_version_id(
 def test_reproduce_restores_the_data_version_and_reports_every_metric_within_tolerance(
     tracked: dict[str, str], dev_env: Environment, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    clients = clients_for(dev_env)
+    clients = admin_clients(dev_env)
     sagemaker, s3 = clients.client("sagemaker"), clients.client("s3")
     described = sagemaker.describe_model_package(ModelPackageName=tracked["version_arn"])
     lineage = Lineage.from_metadata(described["CustomerMetadataProperties"])

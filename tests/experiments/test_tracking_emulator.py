@@ -8,9 +8,9 @@ import json
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment
 from mlops_kit.registry.lineage import Lineage
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def test_pipeline_run_logs_parameters_metrics_and_lineage_to_one_mlflow_run(
 ) -> None:
     run = mlflow_run(tracked)
     described = (
-        clients_for(dev_env)
+        admin_clients(dev_env)
         .client("sagemaker")
         .describe_model_package(ModelPackageName=tracked["version_arn"])
     )
@@ -88,7 +88,7 @@ def test_registered_version_carries_the_run_id_and_models_show_links_it(
 ) -> None:
     run = mlflow_run(tracked)
     described = (
-        clients_for(dev_env)
+        admin_clients(dev_env)
         .client("sagemaker")
         .describe_model_package(ModelPackageName=tracked["version_arn"])
     )

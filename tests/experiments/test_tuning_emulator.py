@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment
 from mlops_kit.config.models import Tuning
 from mlops_kit.registry.lineage import Lineage
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ def test_a_budget_of_four_trials_registers_the_best_trial_by_the_objective(
 
     [register] = [s for s in final.steps if "RegisterModel" in s.metadata]
     described = (
-        clients_for(env)
+        admin_clients(env)
         .client("sagemaker")
         .describe_model_package(ModelPackageName=register.metadata["RegisterModel"]["Arn"])
     )

@@ -57,7 +57,7 @@ def test_kit_local_status_says_iam_is_evaluated(emulator: Emulator) -> None:
 def test_a_role_that_does_not_exist_cannot_be_assumed(emulator: Emulator) -> None:
     sts = _as(PLATFORM_PROFILE, "sts", emulator)
     message = _denied(
-        sts.assume_role, RoleArn="arn:aws:iam::333333333333:role/no-such-role", RoleSessionName="x"
+        sts.assume_role, RoleArn="arn:aws:iam::333333333333:role/no-such-role", RoleSessionName="probe"
     )
     assert "sts:AssumeRole" in message
 
@@ -71,7 +71,9 @@ def test_the_engineers_act_as_themselves_and_cannot_become_the_platform(
         "arn:aws:sts::111111111111:assumed-role/mlkit-ml-engineers/"
     )
     for env in environments.values():
-        message = _denied(sts.assume_role, RoleArn=ResourceNames(env).deploy_role_arn, RoleSessionName="x")
+        message = _denied(
+            sts.assume_role, RoleArn=ResourceNames(env).deploy_role_arn, RoleSessionName="probe"
+        )
         assert ResourceNames(env).deploy_role_arn in message
 
 
@@ -98,7 +100,7 @@ def test_an_approver_reads_the_source_through_the_reviewer_role_and_cannot_promo
 ) -> None:
     staging = ResourceNames(environments["staging"])
     sts = _as("mlkit-prod-approver", "sts", emulator)
-    _denied(sts.assume_role, RoleArn=staging.promotion_role_arn, RoleSessionName="x")
+    _denied(sts.assume_role, RoleArn=staging.promotion_role_arn, RoleSessionName="probe")
     reviewer = _assume(sts, staging.reviewer_role_arn, emulator).client(
         "sagemaker", endpoint_url=emulator.endpoint_url
     )
@@ -111,7 +113,7 @@ def test_an_approver_reads_the_source_through_the_reviewer_role_and_cannot_promo
     )
     # The engineers are not among the reviewers.
     engineer = boto3.session.Session().client("sts", endpoint_url=emulator.endpoint_url)
-    _denied(engineer.assume_role, RoleArn=staging.reviewer_role_arn, RoleSessionName="x")
+    _denied(engineer.assume_role, RoleArn=staging.reviewer_role_arn, RoleSessionName="probe")
 
 
 @pytest.fixture
@@ -140,4 +142,4 @@ def test_no_iam_is_a_debugging_mode_in_which_anything_goes(emulator_without_iam:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    sts.assume_role(RoleArn="arn:aws:iam::333333333333:role/no-such-role", RoleSessionName="x")
+    sts.assume_role(RoleArn="arn:aws:iam::333333333333:role/no-such-role", RoleSessionName="probe")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.pipeline.platform import PlatformFacts, resolve_platform
+from tests.conftest import admin_clients
 
 
 def create_minimal_platform(env: Environment) -> PlatformFacts:
     """Bucket, KMS alias, roles, VPC subnets and security group, model package group of `env`."""
-    clients = clients_for(env)
+    clients = admin_clients(env)
     names = ResourceNames(env)
     s3, ec2, iam, kms = (clients.client(s) for s in ("s3", "ec2", "iam", "kms"))
     sagemaker = clients.client("sagemaker")

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.pipeline.dataset import bundled_dataset_csv
 from mlops_kit.registry.lineage import Lineage
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -31,13 +31,13 @@ def deployed_dev(platform: dict[str, dict[str, object]], dev_env: Environment) -
 
 
 def packages(env: Environment) -> list[dict[str, Any]]:
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     group = ResourceNames(env).model_package_group("tumor-classifier")
     return list(sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"])
 
 
 def executions(env: Environment) -> int:
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     name = ResourceNames(env).training_pipeline("tumor-classifier")
     listed = sagemaker.list_pipelines(PipelineNamePrefix=name)["PipelineSummaries"]
     if not listed:
@@ -70,7 +70,7 @@ def test_run_registers_one_version_with_metrics_and_lineage(
     ]
     new = [p for p in packages(deployed_dev) if p["ModelPackageArn"] not in before]
     assert len(new) == 1
-    sagemaker = clients_for(deployed_dev).client("sagemaker")
+    sagemaker = admin_clients(deployed_dev).client("sagemaker")
     described = sagemaker.describe_model_package(ModelPackageName=new[0]["ModelPackageArn"])
     assert described["ModelApprovalStatus"] == "PendingManualApproval"
     lineage = Lineage.from_metadata(described["CustomerMetadataProperties"])
@@ -88,7 +88,7 @@ def test_run_registers_one_version_with_metrics_and_lineage(
     assert "sagemaker-scikit-learn" in lineage.image_uris["inference"]
     model_url = described["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
     assert model_url.endswith("/output/model.tar.gz")
-    s3 = clients_for(deployed_dev).client("s3")
+    s3 = admin_clients(deployed_dev).client("s3")
     metrics_uri = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
     bucket, key = metrics_uri[5:].split("/", 1)
     report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -136,7 +136,7 @@ def test_input_missing_a_column_fails_in_preprocess_naming_it(
 ) -> None:
     frame = pd.read_csv(io.BytesIO(bundled_dataset_csv())).drop(columns=["mean_radius"])
     bucket = ResourceNames(deployed_dev).artifact_bucket
-    clients_for(deployed_dev).client("s3").put_object(
+    admin_clients(deployed_dev).client("s3").put_object(
         Bucket=bucket, Key="datasets/tumor-classifier/corrupted.csv", Body=frame.to_csv(index=False).encode()
     )
     code, _, err = run_kit(

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import clients_for
 from mlops_kit.config import Environment, ResourceNames, load_environment
 from mlops_kit.pipeline.platform import role_arn
 from mlops_kit.registry.lineage import Lineage
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def dev_with_wine(
         patch.setenv("KIT_ENVIRONMENTS_DIR", str(folder))
         env = load_environment("dev")
         assert env.models == ["tumor-classifier", MODEL]
-        sagemaker = clients_for(env).client("sagemaker")
+        sagemaker = admin_clients(env).client("sagemaker")
         group = ResourceNames(env).model_package_group(MODEL)
         if not sagemaker.list_model_package_groups(NameContains=group)["ModelPackageGroupSummaryList"]:
             sagemaker.create_model_package_group(ModelPackageGroupName=group)
@@ -58,7 +58,7 @@ def dev_with_wine(
 
 
 def packages(env: Environment) -> list[dict[str, Any]]:
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     group = ResourceNames(env).model_package_group(MODEL)
     return list(sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"])
 
@@ -81,7 +81,7 @@ def registered(dev_with_wine: Environment) -> Registered:
     assert code == 0, output.getvalue()
     added = [p for p in packages(dev_with_wine) if p["ModelPackageArn"] not in before]
     assert len(added) == 1, added
-    sagemaker = clients_for(dev_with_wine).client("sagemaker")
+    sagemaker = admin_clients(dev_with_wine).client("sagemaker")
     package = sagemaker.describe_model_package(ModelPackageName=added[0]["ModelPackageArn"])
     return Registered(run=json.loads(output.getvalue()), package=package)
 
@@ -117,7 +117,7 @@ def test_the_version_carries_what_its_contract_declares(
     assert lineage.data_uri.endswith(f"datasets/{MODEL}/wine.csv")
     container = described["InferenceSpecification"]["Containers"][0]
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-    s3 = clients_for(dev_with_wine).client("s3")
+    s3 = admin_clients(dev_with_wine).client("s3")
     bucket, key = described["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"][5:].split("/", 1)
     report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     assert report["multiclass_classification_metrics"]["auc"]["value"] == pytest.approx(
@@ -134,7 +134,7 @@ def test_an_endpoint_of_the_version_answers_with_its_own_inference_code(
 ) -> None:
     """The registered container (image, artifact, SAGEMAKER_PROGRAM) on an endpoint of its own: the
     emulator's model host runs wine-classifier's inference entry point, categories as text."""
-    clients = clients_for(dev_with_wine)
+    clients = admin_clients(dev_with_wine)
     sagemaker = clients.client("sagemaker")
     container = registered.package["InferenceSpecification"]["Containers"][0]
     name = f"{ResourceNames(dev_with_wine).base}-{MODEL}-probe-{uuid.uuid4().hex[:6]}"

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlops_kit.config import Environment, ResourceNames
+from tests.conftest import admin_clients
 
 MODEL = "tumor-classifier"
 GOOD_METRICS = {"auc": 0.985, "accuracy": 0.96, "f1": 0.95}
@@ -43,20 +44,18 @@ def release_identity(env: str = "prod") -> Iterator[str]:
 
 
 def put_drift_report(env: Environment, key: str, *, drifted: bool) -> str:
-    from mlops_kit.aws import clients_for
     from mlops_kit.promotion.drift_status import split_s3_uri
 
     bucket, prefix = split_s3_uri(ResourceNames(env).drift_report_prefix(MODEL) + "/")
     body = json.dumps({"drifted": drifted, "generated_at": key.removesuffix(".json")})
-    clients_for(env).client("s3").put_object(Bucket=bucket, Key=prefix + key, Body=body.encode())
+    admin_clients(env).client("s3").put_object(Bucket=bucket, Key=prefix + key, Body=body.encode())
     return prefix + key
 
 
 def delete_drift_report(env: Environment, key: str) -> None:
-    from mlops_kit.aws import clients_for
 
     bucket = ResourceNames(env).artifact_bucket
-    clients_for(env).client("s3").delete_object(Bucket=bucket, Key=key)
+    admin_clients(env).client("s3").delete_object(Bucket=bucket, Key=key)
 
 
 @dataclass(frozen=True)
@@ -121,12 +120,11 @@ def register_version(
     its own) in the dev bucket, metrics and lineage in the package metadata, PendingManualApproval.
     `recorded_sha256` lets a test lie; `baseline=False` registers a version without a baseline;
     `archive` replaces the model.tar.gz (one that serves requests, say)."""
-    from mlops_kit.aws import clients_for
     from mlops_kit.drift import build_baseline
     from mlops_kit.registry.lineage import Lineage
     from mlops_kit.serving.images import sklearn_image_uri
 
-    clients = clients_for(dev)
+    clients = admin_clients(dev)
     names = ResourceNames(dev)
     run = uuid.uuid4().hex[:12]
     key = f"pipelines/{MODEL}/{run}/model.tar.gz"
@@ -183,9 +181,8 @@ class Traffic:
     tag, or `error` for a ModelError."""
 
     def __init__(self, env: Environment, row: str) -> None:
-        from mlops_kit.aws import clients_for
 
-        self.runtime = clients_for(env).client("sagemaker-runtime")
+        self.runtime = admin_clients(env).client("sagemaker-runtime")
         self.endpoint = ResourceNames(env).endpoint(MODEL)
         self.row = row.encode()
         self.answers: list[str] = []

@@ -25,6 +25,7 @@ from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.promotion.promote import promote_model_version
 from mlops_kit.serving.state import config_name
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -96,10 +97,9 @@ def staging_serves_a_scoring_model(
 ) -> Iterator[None]:
     """Staging serves a scoring model (promoted without analysis); afterwards the data capture the
     test's traffic wrote is removed (staging's drift checks must not see it)."""
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
-    clients = clients_for(staging)
+    clients = admin_clients(staging)
     bucket, _, prefix = ResourceNames(staging).data_capture_prefix(MODEL).removeprefix("s3://").partition("/")
 
     def capture_keys() -> set[str]:
@@ -122,9 +122,8 @@ def kit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def serving_config(env: Environment) -> str:
-    from mlops_kit.aws import clients_for
 
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     return str(
         sagemaker.describe_endpoint(EndpointName=ResourceNames(env).endpoint(MODEL))["EndpointConfigName"]
     )
@@ -132,9 +131,8 @@ def serving_config(env: Environment) -> str:
 
 def canary_configs(env: Environment) -> list[str]:
     """The two-variant canary configurations left in `env` (none once a canary is decided)."""
-    from mlops_kit.aws import clients_for
 
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     listed = sagemaker.list_endpoint_configs(NameContains=ResourceNames(env).endpoint(MODEL), MaxResults=100)
     return [
         c["EndpointConfigName"]
@@ -249,7 +247,6 @@ def test_aborting_a_paused_canary_rolls_it_back_and_rejects_the_version(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.registry.versions import get_version
 
     staging = promotion_platform["staging"]
@@ -265,5 +262,5 @@ def test_aborting_a_paused_canary_rolls_it_back_and_rejects_the_version(
     assert (result["decision"], result["outcome"]) == ("abort", "rolled back")
     assert "aborted by" in result["detail"] and result["verification"]["matches"] is True
     assert serving_config(staging) == before
-    target = get_version(clients_for(staging), staging, MODEL, result["version"])
+    target = get_version(admin_clients(staging), staging, MODEL, result["version"])
     assert target.status == "Rejected"

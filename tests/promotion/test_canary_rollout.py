@@ -21,6 +21,7 @@ from promotion_support import MODEL, Traffic
 from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.promotion.promote import promote_model_version
+from tests.conftest import admin_clients
 from tests.emulator.tagged_models import tagged_model_archive
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -47,10 +48,9 @@ def staging_serves_a_tagged_model(
     """Staging serves a release that answers its tag; yields the tag. Afterwards it removes the
     data capture the test's traffic wrote (staging's drift checks must not see it) and waits until
     the 5xx alarm is OK again (errors age out of its 60 s period), so later promotions start clean."""
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
-    clients = clients_for(staging)
+    clients = admin_clients(staging)
     bucket, _, prefix = ResourceNames(staging).data_capture_prefix(MODEL).removeprefix("s3://").partition("/")
 
     def capture_keys() -> set[str]:
@@ -120,12 +120,11 @@ def test_kit_promote_rolls_back_a_failing_canary_on_its_own_5xx_metrics(
     capsys: pytest.CaptureFixture[str],
     assert_plans_empty: Any,
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     blue = staging_serves_a_tagged_model
     staging = promotion_platform["staging"]
     alarm = ResourceNames(staging).rollback_alarms(MODEL)["errors"]
-    cloudwatch = clients_for(staging).client("cloudwatch")
+    cloudwatch = admin_clients(staging).client("cloudwatch")
     version = register_dev_version(archive=tagged_model_archive("broken")).version
     assert alarm_state(cloudwatch, alarm) == "OK"
 

@@ -17,13 +17,13 @@ from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.promotion.drift_baseline import default_baseline_key, default_baseline_uri
 from mlops_kit.promotion.promote import promote_model_version
+from tests.conftest import admin_clients
 
 
 def read_object(env: Environment, uri: str) -> bytes:
-    from mlops_kit.aws import clients_for
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bytes(clients_for(env).client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    return bytes(admin_clients(env).client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def default_baseline(env: Environment) -> bytes:
@@ -44,7 +44,6 @@ def test_the_default_baseline_is_where_the_drift_pipeline_reads_it(
 def test_a_promotion_to_staging_makes_the_versions_baseline_stagings_default(
     promotion_platform: dict[str, Environment], register_dev_version
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.registry.versions import get_version
 
     staging = promotion_platform["staging"]
@@ -54,7 +53,7 @@ def test_a_promotion_to_staging_makes_the_versions_baseline_stagings_default(
     assert default_baseline(staging) == dev.baseline
     assert result.drift_baseline_uri == default_baseline_uri(staging, MODEL)
     assert result.target_version is not None
-    lineage = get_version(clients_for(staging), staging, MODEL, result.target_version).lineage
+    lineage = get_version(admin_clients(staging), staging, MODEL, result.target_version).lineage
     assert lineage.drift_baseline_uri.startswith(f"s3://{ResourceNames(staging).artifact_bucket}/models/")
     assert read_object(staging, lineage.drift_baseline_uri) == dev.baseline
 
@@ -84,10 +83,9 @@ def staging_capture(promotion_platform: dict[str, Environment], training_feature
     """Capture of training-like requests in staging for the test; afterwards the capture object and
     the reports written by `kit drift run --env staging` are removed (the latest report is the
     drift check that prod's drift gate reads in later tests)."""
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
-    s3 = clients_for(staging).client("s3")
+    s3 = admin_clients(staging).client("s3")
     bucket = ResourceNames(staging).artifact_bucket
     prefix = f"drift-reports/{MODEL}/"
 
@@ -105,7 +103,6 @@ def staging_capture(promotion_platform: dict[str, Environment], training_feature
 def put_capture(env: Environment, rows: Any) -> str:
     """Data capture of the endpoint half an hour ago: `rows` as SageMaker writes requests (CSV
     payloads); returns the object's key."""
-    from mlops_kit.aws import clients_for
 
     names = ResourceNames(env)
     bucket, _, prefix = names.data_capture_prefix(MODEL).removeprefix("s3://").partition("/")
@@ -131,7 +128,9 @@ def put_capture(env: Environment, rows: Any) -> str:
         for row in rows.itertuples(index=False)
     ]
     key = f"{prefix}/{names.endpoint(MODEL)}/AllTraffic/{at:%Y/%m/%d/%H}/{uuid.uuid4()}.jsonl"
-    clients_for(env).client("s3").put_object(Bucket=bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
+    admin_clients(env).client("s3").put_object(
+        Bucket=bucket, Key=key, Body=("\n".join(lines) + "\n").encode()
+    )
     return key
 
 

@@ -35,7 +35,7 @@ from cli.main import main
 from mlops_kit.config import Environment, ResourceNames, load_all_environments
 from tests.account_inventory import named_leftovers
 from tests.config.test_account_layout import SHARED_ACCOUNT, shared_account_copy
-from tests.conftest import free_port
+from tests.conftest import admin_clients, free_port
 from tests.emulator.tagged_models import tagged_model_archive
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -170,9 +170,8 @@ def kit_streams(*args: str) -> tuple[int, str, str]:
 
 def endpoint_state(env: Environment) -> dict[str, Any]:
     """What an endpoint serves: its configuration, and each variant's model, weight and instances."""
-    from mlops_kit.aws import clients_for
 
-    sagemaker = clients_for(env).client("sagemaker")
+    sagemaker = admin_clients(env).client("sagemaker")
     endpoint = sagemaker.describe_endpoint(EndpointName=ResourceNames(env).endpoint(MODEL))
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     models = {v["VariantName"]: v["ModelName"] for v in config["ProductionVariants"]}
@@ -220,10 +219,9 @@ def test_cdktf_deploy_puts_every_declared_resource_of_every_stack_into_state(
 def test_three_environments_share_one_account_each_with_its_own_promotion_role(
     one_account: OneAccount,
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     envs = one_account.envs
-    iam = clients_for(envs["dev"]).client("iam")
+    iam = admin_clients(envs["dev"]).client("iam")
     roles = {r["RoleName"] for r in iam.list_roles(MaxItems=1000)["Roles"]}
     assert {ResourceNames(env).promotion_role for env in envs.values()} <= roles
     assert {env.account_id for env in envs.values()} == {SHARED_ACCOUNT}
@@ -241,14 +239,13 @@ def test_promotions_in_one_account_leave_every_plan_empty(
 def warm_and_quiet(env: Environment, row: str) -> None:
     """The endpoint has answered (its model host is up) and its rollback alarms are OK, so a
     rollout now is judged on its own requests only."""
-    from mlops_kit.aws import clients_for
 
     traffic = Traffic(env, row)
     deadline = time.monotonic() + 90
     while traffic.invoke() == "error":
         assert time.monotonic() < deadline, "the endpoint never answered"
         time.sleep(0.5)
-    cloudwatch = clients_for(env).client("cloudwatch")
+    cloudwatch = admin_clients(env).client("cloudwatch")
     alarms = list(ResourceNames(env).rollback_alarms(MODEL).values())
     while True:
         found = cloudwatch.describe_alarms(AlarmNames=alarms)["MetricAlarms"]
@@ -266,7 +263,6 @@ def test_a_platform_deploy_during_a_promotion_changes_neither(
     training_features: Any,
     feature_row: str,
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     envs = one_account.envs
     staging = envs["staging"]
@@ -281,7 +277,7 @@ def test_a_platform_deploy_during_a_promotion_changes_neither(
     def promote() -> None:
         outcome["result"] = kit("promote", MODEL, "--to", "staging", "--version", str(dev.version), "--yes")
 
-    sagemaker = clients_for(staging).client("sagemaker")
+    sagemaker = admin_clients(staging).client("sagemaker")
     endpoint = ResourceNames(staging).endpoint(MODEL)
     warm_and_quiet(staging, feature_row)
     with Traffic(staging, feature_row) as traffic:
@@ -305,7 +301,9 @@ def test_a_platform_deploy_during_a_promotion_changes_neither(
     assert state["status"] == "InService"
     assert state["config"].endswith(f"-v{promoted['staging'] + 1}")
     latency = ResourceNames(staging).rollback_alarms(MODEL)["latency"]
-    alarm = clients_for(staging).client("cloudwatch").describe_alarms(AlarmNames=[latency])["MetricAlarms"][0]
+    alarm = (
+        admin_clients(staging).client("cloudwatch").describe_alarms(AlarmNames=[latency])["MetricAlarms"][0]
+    )
     assert alarm["Threshold"] == 750 * 1000
     assert one_account.plans("staging") == {}
 
@@ -313,7 +311,6 @@ def test_a_platform_deploy_during_a_promotion_changes_neither(
 def test_a_deploy_after_a_promotion_leaves_the_endpoint_as_it_was(
     one_account: OneAccount, promoted: dict[str, int], feature_row: str
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     prod = one_account.envs["prod"]
     before = endpoint_state(prod)
@@ -325,7 +322,7 @@ def test_a_deploy_after_a_promotion_leaves_the_endpoint_as_it_was(
     assert set(traffic.answers) == {"first"}  # answered throughout, by the promoted release
     assert endpoint_state(prod) == before
     targets = (
-        clients_for(prod)
+        admin_clients(prod)
         .client("application-autoscaling")
         .describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
     )
@@ -335,9 +332,8 @@ def test_a_deploy_after_a_promotion_leaves_the_endpoint_as_it_was(
 
 
 def dev_leftovers(env: Environment) -> list[str]:
-    from mlops_kit.aws import clients_for
 
-    return named_leftovers(clients_for(env).client, ResourceNames(env).base, env.name)
+    return named_leftovers(admin_clients(env).client, ResourceNames(env).base, env.name)
 
 
 def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
@@ -372,9 +368,8 @@ def test_teardown_of_dev_removes_dev_only_and_a_rerun_finishes_a_failed_one(
     kept = {k["id"] for k in json.loads(out)["kept"]}
     assert {names.audit_bucket, names.kms_alias} <= kept
     assert dev_leftovers(envs["dev"]) == sorted([names.audit_bucket, names.kms_alias])
-    from mlops_kit.aws import clients_for
 
-    lock = clients_for(envs["dev"]).client("s3").get_object_lock_configuration(Bucket=names.audit_bucket)
+    lock = admin_clients(envs["dev"]).client("s3").get_object_lock_configuration(Bucket=names.audit_bucket)
     assert lock["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
     # staging and prod, in the same account, serve as before and answer as before.
     assert {name: endpoint_state(envs[name]) for name in serving} == serving

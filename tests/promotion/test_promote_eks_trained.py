@@ -12,9 +12,9 @@ from promotion_support import MODEL
 
 from cli.main import main
 from local_aws.eks.local_training import train_and_register_locally
-from mlops_kit.aws import clients_for
 from mlops_kit.cluster.training_job import plan_training_job
 from mlops_kit.config import Environment
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 SCRIPTS = Path(__file__).resolve().parents[2] / "pipelines" / "scripts"
@@ -30,7 +30,7 @@ def test_two_worker_eks_run_registers_a_version_kit_promote_takes_to_staging(
     from mlops_kit.serving.state import serving_state
 
     dev, staging = promotion_platform["dev"], promotion_platform["staging"]
-    if serving_state(clients_for(staging), staging, MODEL).version is None:
+    if serving_state(admin_clients(staging), staging, MODEL).version is None:
         # Staging serves a version of the fixed metrics the other promotion tests register, so this
         # test can return it there afterwards (a rollback goes to a version, not to the bootstrap).
         promote_model_version(
@@ -38,13 +38,13 @@ def test_two_worker_eks_run_registers_a_version_kit_promote_takes_to_staging(
         )
     job = plan_training_job(dev, run_id="eks-local-1", model=MODEL, nodes=2)
     version = train_and_register_locally(
-        clients_for(dev), job, scripts_dir=SCRIPTS, work_dir=tmp_path, git_commit="0" * 40
+        admin_clients(dev), job, scripts_dir=SCRIPTS, work_dir=tmp_path, git_commit="0" * 40
     )
     extra = version.lineage.extra
     assert (extra["cluster"], extra["pool"], extra["gpu_count"]) == ("mlkit-dev-training", "a10g", "2")
     assert version.lineage.drift_baseline_uri.endswith("/baseline/baseline.json")
 
-    before = serving_state(clients_for(staging), staging, MODEL).version
+    before = serving_state(admin_clients(staging), staging, MODEL).version
     capsys.readouterr()
     code = main(["promote", MODEL, "--to", "staging", "--version", str(version.version), "--yes", "--json"])
     out, err = capsys.readouterr()

@@ -15,6 +15,7 @@ from promotion_support import MODEL
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import KitError
 from mlops_kit.promotion.promote import promote_model_version
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -56,13 +57,12 @@ def proxy(emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:  #
 
 
 def end_state(env: Environment, dev_arn: str) -> tuple[int, bool, list[str], list[str]]:
-    from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
     from mlops_kit.promotion.drift_baseline import default_baseline_key
     from mlops_kit.registry.versions import list_versions
     from mlops_kit.serving.state import serving_state, version_of_config
 
-    clients = clients_for(env)
+    clients = admin_clients(env)
     versions = list_versions(clients, env, MODEL)
     copies = [v for v in versions if v.lineage.source_version_arn == dev_arn]
     state = serving_state(clients, env, MODEL)

@@ -22,15 +22,15 @@ from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import GateFailed, OperationFailed
 from mlops_kit.promotion.promote import promote_model_version
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
 
 def target_state(env: Environment) -> dict[str, Any]:
     """Everything a promotion could change in `env` except the (append-only) audit log."""
-    from mlops_kit.aws import clients_for
 
-    clients = clients_for(env)
+    clients = admin_clients(env)
     names = ResourceNames(env)
     sagemaker = clients.client("sagemaker")
     packages = sagemaker.list_model_packages(
@@ -60,11 +60,10 @@ def staging_serves_a_good_version(
     promotion_platform: dict[str, Environment], register_dev_version
 ) -> Environment:
     """Staging serves a promoted version with the good metrics (promote one if it serves the bootstrap)."""
-    from mlops_kit.aws import clients_for
     from mlops_kit.serving.state import serving_state
 
     staging = promotion_platform["staging"]
-    if serving_state(clients_for(staging), staging, MODEL).version is None:
+    if serving_state(admin_clients(staging), staging, MODEL).version is None:
         promote_model_version(MODEL, "staging", version=register_dev_version().version)
     return staging
 
@@ -125,14 +124,13 @@ def test_a_missing_drift_check_blocks_when_the_target_requires_one(
     staging_serves_a_good_version: Environment,
 ) -> None:
     """prod requires a drift check of staging (staging does not require one of dev, which has no traffic)."""
-    from mlops_kit.aws import clients_for
     from mlops_kit.serving.state import serving_state
 
     staging = staging_serves_a_good_version
     prefix = ResourceNames(staging).drift_report_prefix(MODEL).split("/", 3)[3]
     delete_drift_report(staging, f"{prefix}/{CLEAN_REPORT_KEY}")
     try:
-        version = serving_state(clients_for(staging), staging, MODEL).version
+        version = serving_state(admin_clients(staging), staging, MODEL).version
         assert version is not None
         assert "drift check" in blocked("prod", version)
     finally:
@@ -153,10 +151,9 @@ def test_a_rejected_source_version_is_blocked(
     register_dev_version,
     promotion_platform: dict[str, Environment],
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     dev = register_dev_version()
-    clients_for(promotion_platform["dev"]).client("sagemaker").update_model_package(
+    admin_clients(promotion_platform["dev"]).client("sagemaker").update_model_package(
         ModelPackageArn=dev.arn, ModelApprovalStatus="Rejected"
     )
     assert blocked("staging", dev.version) == {"source not rejected"}
@@ -206,11 +203,10 @@ def test_a_wrong_artifact_checksum_stops_the_copy_and_changes_nothing(
 def test_an_alarm_during_the_canary_rolls_back_and_rejects_the_version(
     staging_serves_a_good_version: Environment, register_dev_version, assert_plans_empty
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
 
     staging = staging_serves_a_good_version
-    clients = clients_for(staging)
+    clients = admin_clients(staging)
     alarm = ResourceNames(staging).rollback_alarms(MODEL)["errors"]
     dev = register_dev_version()
     before = target_state(staging)
@@ -239,7 +235,6 @@ def test_an_alarm_during_the_canary_rolls_back_and_rejects_the_version(
 def test_a_rerun_of_a_finished_promotion_changes_nothing(
     staging_serves_a_good_version: Environment, register_dev_version
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.promotion.audit import read_events
 
     dev = register_dev_version()
@@ -249,7 +244,7 @@ def test_a_rerun_of_a_finished_promotion_changes_nothing(
     assert again.outcome == "already promoted"
     assert again.target_version == first.target_version
     assert target_state(staging_serves_a_good_version) == state
-    events = read_events(clients_for(staging_serves_a_good_version), staging_serves_a_good_version, MODEL)
+    events = read_events(admin_clients(staging_serves_a_good_version), staging_serves_a_good_version, MODEL)
     assert [e.outcome for e in events if e.source_version_arn == dev.arn] == ["promoted"]
 
 
@@ -271,7 +266,6 @@ def test_rollback_serves_the_previous_approved_version(
     capsys: pytest.CaptureFixture[str],
     assert_plans_empty,
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.serving.state import serving_state
 
     staging = staging_serves_a_good_version
@@ -281,7 +275,7 @@ def test_rollback_serves_the_previous_approved_version(
     assert main(["rollback", "--env", "staging", "--yes", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["from_version"], result["to_version"]) == (second.target_version, first.target_version)
-    clients = clients_for(staging)
+    clients = admin_clients(staging)
     assert serving_state(clients, staging, MODEL).version == first.target_version
     status = clients.client("sagemaker").describe_model_package(ModelPackageName=second.target_version_arn)
     assert status["ModelApprovalStatus"] == "Rejected"

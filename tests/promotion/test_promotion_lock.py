@@ -13,14 +13,14 @@ from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.errors import LockHeld
 from mlops_kit.promotion.lock import PromotionLock
 from mlops_kit.promotion.promote import PromotionResult, promote_model_version
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator]
 
 
 def lock(env: Environment, owner: str, lease_seconds: float = 900) -> PromotionLock:
-    from mlops_kit.aws import clients_for
 
-    return PromotionLock(clients_for(env), env, "lock-test", owner=owner, lease_seconds=lease_seconds)
+    return PromotionLock(admin_clients(env), env, "lock-test", owner=owner, lease_seconds=lease_seconds)
 
 
 def test_the_loser_is_told_who_holds_the_lock_and_since_when(
@@ -58,12 +58,11 @@ def test_the_lock_of_a_process_gone_from_this_host_is_taken_over(
 def test_eight_concurrent_promotions_one_wins_the_others_hear_the_lock_message(
     promotion_platform: dict[str, Environment], register_dev_version
 ) -> None:
-    from mlops_kit.aws import clients_for
     from mlops_kit.registry.versions import list_versions
 
     staging = promotion_platform["staging"]
     dev = register_dev_version()
-    before = len(list_versions(clients_for(staging), staging, MODEL))
+    before = len(list_versions(admin_clients(staging), staging, MODEL))
     start = threading.Barrier(8)
     results: list[PromotionResult] = []
     refusals: list[LockHeld] = []
@@ -87,7 +86,7 @@ def test_eight_concurrent_promotions_one_wins_the_others_hear_the_lock_message(
     assert len(results) == 1 and results[0].outcome == "promoted"
     assert len(refusals) == 7
     assert all("is locked by" in str(r) and "since" in str(r) for r in refusals)
-    versions = list_versions(clients_for(staging), staging, MODEL)
+    versions = list_versions(admin_clients(staging), staging, MODEL)
     assert len(versions) == before + 1
     assert [v for v in versions if v.lineage.source_version_arn == dev.arn] == [versions[-1]]
     assert ResourceNames(staging).endpoint(MODEL)

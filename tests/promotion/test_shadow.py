@@ -13,6 +13,7 @@ from test_canary_analysis import scoring_model_archive, serving_config, staging_
 
 from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 __all__ = ["staging_serves_a_scoring_model"]  # the fixture, used by name
@@ -33,7 +34,6 @@ def test_a_shadow_gets_its_share_of_requests_is_reported_and_never_answers(
     feature_row: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
     live_config = serving_config(staging)
@@ -46,7 +46,7 @@ def test_a_shadow_gets_its_share_of_requests_is_reported_and_never_answers(
     )
     assert code == 0, output
 
-    runtime = clients_for(staging).client("sagemaker-runtime")
+    runtime = admin_clients(staging).client("sagemaker-runtime")
     endpoint = ResourceNames(staging).endpoint(MODEL)
     scores = [
         json.loads(

@@ -13,6 +13,7 @@ from promotion_support import MODEL
 
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.promotion.promote import promote_model_version
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -20,11 +21,10 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 def test_autoscaling_a_promoted_endpoint_leaves_the_plan_empty(
     promotion_platform: dict[str, Environment], register_dev_version: Any, assert_plans_empty: Any
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
     promote_model_version(MODEL, "staging", version=register_dev_version().version)
-    sagemaker = clients_for(staging).client("sagemaker")
+    sagemaker = admin_clients(staging).client("sagemaker")
     endpoint = ResourceNames(staging).endpoint(MODEL)
     # What Application Auto Scaling does when the invocations target is exceeded.
     sagemaker.update_endpoint_weights_and_capacities(
@@ -46,12 +46,13 @@ def test_describe_endpoint_reports_the_deployment_policy_of_the_last_rollout(
 ) -> None:
     """What SageMaker returns after UpdateEndpoint, and the provider reads into `deployment_config`
     (the attribute Terraform must ignore)."""
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
     promote_model_version(MODEL, "staging", version=register_dev_version().version)
     names = ResourceNames(staging)
-    described = clients_for(staging).client("sagemaker").describe_endpoint(EndpointName=names.endpoint(MODEL))
+    described = (
+        admin_clients(staging).client("sagemaker").describe_endpoint(EndpointName=names.endpoint(MODEL))
+    )
     policy = described["LastDeploymentConfig"]
     routing = policy["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
     assert routing["Type"] == "CANARY"

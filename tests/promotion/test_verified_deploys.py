@@ -14,6 +14,7 @@ from cli.main import main
 from mlops_kit.config import Environment, ResourceNames
 from mlops_kit.promotion.promote import promote_model_version
 from mlops_kit.serving.state import config_name
+from tests.conftest import admin_clients
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -60,7 +61,6 @@ def test_kit_endpoint_verify_names_a_rollback_made_behind_the_kits_back(
     register_dev_version: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     staging = promotion_platform["staging"]
     first = promote_model_version(
@@ -71,7 +71,7 @@ def test_kit_endpoint_verify_names_a_rollback_made_behind_the_kits_back(
     )
     assert second.verification and second.verification["matches"]
     endpoint = ResourceNames(staging).endpoint(MODEL)
-    sagemaker = clients_for(staging).client("sagemaker")
+    sagemaker = admin_clients(staging).client("sagemaker")
     previous = config_name(staging, MODEL, int(first.target_version or 0))
     current = config_name(staging, MODEL, int(second.target_version or 0))
     # Someone points the endpoint back at the previous configuration, outside the kit.
@@ -92,13 +92,12 @@ def test_kit_endpoint_verify_names_a_rollback_made_behind_the_kits_back(
 def test_kit_endpoint_verify_finds_a_never_promoted_endpoint_serving_terraforms_bootstrap(
     promotion_platform: dict[str, Environment], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     # Dev as `cdktf deploy` left it: the serving tests (tests/serving), which may run before this one
     # on its worker, point dev's endpoint at configurations of their own.
     dev = promotion_platform["dev"]
     endpoint = ResourceNames(dev).endpoint(MODEL)
-    sagemaker = clients_for(dev).client("sagemaker")
+    sagemaker = admin_clients(dev).client("sagemaker")
     bootstrap = f"{endpoint}-bootstrap"
     if sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"] != bootstrap:
         sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=bootstrap)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import admin_clients
+
 # Read by the emulator process when the session fixture starts it: rollouts finish at once.
 os.environ.setdefault("KIT_EMULATOR_TIME_SCALE", "3000")
 
@@ -86,9 +88,8 @@ def wait_in_service(sagemaker: object, endpoint: str, timeout: float = 30.0) -> 
 def served_model(served_model_config: ServedModel) -> ServedModel:
     """The served model, with dev's endpoint on its configuration: a test of another module on this
     worker (e.g. tests/promotion) may have moved dev's endpoint since the session fixture did."""
-    from mlops_kit.aws import clients_for
 
-    sagemaker = clients_for(served_model_config.env).client("sagemaker")
+    sagemaker = admin_clients(served_model_config.env).client("sagemaker")
     endpoint = served_model_config.endpoint
     if (
         sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
@@ -105,11 +106,10 @@ def served_model_config(
 ) -> ServedModel:
     """dev's endpoint moved (UpdateEndpoint) from the bootstrap model to the trained model, keeping
     the bootstrap configuration's data capture, now sampling every request."""
-    from mlops_kit.aws import clients_for
 
     env = environments["dev"]
     names = ResourceNames(env)
-    clients = clients_for(env)
+    clients = admin_clients(env)
     sagemaker = clients.client("sagemaker")
     endpoint = names.endpoint(MODEL)
     run = uuid.uuid4().hex[:8]

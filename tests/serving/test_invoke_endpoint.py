@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mlops_kit.config import Environment, ResourceNames
+from tests.conftest import admin_clients
 from tests.serving.conftest import MODEL, ServedModel
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -21,10 +22,9 @@ def _csv(row: list[float]) -> str:
 def test_bootstrap_endpoint_refuses_predictions_with_its_message(
     platform: dict[str, dict[str, object]], environments: dict[str, Environment]
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     env = environments["staging"]
-    clients = clients_for(env)
+    clients = admin_clients(env)
     sagemaker = clients.client("sagemaker")
     endpoint = ResourceNames(env).endpoint(MODEL)
     # A fresh endpoint on the configuration Terraform created, so no promotion has touched it.
@@ -46,10 +46,9 @@ def test_bootstrap_endpoint_refuses_predictions_with_its_message(
 def test_unknown_endpoint_is_a_validation_error(
     platform: dict[str, dict[str, object]], environments: dict[str, Environment]
 ) -> None:
-    from mlops_kit.aws import clients_for
 
     with pytest.raises(ClientError) as raised:
-        clients_for(environments["dev"]).client("sagemaker-runtime").invoke_endpoint(
+        admin_clients(environments["dev"]).client("sagemaker-runtime").invoke_endpoint(
             EndpointName="no-such-endpoint", ContentType="text/csv", Body=b"1"
         )
     assert raised.value.response["Error"]["Code"] == "ValidationError"
@@ -57,9 +56,8 @@ def test_unknown_endpoint_is_a_validation_error(
 
 
 def test_trained_model_predicts_csv_rows(served_model: ServedModel, dataset_rows: list[list[float]]) -> None:
-    from mlops_kit.aws import clients_for
 
-    runtime = clients_for(served_model.env).client("sagemaker-runtime")
+    runtime = admin_clients(served_model.env).client("sagemaker-runtime")
     rows = dataset_rows[:20]
     body = "\n".join(_csv(row[1:]) for row in rows)
 
@@ -78,9 +76,8 @@ def test_trained_model_predicts_csv_rows(served_model: ServedModel, dataset_rows
 def test_trained_model_predicts_json_instances(
     served_model: ServedModel, dataset_rows: list[list[float]]
 ) -> None:
-    from mlops_kit.aws import clients_for
 
-    runtime = clients_for(served_model.env).client("sagemaker-runtime")
+    runtime = admin_clients(served_model.env).client("sagemaker-runtime")
     body = json.dumps({"instances": [row[1:] for row in dataset_rows[:3]]})
 
     response = runtime.invoke_endpoint(
@@ -92,9 +89,8 @@ def test_trained_model_predicts_json_instances(
 
 
 def test_bad_request_reaches_the_caller_as_model_error(served_model: ServedModel) -> None:
-    from mlops_kit.aws import clients_for
 
-    runtime = clients_for(served_model.env).client("sagemaker-runtime")
+    runtime = admin_clients(served_model.env).client("sagemaker-runtime")
     with pytest.raises(ClientError) as raised:
         runtime.invoke_endpoint(EndpointName=served_model.endpoint, ContentType="text/csv", Body=b"1,2,3")
     assert raised.value.response["Error"]["Code"] == "ModelError"
@@ -104,9 +100,8 @@ def test_bad_request_reaches_the_caller_as_model_error(served_model: ServedModel
 def test_invocations_are_captured_in_sagemaker_format(
     served_model: ServedModel, dataset_rows: list[list[float]]
 ) -> None:
-    from mlops_kit.aws import clients_for
 
-    clients = clients_for(served_model.env)
+    clients = admin_clients(served_model.env)
     marker = _csv(dataset_rows[42][1:])
     inference_id = uuid.uuid4().hex
     clients.client("sagemaker-runtime").invoke_endpoint(
@@ -151,9 +146,8 @@ def test_requests_in_the_same_minute_share_one_capture_file(
     served_model: ServedModel, dataset_rows: list[list[float]]
 ) -> None:
     """Like SageMaker, capture goes into files that collect records for a while, not one per request."""
-    from mlops_kit.aws import clients_for
 
-    clients = clients_for(served_model.env)
+    clients = admin_clients(served_model.env)
     runtime = clients.client("sagemaker-runtime")
     ids = [uuid.uuid4().hex for _ in range(5)]
     for number, inference_id in enumerate(ids):

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import AwsClients, clients_for
+from mlops_kit.aws import AwsClients
 from mlops_kit.config import ResourceNames
 from mlops_kit.quality.publication import AUC_METRIC, QUALITY_NAMESPACE
+from tests.conftest import admin_clients
 from tests.serving.conftest import MODEL, ServedModel
 
 pytestmark = pytest.mark.emulator
@@ -31,7 +32,7 @@ def keys_under(clients: AwsClients, uri: str) -> set[str]:
 @pytest.fixture
 def clients(served_model: ServedModel) -> Iterator[AwsClients]:
     """dev's clients; labels and quality reports written meanwhile are removed afterwards."""
-    clients = clients_for(served_model.env)
+    clients = admin_clients(served_model.env)
     names = ResourceNames(served_model.env)
     prefixes = (names.labels_prefix(MODEL), names.quality_report_prefix(MODEL))
     before = {p: keys_under(clients, p) for p in prefixes}

@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 
 from cli.main import main as kit
-from mlops_kit.aws import AwsClients, clients_for
+from mlops_kit.aws import AwsClients
 from mlops_kit.config import ResourceNames
 from mlops_kit.drift import build_baseline
 from mlops_kit.drift.predictions import PREDICTIONS_FILE
 from mlops_kit.drift.publication import DRIFT_NAMESPACE, PREDICTION_DRIFT_METRIC
+from tests.conftest import admin_clients
 from tests.serving.conftest import MODEL, ServedModel
 
 
@@ -49,7 +50,7 @@ def report_keys(clients: AwsClients, served: ServedModel) -> set[str]:
 def clients(served_model: ServedModel) -> Iterator[AwsClients]:
     """dev's clients; the drift reports written meanwhile are removed afterwards (they would become
     dev's latest drift check, which promotion's drift gate reads)."""
-    clients = clients_for(served_model.env)
+    clients = admin_clients(served_model.env)
     before = report_keys(clients, served_model)
     yield clients
     bucket = ResourceNames(served_model.env).artifact_bucket

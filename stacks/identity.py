@@ -373,6 +373,19 @@ class Identity(Construct):
                     ["*"],  # PutMetricData has no resource-level permissions; the namespace is pinned.
                     condition={"StringEquals": {"cloudwatch:namespace": DRIFT_NAMESPACE}},
                 ),
+                # `kit models card` writes a version's card here; the next environment's promotion
+                # reads it (its model card gate) through this role.
+                statement(
+                    "ModelCards",
+                    [
+                        "sagemaker:CreateModelCard",
+                        "sagemaker:UpdateModelCard",
+                        "sagemaker:DescribeModelCard",
+                    ],
+                    [self.arns.own("model-card")],
+                ),
+                # ListModelCards has no resource-level permissions.
+                statement("FindModelCards", ["sagemaker:ListModelCards"], ["*"]),
             ],
         )
         return role

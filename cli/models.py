@@ -172,7 +172,7 @@ def card(
     """Create or refresh the version's model card (a SageMaker Model Card) and show it."""
     from cli.output import console, print_json, table
     from mlops_kit.config import load_environment
-    from mlops_kit.experiments.model_card import card_html, publish_model_card
+    from mlops_kit.experiments.model_card import card_explanations, card_html, publish_model_card
 
     published = publish_model_card(load_environment(env), model, version)
     if html is not None:
@@ -197,6 +197,7 @@ def card(
         ["data version", custom["data_version_id"]],
         ["git commit", custom["git_commit"]],
         ["MLflow run", custom["mlflow_run_url"] or custom["mlflow_run_id"]],
+        *([name, line] for name, line in card_explanations(content).items()),
     ]
     console.print(table("Card", ["field", "value"], rows))
     if html is not None:

@@ -49,6 +49,23 @@ def gate_failure_step(metric: str) -> str:
     return f"{metric.capitalize()}BelowThreshold"
 
 
+def _camel(metric: str) -> str:
+    return "".join(part.capitalize() for part in metric.split("_"))
+
+
+def ceiling_parameter(metric: str) -> str:
+    """`demographic_parity_difference` -> `MaxDemographicParityDifference`: a fairness ceiling."""
+    return "Max" + _camel(metric)
+
+
+def ceiling_step(metric: str) -> str:
+    return f"Gate{_camel(metric)}"
+
+
+def ceiling_failure_step(metric: str) -> str:
+    return f"{_camel(metric)}AboveCeiling"
+
+
 def gated_metrics(env: Environment) -> list[str]:
     """The environment's gated metrics, in the kit's metric order."""
     return [m for m in METRIC_NAMES if m in env.gates.min_metrics]
@@ -66,7 +83,14 @@ def lineage_keys() -> list[str]:
         execution_arn="x",
         drift_baseline_uri="x",
         artifact_sha256="x",
-        extra={"model_data_uri": "x", "mlflow_run_id": "x", "mlflow_run_url": "x", "data_version_id": "x"},
+        extra={
+            "model_data_uri": "x",
+            "mlflow_run_id": "x",
+            "mlflow_run_url": "x",
+            "data_version_id": "x",
+            "feature_importance": "x",
+            "fairness": "x",
+        },
     )
     return sorted(sample.to_metadata())
 
@@ -111,12 +135,14 @@ def build_training_pipeline(
 
 @dataclass(frozen=True)
 class _Parameters:
-    """The pipeline's parameters: data, commit, hyperparameters, one threshold per gated metric."""
+    """The pipeline's parameters: data, commit, hyperparameters, one threshold per gated metric and
+    one ceiling per gated fairness metric."""
 
     data_uri: Any
     git_commit: Any
     hyper: dict[str, Any]
     thresholds: dict[str, Any]
+    ceilings: dict[str, Any]
     tracking_uri: Any
     data_version_id: Any
 
@@ -127,6 +153,7 @@ class _Parameters:
             self.git_commit,
             *self.hyper.values(),
             *self.thresholds.values(),
+            *self.ceilings.values(),
             self.tracking_uri,
         ]
 
@@ -147,6 +174,10 @@ def _parameters(env: Environment, contract: ModelContract) -> _Parameters:
         thresholds={
             metric: ParameterFloat(gate_parameter(metric), default_value=minimums[metric])
             for metric in gated_metrics(env)
+        },
+        ceilings={
+            metric: ParameterFloat(ceiling_parameter(metric), default_value=ceiling)
+            for metric, ceiling in sorted(env.gates.fairness_ceilings.items())
         },
         # Empty: untracked. `kit pipeline run` passes the caller's MLFLOW_TRACKING_URI.
         tracking_uri=ParameterString(TRACKING_PARAMETER, default_value=""),
@@ -193,6 +224,7 @@ def _build(env: Environment, platform: PlatformFacts, contract: ModelContract) -
     evaluate, evaluation_file, lineage_file = _evaluate_step(jobs, parameters, preprocess, model_data)
     register = _register_step(jobs, preprocess, model_data, evaluate, lineage_file, contract)
     gates = _gates(env, parameters, evaluation_file, register, report=f"{contract.manifest.task}_metrics")
+    gates = _fairness_gates(env, contract, parameters, evaluation_file, gates)
     pipeline = Pipeline(
         name=names.training_pipeline(model),
         parameters=parameters.all(),
@@ -441,6 +473,47 @@ def _gates(
         gate = ConditionStep(
             name=gate_step(metric),
             conditions=[ConditionGreaterThanOrEqualTo(left=value, right=threshold)],
+            if_steps=next_steps,
+            else_steps=[failure],
+        )
+        next_steps = [gate]
+    return next_steps
+
+
+def _fairness_gates(
+    env: Environment,
+    contract: ModelContract,
+    parameters: _Parameters,
+    evaluation_file: Any,
+    next_steps: list[Any],
+) -> list[Any]:
+    """One gate per fairness ceiling of the environment, chained before the metric gates: the
+    report's difference must not exceed it, or the run ends in a fail step naming the metric, its
+    value and the ceiling. A ceiling the model's contract gives nothing to measure by stops the build
+    (exit 2) before anything runs."""
+    from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
+    from sagemaker.core.workflow.functions import Join, JsonGet
+    from sagemaker.mlops.workflow import ConditionStep, FailStep
+
+    if parameters.ceilings and contract.manifest.fairness is None:
+        gated = ", ".join(f"max_{m}" for m in parameters.ceilings)
+        raise BadInput(
+            f"{env.name}'s gates set {gated}, but {contract.manifest_file} names no "
+            "fairness.sensitive_attribute to measure it by",
+            argument="fairness.sensitive_attribute",
+        )
+    for metric in reversed(list(parameters.ceilings)):
+        ceiling = parameters.ceilings[metric]
+        value = JsonGet(step_name=EVALUATE, property_file=evaluation_file, json_path=f"fairness.{metric}")
+        failure = FailStep(
+            name=ceiling_failure_step(metric),
+            error_message=Join(
+                on="", values=[f"gate failed: {metric} ", value, " is above the ceiling ", ceiling]
+            ),
+        )
+        gate = ConditionStep(
+            name=ceiling_step(metric),
+            conditions=[ConditionLessThanOrEqualTo(left=value, right=ceiling)],
             if_steps=next_steps,
             else_steps=[failure],
         )

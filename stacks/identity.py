@@ -333,6 +333,11 @@ class Identity(Construct):
                     [registry.artifacts.bucket.arn, f"{registry.artifacts.bucket.arn}/*"],
                 ),
                 statement("DecryptArtifacts", ["kms:Decrypt", "kms:DescribeKey"], [key.key.arn]),
+                # The next environment's model card gate reads the version's card.
+                statement("ReadModelCards", ["sagemaker:DescribeModelCard"], [self.arns.own("model-card")]),
+                statement(
+                    "FindModelCards", ["sagemaker:ListModelCards"], ["*"]
+                ),  # no resource-level permissions
             ],
         )
         return role
@@ -442,6 +447,19 @@ class Identity(Construct):
                     ["*"],  # PutMetricData has no resource-level permissions; the namespace is pinned.
                     condition={"StringEquals": {"cloudwatch:namespace": DRIFT_NAMESPACE}},
                 ),
+                # `kit models card` writes a version's card here; the next environment's promotion
+                # reads it (its model card gate) through this role.
+                statement(
+                    "ModelCards",
+                    [
+                        "sagemaker:CreateModelCard",
+                        "sagemaker:UpdateModelCard",
+                        "sagemaker:DescribeModelCard",
+                    ],
+                    [self.arns.own("model-card")],
+                ),
+                # ListModelCards has no resource-level permissions.
+                statement("FindModelCards", ["sagemaker:ListModelCards"], ["*"]),
             ],
         )
         return role

@@ -148,6 +148,9 @@ def demo(port: int = PORT_OPTION) -> None:
         _kit(["drift", "run", "--env", "staging"])
         _, listing = _kit(["models", "list", "--env", "staging", "--json"], capture=True)
         version = _serving_version(json.loads(listing))
+        # prod requires the version's model card: the approver reviews it, the promotion cites its sha256.
+        card_page = state_dir() / "demo" / f"{MODEL}-v{version}-card.html"
+        _kit(["models", "card", MODEL, str(version), "--env", "staging", "--html", str(card_page)])
         with _identity(PROD_APPROVER_PROFILE) as approver:
             console.print(f"acting as the approver {approver}", highlight=False)
             _kit(["approve", MODEL, str(version), "--env", "prod", "--comment", "baked in staging (demo)"])

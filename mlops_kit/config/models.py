@@ -362,7 +362,23 @@ class Gates(Strict):
     max_regression: float = Field(default=0.01, ge=0, le=1)
     require_drift_check: bool = True
     # A promotion here needs the version's model card (`kit models card`) in the source environment.
-    require_model_card: bool = False
+    # Unset: required exactly where promotions need approvals (an approver reviews the card); prod
+    # always requires it (`Environment.requires_model_card`).
+    require_model_card: bool | None = None
+    # Group fairness ceilings (README: "Fairness"): the candidate's differences over its model's
+    # sensitive attribute must not exceed them. Unset: not gated. Set: a version whose model measures
+    # no fairness fails the gate.
+    max_demographic_parity_difference: float | None = Field(default=None, ge=0, le=1)
+    max_equal_opportunity_difference: float | None = Field(default=None, ge=0, le=1)
+
+    @property
+    def fairness_ceilings(self) -> dict[str, float]:
+        """Fairness metric -> its ceiling, for the ceilings this environment sets."""
+        ceilings = {
+            "demographic_parity_difference": self.max_demographic_parity_difference,
+            "equal_opportunity_difference": self.max_equal_opportunity_difference,
+        }
+        return {metric: value for metric, value in ceilings.items() if value is not None}
 
     @field_validator("min_metrics")
     @classmethod
@@ -566,6 +582,23 @@ class Environment(Strict):
         if info.data.get("name") == "prod" and not value.rules:
             raise ValueError("prod requires at least one approver rule")
         return value
+
+    @field_validator("gates")
+    @classmethod
+    def _prod_needs_model_cards(cls, value: Gates, info: ValidationInfo) -> Gates:
+        if info.data.get("name") == "prod" and value.require_model_card is False:
+            raise ValueError(
+                "prod always requires a model card: leave require_model_card unset or set it true"
+            )
+        return value
+
+    @property
+    def requires_model_card(self) -> bool:
+        """Whether a promotion here needs the version's model card: as `gates.require_model_card`
+        says, else wherever approvals are required (prod always)."""
+        if self.gates.require_model_card is not None:
+            return self.gates.require_model_card
+        return self.name == "prod" or bool(self.approvals.rules)
 
     @property
     def availability_zones(self) -> list[str]:

@@ -88,12 +88,13 @@ def card_content(env: Environment, details: VersionDetails) -> dict[str, Any]:
                 "name": "test split",
                 "metric_groups": [
                     {
-                        "name": "binary classification",
+                        "name": METRICS_GROUP,
                         "metric_data": [
                             {"name": k, "type": "number", "value": v}
                             for k, v in sorted(lineage.metrics.items())
                         ],
-                    }
+                    },
+                    *_explanation_groups(lineage.feature_importance, lineage.fairness),
                 ],
             }
         ],
@@ -114,6 +115,40 @@ def card_content(env: Environment, details: VersionDetails) -> dict[str, Any]:
             }
         },
     }
+
+
+METRICS_GROUP = "binary classification"
+IMPORTANCE_GROUP = "permutation feature importance"
+FAIRNESS_GROUP = "fairness"
+
+
+def _explanation_groups(
+    importance: dict[str, float], fairness: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The card's metric groups beside the model's metrics: feature importance (most important
+    first) and, when the model measures it, fairness over its sensitive attribute."""
+    groups = [
+        {
+            "name": IMPORTANCE_GROUP,
+            "notes": "drop of the model's first metric on the test split when one feature is shuffled "
+            "(5 repeats, fixed random state; all features in the evaluation report)",
+            "metric_data": [{"name": k, "type": "number", "value": v} for k, v in importance.items()],
+        }
+    ]
+    if fairness is not None:
+        groups.append(
+            {
+                "name": FAIRNESS_GROUP,
+                "notes": f"groups of {fairness.get('sensitive_attribute', '')}, favorable class "
+                f"{fairness.get('favorable_class', '')}; largest gap between two groups",
+                "metric_data": [
+                    {"name": k, "type": "number", "value": fairness[k]}
+                    for k in ("demographic_parity_difference", "equal_opportunity_difference")
+                    if fairness.get(k) is not None
+                ],
+            }
+        )
+    return groups
 
 
 def publish_model_card(
@@ -165,18 +200,52 @@ def read_model_card(
     )
 
 
-def model_card_gate(clients: AwsClients, env: Environment, model: str, version: int) -> GateResult:
-    """Passed when the version has a model card; its sha256 goes into the gate's detail (and so into
-    the promotion's audit record)."""
+def find_model_card(clients: AwsClients, env: Environment, model: str, version: int) -> ModelCard | None:
+    """The version's stored card, or None when it has none."""
     try:
-        card = read_model_card(env, model, version, clients=clients)
+        return read_model_card(env, model, version, clients=clients)
     except NotFound:
+        return None
+
+
+def card_gate(card: ModelCard | None, env: Environment, model: str, version: int) -> GateResult:
+    """Passed when the version has a model card (pure); the detail cites its sha256, or how to
+    create the missing card."""
+    if card is None:
         return GateResult(
             "model card",
             False,
-            f"{env.name} v{version} has none: kit models card {model} {version} --env {env.name}",
+            f"{model} v{version} in {env.name} has no model card; create it and have it reviewed: "
+            f"kit models card {model} {version} --env {env.name}",
         )
     return GateResult("model card", True, f"{card.name} sha256 {card.sha256}")
+
+
+def model_card_gate(clients: AwsClients, env: Environment, model: str, version: int) -> GateResult:
+    """Passed when the version has a model card; its sha256 goes into the gate's detail."""
+    return card_gate(find_model_card(clients, env, model, version), env, model, version)
+
+
+def card_explanations(content: dict[str, Any]) -> dict[str, str]:
+    """One line each for the card's feature importance (its three most important features) and
+    fairness (the differences and the attribute, or why there are none)."""
+    groups = {
+        g.get("name", ""): g
+        for e in content.get("evaluation_details", [])
+        for g in e.get("metric_groups", [])
+    }
+    importance = groups.get(IMPORTANCE_GROUP, {}).get("metric_data", [])
+    fairness = groups.get(FAIRNESS_GROUP)
+    return {
+        "feature importance": ", ".join(f"{m['name']} {float(m['value']):.4f}" for m in importance[:3])
+        or "not measured (trained before the kit measured it)",
+        "fairness": (
+            ", ".join(f"{m['name']} {float(m['value']):.4f}" for m in fairness.get("metric_data", []))
+            + f" ({fairness.get('notes', '')})"
+            if fairness
+            else "not measured: the model's contract names no sensitive attribute"
+        ),
+    }
 
 
 def card_html(card: ModelCard) -> str:
@@ -186,12 +255,18 @@ def card_html(card: ModelCard) -> str:
     uses = content.get("intended_uses", {})
     training = content.get("training_details", {}).get("training_job_details", {})
     custom = content.get("additional_information", {}).get("custom_details", {})
-    metrics = [
-        m
+    groups = {
+        g.get("name", ""): g
         for e in content.get("evaluation_details", [])
         for g in e.get("metric_groups", [])
-        for m in g.get("metric_data", [])
-    ]
+    }
+
+    def group_rows(name: str) -> list[tuple[str, Any]]:
+        group = groups.get(name, {})
+        pairs: list[tuple[str, Any]] = [
+            (m["name"], f"{float(m['value']):.4f}") for m in group.get("metric_data", [])
+        ]
+        return [("how", group["notes"]), *pairs] if pairs and group.get("notes") else pairs
 
     def rows(pairs: list[tuple[str, Any]]) -> str:
         return "".join(
@@ -221,7 +296,13 @@ def card_html(card: ModelCard) -> str:
             ],
         ),
         ("Hyperparameters", [(h["name"], h["value"]) for h in training.get("hyper_parameters", [])]),
-        ("Metrics", [(m["name"], f"{float(m['value']):.4f}") for m in metrics]),
+        ("Metrics", group_rows(METRICS_GROUP)),
+        ("Feature importance", group_rows(IMPORTANCE_GROUP)),
+        (
+            "Fairness",
+            group_rows(FAIRNESS_GROUP)
+            or [("measured", "no: the model's contract names no sensitive attribute")],
+        ),
         (
             "Lineage",
             [

@@ -55,7 +55,8 @@ class ModelContract:
 
     def schema_document(self) -> dict[str, Any]:
         """The schema as the kit's steps read it (`lib/schema.json`): target, feature order, and
-        per column its type and allowed values; the task and the model's preprocess function."""
+        per column its type and allowed values; the task, the model's preprocess function, its inference
+        program and what group fairness measures (None: nothing)."""
         schema = self.manifest.data_schema
         columns: dict[str, dict[str, Any]] = {}
         for feature in schema.features:
@@ -71,6 +72,8 @@ class ModelContract:
             "metrics": list(self.manifest.metrics),
             "evaluate": self.manifest.entry_points.evaluate,
             "preprocess": self.manifest.entry_points.preprocess or "",
+            "inference": self.manifest.entry_points.inference,
+            "fairness": self.manifest.fairness.model_dump() if self.manifest.fairness else None,
         }
 
 

@@ -157,6 +157,16 @@ class Data(Strict):
     sample_rows: int = Field(default=1000, ge=10, le=1_000_000)
 
 
+class Fairness(Strict):
+    """Group fairness in the evaluate step: the feature whose categories are the groups, and the
+    class counted as the favorable answer (selection and true positive rates are of that class)."""
+
+    sensitive_attribute: Annotated[str, StringConstraints(min_length=1)]
+    # Default: binary_classification's positive class (the second of target.classes); a
+    # multiclass_classification model names it.
+    favorable_class: Category | None = None
+
+
 class Resources(Strict):
     """What training needs; an unset instance type means the environment's."""
 
@@ -183,6 +193,9 @@ class ModelManifest(Strict):
     metrics: list[Metric] = Field(min_length=1)
     data: Data
     resources: Resources = Resources()
+    # Group fairness (demographic parity and equal opportunity differences) over a sensitive
+    # attribute's groups; none measured when unset.
+    fairness: Fairness | None = None
 
     @model_validator(mode="after")
     def _one_runtime(self) -> ModelManifest:
@@ -203,6 +216,38 @@ class ModelManifest(Strict):
         if task == "multiclass_classification" and count < 3:
             raise ValueError(
                 f"task multiclass_classification needs 3 or more target classes, target.classes has {count}"
+            )
+        return value
+
+    @field_validator("fairness")
+    @classmethod
+    def _fairness_fits_schema(cls, value: Fairness | None, info: ValidationInfo) -> Fairness | None:
+        schema, task = info.data.get("data_schema"), info.data.get("task")
+        if value is None or schema is None:
+            return value  # the schema has its own errors
+        attribute = value.sensitive_attribute
+        feature = next((f for f in schema.features if f.name == attribute), None)
+        if feature is None:
+            raise ValueError(
+                f"sensitive_attribute '{attribute}' is not a feature of the schema "
+                f"(features: {', '.join(schema.feature_names)})"
+            )
+        if feature.type != "categorical":
+            raise ValueError(
+                f"sensitive_attribute '{attribute}' must be a categorical feature (its categories are "
+                "the groups compared); declare it with type: categorical and its categories"
+            )
+        classes = [str(c) for c in schema.target.classes]
+        if value.favorable_class is None:
+            if task == "multiclass_classification":
+                raise ValueError(
+                    f"favorable_class is required for multiclass_classification (one of {', '.join(classes)})"
+                )
+            return value.model_copy(update={"favorable_class": schema.target.classes[1]})
+        if str(value.favorable_class) not in classes:
+            raise ValueError(
+                f"favorable_class {value.favorable_class!r} is not one of target.classes "
+                f"({', '.join(classes)})"
             )
         return value
 

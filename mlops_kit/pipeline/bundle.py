@@ -17,6 +17,8 @@ from typing import Any
 import mlops_kit.archive_extraction
 import mlops_kit.drift.baseline
 import mlops_kit.drift.baseline_document
+import mlops_kit.model_evaluation.fairness
+import mlops_kit.model_evaluation.feature_importance
 import mlops_kit.registry.lineage
 from mlops_kit.model_contract.loading import ModelContract
 from mlops_kit.pipeline.code_objects import code_content_type
@@ -62,7 +64,8 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str, contract: Mode
     """The kit's step scripts of `scripts_dir` with the model's code and schema (its contract):
     the processing scripts as single files; the model's Python files with the schema and the
     kit's tracking module as `sourcedir.tar.gz` (script mode); and `lib/` for the processing
-    steps (drift baseline builder, lineage contract, schema, and the model's files under `model/`)."""
+    steps (drift baseline builder, lineage contract, feature importance and fairness, schema, and
+    the model's files under `model/`)."""
     read = {p.name: p.read_bytes() for p in sorted(scripts_dir.glob("*.py")) if p.name != "__init__.py"}
     model_files = contract.python_files()
     schema = json.dumps(contract.schema_document(), indent=1, sort_keys=True).encode()
@@ -71,6 +74,8 @@ def code_bundle(bucket: str, scripts_dir: Path, *, pipeline: str, contract: Mode
         "baseline.py": Path(mlops_kit.drift.baseline.__file__).read_bytes(),
         "baseline_document.py": Path(mlops_kit.drift.baseline_document.__file__).read_bytes(),
         "lineage.py": Path(mlops_kit.registry.lineage.__file__).read_bytes(),
+        "fairness.py": Path(mlops_kit.model_evaluation.fairness.__file__).read_bytes(),
+        "feature_importance.py": Path(mlops_kit.model_evaluation.feature_importance.__file__).read_bytes(),
         "schema.json": schema,
         "tracking.py": read["tracking.py"],
         **{f"model/{name}": body for name, body in model_files.items()},

@@ -47,6 +47,8 @@ class AuditEvent:
     # An approval binds to the approved version's artifact: another artifact needs a new approval.
     artifact_sha256: str = ""
     gates: tuple[GateResult, ...] = ()
+    # A promotion's: the sha256 of the model card its gates read (model_card.card_sha256).
+    model_card_sha256: str = ""
     detail: str = ""
     comment: str = ""
 

@@ -115,3 +115,39 @@ def drift_baseline_gate(baseline_uri: str, label: str, target_env: str) -> GateR
             f"{target_env}'s drift job would have nothing to compare with",
         )
     return GateResult("drift baseline", True, baseline_uri)
+
+
+def fairness_gates(fairness: Mapping[str, Any] | None, gates: Gates) -> list[GateResult]:
+    """Each fairness ceiling the target sets (`max_<metric>`): the candidate's difference must not
+    exceed it. A version whose model measures no fairness, or could not compare two groups, fails."""
+    results = []
+    for metric, ceiling in sorted(gates.fairness_ceilings.items()):
+        name = f"max {metric}"
+        if fairness is None:
+            results.append(
+                GateResult(
+                    name,
+                    False,
+                    f"{metric} not measured: the model's contract names no fairness.sensitive_attribute "
+                    f"(ceiling {ceiling:.4f})",
+                )
+            )
+            continue
+        value = fairness.get(metric)
+        if value is None:
+            results.append(
+                GateResult(
+                    name,
+                    False,
+                    f"{metric} not measured: fewer than two groups of "
+                    f"{fairness.get('sensitive_attribute', 'the sensitive attribute')} to compare "
+                    f"(ceiling {ceiling:.4f})",
+                )
+            )
+            continue
+        passed = float(value) <= ceiling
+        verdict = "<=" if passed else ">"
+        results.append(
+            GateResult(name, passed, f"{metric} {float(value):.4f} {verdict} {ceiling:.4f} (ceiling)")
+        )
+    return results

@@ -2,7 +2,8 @@
 
 Steps, each idempotent so that a re-run after a crash anywhere converges on the same end state:
   lock   one promotion per model and target environment (lock.py)
-  gates  thresholds, no regression against what serves, the source's drift check, approvals
+  gates  thresholds, no regression against what serves, the source's drift check, fairness
+         ceilings, approvals, the model card (its sha256 goes into the audit record)
   copy   the artifact and its drift baseline into the target's bucket, sha256 verified (artifact_copy.py)
          (the steps after the gates are in promotion_steps.py)
   register  a version in the target's group with lineage to the source (found again by that lineage),
@@ -45,6 +46,7 @@ from mlops_kit.promotion.gates import (
     all_passed,
     drift_baseline_gate,
     drift_gate,
+    fairness_gates,
     regression_gates,
     source_status_gate,
     threshold_gates,
@@ -145,11 +147,14 @@ def _gate_results(
     results += regression_gates(candidate.lineage.metrics, serving_metrics, label, target.gates)
     results.append(drift_gate(status, run.source_env.name, target.gates))
     results.append(drift_baseline_gate(candidate.lineage.drift_baseline_uri, candidate.label, target.name))
+    results += fairness_gates(candidate.lineage.fairness, target.gates)
     results += approval_gates(target.approvals.rules, approvers, run.promoter)
-    if target.gates.require_model_card:
-        from mlops_kit.experiments.model_card import model_card_gate
+    if target.requires_model_card:
+        from mlops_kit.experiments.model_card import card_gate, find_model_card
 
-        results.append(model_card_gate(run.source_clients, run.source_env, run.model, candidate.version))
+        card = find_model_card(run.source_clients, run.source_env, run.model, candidate.version)
+        run.model_card_sha256 = card.sha256 if card else ""
+        results.append(card_gate(card, run.source_env, run.model, candidate.version))
     return results
 
 

@@ -94,6 +94,8 @@ class PromotionRun:
     serving: ModelVersion | None = None
     existing: ModelVersion | None = None
     analysis: dict[str, Any] | None = None  # the canary analysis, when the rollout had one
+    # The sha256 of the candidate's model card the gates read (empty when none was required).
+    model_card_sha256: str = ""
 
     def emit(self, message: str, **kwargs: Any) -> None:
         self.listener(PromotionEvent(self.step, message, **kwargs))
@@ -132,6 +134,7 @@ def audit_promotion(
         target_version=target.version if target else None,
         target_version_arn=target.arn if target else "",
         gates=tuple(gates),
+        model_card_sha256=run.model_card_sha256,
         detail=detail,
     )
     return append_event(run.target_clients, run.target_env, event)

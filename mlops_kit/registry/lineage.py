@@ -34,6 +34,20 @@ class Lineage:
     source_version_arn: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def fairness(self) -> dict[str, Any] | None:
+        """The evaluate step's fairness summary (sensitive attribute, favorable class and the
+        differences between its groups); None when the version's model measures none."""
+        value = _json_or_none(self.extra.get("fairness", ""))
+        return value if isinstance(value, dict) else None
+
+    @property
+    def feature_importance(self) -> dict[str, float]:
+        """The most important features' permutation importances, most important first (the
+        evaluation report has them all); empty for a version trained before the kit measured them."""
+        value = _json_or_none(self.extra.get("feature_importance", ""))
+        return {str(k): float(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
     def to_metadata(self) -> dict[str, str]:
         """The `CustomerMetadataProperties` map."""
         data = {
@@ -91,3 +105,10 @@ class Lineage:
             source_version_arn=metadata.get("source_version_arn", ""),
             extra={k: v for k, v in metadata.items() if k not in known},
         )
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,9 @@ BAD_FILES: dict[str, tuple[str, str]] = {
     "gate_threshold_above_one.yaml": ("gates.min_metrics", "[0, 1]"),
     "gate_unknown_metric.yaml": ("gates.min_metrics.rmse", "'auc'"),
     "prod_without_approvers.yaml": ("approvals", "prod requires at least one approver rule"),
+    "prod_without_model_card.yaml": ("gates", "prod always requires a model card"),
+    "fairness_ceiling_above_one.yaml": ("gates.max_demographic_parity_difference", "less than or equal to 1"),
+    "fairness_ceiling_misspelt.yaml": ("gates.max_demographic_parity", "unknown key"),
     "name_prefix_too_long.yaml": ("name_prefix", "pattern"),
     "model_name_too_long_for_aws.yaml": ("registry", "endpoint name"),
     "trust_whole_account.yaml": ("identity.promotion_trusted_principals", "trusting a whole account"),
@@ -95,3 +99,29 @@ def test_every_problem_of_a_file_is_reported(tmp_path: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no environment files"):
         load_all_environments(tmp_path)
+
+
+def test_a_model_card_is_required_where_approvals_are_unless_the_file_says_otherwise(
+    environments: dict[str, Any],
+) -> None:
+    dev, staging, prod = environments["dev"], environments["staging"], environments["prod"]
+    assert prod.requires_model_card and not staging.requires_model_card and not dev.requires_model_card
+    approved = staging.model_copy(update={"approvals": prod.approvals})
+    assert approved.requires_model_card
+    opted_out = approved.model_copy(
+        update={"gates": staging.gates.model_copy(update={"require_model_card": False})}
+    )
+    assert not opted_out.requires_model_card
+    opted_in = staging.model_copy(
+        update={"gates": staging.gates.model_copy(update={"require_model_card": True})}
+    )
+    assert opted_in.requires_model_card
+
+
+def test_fairness_ceilings_are_the_ones_set() -> None:
+    from mlops_kit.config.models import Gates
+
+    assert Gates().fairness_ceilings == {}
+    assert Gates(max_equal_opportunity_difference=0.05).fairness_ceilings == {
+        "equal_opportunity_difference": 0.05
+    }

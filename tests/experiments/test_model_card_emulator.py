@@ -41,10 +41,18 @@ def test_card_carries_the_versions_data_version_metrics_and_mlflow_run(
     assert custom["data_version_id"] == lineage.extra["data_version_id"]
     assert custom["mlflow_run_id"] == lineage.extra["mlflow_run_id"]
     assert custom["git_commit"] == lineage.git_commit
-    [group] = content["evaluation_details"][0]["metric_groups"]
-    assert {m["name"]: m["value"] for m in group["metric_data"]} == lineage.metrics
+    groups = {g["name"]: g for g in content["evaluation_details"][0]["metric_groups"]}
+    assert {m["name"]: m["value"] for m in groups["binary classification"]["metric_data"]} == lineage.metrics
+    # The evaluate step's permutation importance, most important first; tumor-classifier names no
+    # sensitive attribute, so the card has no fairness group.
+    importance = {m["name"]: m["value"] for m in groups["permutation feature importance"]["metric_data"]}
+    assert importance == lineage.feature_importance and len(importance) >= 10
+    assert list(importance.values()) == sorted(importance.values(), reverse=True)
+    assert "fairness" not in groups
     text = page.read_text()
     assert f"{lineage.metrics['auc']:.4f}" in text and lineage.extra["mlflow_run_id"] in text
+    assert "<h2>Feature importance</h2>" in text and next(iter(importance)) in text
+    assert "names no sensitive attribute" in text
 
 
 def test_card_is_stored_once_and_not_rewritten_when_unchanged(

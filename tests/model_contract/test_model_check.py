@@ -32,6 +32,16 @@ BAD_MANIFESTS: dict[str, tuple[str, str]] = {
     "two_runtimes.yaml": ("(file)", "exactly one of framework, image, dockerfile"),
     "name_not_the_folder.yaml": ("name", "is 'wine-model'"),
     "missing_schema.yaml": ("schema", "required key is missing"),
+    "fairness_attribute_not_in_schema.yaml": (
+        "fairness",
+        "sensitive_attribute 'region' is not a feature of the schema",
+    ),
+    "fairness_attribute_numeric.yaml": ("fairness", "sensitive_attribute 'alcohol' must be a categorical"),
+    "fairness_multiclass_without_favorable_class.yaml": (
+        "fairness",
+        "favorable_class is required for multiclass_classification",
+    ),
+    "fairness_favorable_class_unknown.yaml": ("fairness", "favorable_class 7 is not one of target.classes"),
 }
 
 

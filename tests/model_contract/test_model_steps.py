@@ -214,3 +214,70 @@ def test_inference_answers_rows_with_the_category_as_text(job_folders: dict[str,
         len(inference.predict_fn(inference.input_fn(io.StringIO(as_json).read(), "application/json"), model))
         == 1
     )
+
+
+def test_evaluate_reports_permutation_importance_of_every_feature(
+    job_folders: dict[str, Path], tmp_path: Path
+) -> None:
+    """Without a sensitive attribute: importance in the report and on the version, no fairness."""
+    out = tmp_path / "out"
+    run(evaluate_command(job_folders, job_folders["lib"], out))
+    report = json.loads((out / "evaluation.json").read_text())
+    importance = report["feature_importance"]
+    assert (importance["method"], importance["metric"], importance["repeats"]) == ("permutation", "auc", 5)
+    assert importance["random_state"] == 0
+    features = [row["feature"] for row in importance["features"]]
+    assert sorted(features) == sorted(
+        json.loads((job_folders["lib"] / "schema.json").read_text())["features"]
+    )
+    means = [row["importance_mean"] for row in importance["features"]]
+    assert means == sorted(means, reverse=True) and means[0] > 0
+    assert "fairness" not in report
+    lineage = json.loads((out / "lineage.json").read_text())
+    carried = json.loads(lineage["feature_importance"])
+    assert list(carried) == features[: len(carried)] and len(lineage["feature_importance"]) <= 1000
+    assert lineage["fairness"] == "none"
+    # The same numbers on a second run: the random state is fixed.
+    run(evaluate_command(job_folders, job_folders["lib"], tmp_path / "again"))
+    assert (
+        json.loads((tmp_path / "again" / "evaluation.json").read_text())["feature_importance"] == importance
+    )
+
+
+def test_evaluate_reports_group_fairness_over_the_contracts_sensitive_attribute(
+    job_folders: dict[str, Path], tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    folder = tmp_path / "wine-classifier"
+    shutil.copytree(REPO / "models" / "wine-classifier", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = folder / "model.yaml"
+    manifest.write_text(
+        manifest.read_text() + "fairness: {sensitive_attribute: alcohol_level, favorable_class: 0}\n"
+    )
+    schema = read_manifest(folder).schema_document()
+    assert schema["fairness"] == {"sensitive_attribute": "alcohol_level", "favorable_class": 0}
+    lib = tmp_path / "lib"
+    shutil.copytree(job_folders["lib"], lib)
+    (lib / "schema.json").write_text(json.dumps(schema))
+    out = tmp_path / "out"
+    run(evaluate_command(job_folders, lib, out))
+
+    fairness = json.loads((out / "evaluation.json").read_text())["fairness"]
+    test = pd.read_csv(job_folders["processed"] / "test" / "test.csv")
+    groups = {g["group"]: g for g in fairness["groups"]}
+    assert set(groups) == set(test["alcohol_level"].astype(str))
+    assert sum(g["rows"] for g in groups.values()) == len(test)
+    for name, members in test.groupby(test["alcohol_level"].astype(str)):
+        assert groups[name]["favorable_rows"] == int((members["cultivar"] == 0).sum())
+    rates = [g["selection_rate"] for g in groups.values()]
+    assert fairness["demographic_parity_difference"] == pytest.approx(max(rates) - min(rates), abs=1e-6)
+    lineage = json.loads((out / "lineage.json").read_text())
+    carried = json.loads(lineage["fairness"])
+    assert carried == {k: v for k, v in fairness.items() if k != "groups"}
+    assert set(carried) == {
+        "sensitive_attribute",
+        "favorable_class",
+        "demographic_parity_difference",
+        "equal_opportunity_difference",
+    }

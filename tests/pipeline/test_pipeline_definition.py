@@ -231,3 +231,82 @@ def test_train_and_evaluate_jobs_get_the_tracking_uri_parameter_and_the_executio
         assert environment["KIT_RUN_KEY"] == {"Get": "Execution.PipelineExecutionId"}
         assert environment["MLFLOW_EXPERIMENT_NAME"] == "tumor-classifier"
     assert "Environment" not in steps["Preprocess"]["Arguments"]
+
+
+def fairness_gated(env: Environment, folder: Any) -> Environment:
+    """`env` registering the model of `folder` only, with both fairness ceilings set."""
+    from mlops_kit.config.models import ModelSpec
+
+    return env.model_copy(
+        update={
+            "registry": env.registry.model_copy(
+                update={"models": [ModelSpec(name="wine-classifier", path=str(folder))]}
+            ),
+            "gates": env.gates.model_copy(
+                update={"max_demographic_parity_difference": 0.2, "max_equal_opportunity_difference": 0.3}
+            ),
+        }
+    )
+
+
+def wine_copy(tmp_path: Any, fairness: str) -> Any:
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "wine-classifier"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2] / "models" / "wine-classifier",
+        folder,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (folder / "model.yaml").write_text((folder / "model.yaml").read_text() + fairness)
+    return folder
+
+
+def test_each_fairness_ceiling_is_a_gate_ending_in_a_fail_step_naming_metric_value_and_ceiling(
+    dev_env: Environment, dev_platform: PlatformFacts, tmp_path: Any
+) -> None:
+    from pipelines.training import build_training_pipeline
+
+    folder = wine_copy(tmp_path, "fairness: {sensitive_attribute: alcohol_level, favorable_class: 0}\n")
+    pipeline = build_training_pipeline(fairness_gated(dev_env, folder), dev_platform)
+    assert pipeline.parameters["MaxDemographicParityDifference"] == {"Type": "Float", "DefaultValue": 0.2}
+    assert pipeline.parameters["MaxEqualOpportunityDifference"] == {"Type": "Float", "DefaultValue": 0.3}
+    steps = {s["Name"]: s for s in all_steps(pipeline.document["Steps"])}
+    for metric, gate, failure, parameter in (
+        (
+            "demographic_parity_difference",
+            "GateDemographicParityDifference",
+            "DemographicParityDifferenceAboveCeiling",
+            "MaxDemographicParityDifference",
+        ),
+        (
+            "equal_opportunity_difference",
+            "GateEqualOpportunityDifference",
+            "EqualOpportunityDifferenceAboveCeiling",
+            "MaxEqualOpportunityDifference",
+        ),
+    ):
+        condition = steps[gate]["Arguments"]["Conditions"][0]
+        assert condition["Type"] == "LessThanOrEqualTo"
+        assert condition["LeftValue"]["Std:JsonGet"]["Path"] == f"fairness.{metric}"
+        assert condition["RightValue"] == {"Get": f"Parameters.{parameter}"}
+        assert [s["Name"] for s in steps[gate]["Arguments"]["ElseSteps"]] == [failure]
+        message = json.dumps(steps[failure]["Arguments"]["ErrorMessage"])
+        assert metric in message and "Std:JsonGet" in message and f"Parameters.{parameter}" in message
+    # Nothing registers unless every gate, the metric gates included, passes.
+    assert "GateAuc" in steps and "RegisterModel" not in {s["Type"] for s in pipeline.document["Steps"]}
+
+
+def test_a_fairness_ceiling_for_a_model_that_measures_no_fairness_stops_the_build(
+    dev_env: Environment, dev_platform: PlatformFacts, tmp_path: Any
+) -> None:
+    from mlops_kit.errors import BadInput
+    from pipelines.training import build_training_pipeline
+
+    folder = wine_copy(tmp_path, "")
+    with pytest.raises(BadInput) as raised:
+        build_training_pipeline(fairness_gated(dev_env, folder), dev_platform)
+    message = str(raised.value)
+    assert "max_demographic_parity_difference, max_equal_opportunity_difference" in message
+    assert "names no fairness.sensitive_attribute" in message and str(folder / "model.yaml") in message

@@ -12,6 +12,7 @@ from mlops_kit.promotion.drift_status import parse_drift_report
 from mlops_kit.promotion.gates import (
     DriftStatus,
     drift_gate,
+    fairness_gates,
     regression_gates,
     source_status_gate,
     threshold_gates,
@@ -32,6 +33,47 @@ def test_threshold_gate_refuses_auc_below_threshold() -> None:
 
 def test_threshold_gate_refuses_a_missing_metric() -> None:
     assert failed(threshold_gates({"auc": 0.95}, GATES)) == {"min accuracy"}
+
+
+FAIR_GATES = Gates(max_demographic_parity_difference=0.1, max_equal_opportunity_difference=0.05)
+FAIRNESS = {"sensitive_attribute": "sex", "favorable_class": 1}
+
+
+def test_fairness_gates_pass_differences_within_their_ceilings() -> None:
+    results = fairness_gates(
+        {**FAIRNESS, "demographic_parity_difference": 0.1, "equal_opportunity_difference": 0.02}, FAIR_GATES
+    )
+    assert [(r.name, r.passed) for r in results] == [
+        ("max demographic_parity_difference", True),
+        ("max equal_opportunity_difference", True),
+    ]
+
+
+def test_fairness_gate_refuses_a_difference_above_its_ceiling_naming_value_and_ceiling() -> None:
+    results = fairness_gates(
+        {**FAIRNESS, "demographic_parity_difference": 0.25, "equal_opportunity_difference": 0.0}, FAIR_GATES
+    )
+    [refused] = [r for r in results if not r.passed]
+    assert refused.name == "max demographic_parity_difference"
+    assert refused.detail == "demographic_parity_difference 0.2500 > 0.1000 (ceiling)"
+
+
+def test_fairness_gates_refuse_a_version_whose_model_measures_no_fairness() -> None:
+    results = fairness_gates(None, FAIR_GATES)
+    assert failed(results) == {"max demographic_parity_difference", "max equal_opportunity_difference"}
+    assert all("names no fairness.sensitive_attribute" in r.detail for r in results)
+
+
+def test_fairness_gate_refuses_an_unmeasured_difference() -> None:
+    results = fairness_gates(
+        {**FAIRNESS, "demographic_parity_difference": 0.0, "equal_opportunity_difference": None}, FAIR_GATES
+    )
+    assert failed(results) == {"max equal_opportunity_difference"}
+    assert "fewer than two groups of sex" in results[1].detail
+
+
+def test_no_fairness_ceiling_no_fairness_gate() -> None:
+    assert fairness_gates(None, GATES) == []
 
 
 def test_regression_gate_allows_a_drop_within_tolerance() -> None:

@@ -187,7 +187,8 @@ def endpoint_state(env: Environment) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def promoted(one_account: OneAccount, trained_model: bytes, training_features: Any) -> dict[str, int]:
-    """A dev version promoted to staging and, approved by a second identity, to prod."""
+    """A dev version promoted to staging and, approved by a second identity and with its model card,
+    to prod."""
     envs = one_account.envs
     first = tagged_model_archive("first")
     dev = register_version(envs["dev"], trained_model, training_features, archive=first)
@@ -199,7 +200,9 @@ def promoted(one_account: OneAccount, trained_model: bytes, training_features: A
     with identity(PROD_APPROVER_ROLE.replace("333333333333", SHARED_ACCOUNT), "approver"):
         code, out = kit("approve", MODEL, str(staging_version), "--env", "prod", "--comment", "one account")
         assert code == 0, out
-    with release_identity():  # prod: the release workflow only, in one account as in three
+    code, out = kit("models", "card", MODEL, str(staging_version), "--env", "staging")  # prod requires it
+    assert code == 0, out
+    with release_identity():  # as promote.yml promotes prod, in one account as in three
         code, out, err = kit_streams(
             "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
         )

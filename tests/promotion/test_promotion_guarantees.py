@@ -165,7 +165,31 @@ def test_prod_without_approval_is_blocked_and_changes_nothing(
     # A staging version of its own: nobody has approved it (other tests approve theirs).
     version = promote_model_version(MODEL, "staging", version=register_dev_version().version).target_version
     before = target_state(promotion_platform["prod"])
-    assert blocked("prod", version) == {"approval ml-lead"}
+    assert blocked("prod", version) == {"approval ml-lead", "model card"}
+    assert target_state(promotion_platform["prod"]) == before
+
+
+def test_prod_without_a_model_card_is_refused_with_exit_1_and_changes_nothing(
+    promotion_platform: dict[str, Environment], register_dev_version, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """prod requires a card of the staging version (environments/prod.yaml): approved but without
+    one, the promotion stops at its gates, names the command that makes the card, and changes nothing."""
+    from mlops_kit.promotion.approvals import approve_model_version
+
+    version = promote_model_version(MODEL, "staging", version=register_dev_version().version).target_version
+    assert version is not None
+    with identity(PROD_APPROVER_ROLE, "carol"):
+        approve_model_version(
+            MODEL, version, promotion_platform["prod"], comment="reviewed", environments=promotion_platform
+        )
+    before = target_state(promotion_platform["prod"])
+    capsys.readouterr()
+    code = main(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"model card ({MODEL} v{version} in staging has no model card" in err
+    assert f"kit models card {MODEL} {version} --env staging" in err
+    assert "Traceback" not in err
     assert target_state(promotion_platform["prod"]) == before
 
 

@@ -75,6 +75,11 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
         assert code == 0, err
         assert json.loads(out)["actor"] == approver
 
+    # ... and the staging version's model card, which the approver read and the audit record cites.
+    code, out, err = kit(capsys, "models", "card", MODEL, str(staging_version), "--env", "staging", "--json")
+    assert code == 0, err
+    card_sha256 = json.loads(out)["sha256"]
+
     with release_identity() as release:  # as promote.yml promotes: the release workflow's role
         code, out, err = kit(
             capsys, "promote", MODEL, "--to", "prod", "--version", str(staging_version), "--yes", "--json"
@@ -82,6 +87,7 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
     assert code == 0, err
     prod = json.loads(out)
     assert release.startswith("arn:aws:sts::333333333333:assumed-role/mlkit-prod-github-release/")
+    assert {g["name"]: g["detail"] for g in prod["gates"]}["model card"].endswith(f"sha256 {card_sha256}")
     assert prod["outcome"] == "promoted"
     assert served_config(promotion_platform["prod"]).endswith(f"-v{prod['to']['version']}")
     assert {g["name"]: g["passed"] for g in prod["gates"]}["approval ml-lead"]
@@ -109,5 +115,7 @@ def test_dev_to_staging_to_prod_with_a_second_identity_approving_for_prod(
         ("promotion", "promoted"),
     ]
     assert events[1]["actor"] != events[2]["actor"]
+    # The blocked attempt found no card; the promotion's record carries the card's sha256.
+    assert [e["model_card_sha256"] for e in events] == ["", "", card_sha256]
     # A platform deploy now would change nothing: Terraform agrees with both promotions.
     assert_plans_empty("dev", "staging", "prod")

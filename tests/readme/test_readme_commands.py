@@ -197,7 +197,7 @@ STEPS: list[Step] = [
         run="kit models show tumor-classifier 1 --env staging --json",
         contains=('"lineage"',),
     ),
-    # promote the new dev version to staging, approve it for prod as a second identity, promote
+    # promote the new dev version to staging, card it, approve it for prod as a second identity, promote
     Step(
         "kit promote tumor-classifier --to staging [--version N] [--dry-run] [--yes] [--json]",
         run="kit promote tumor-classifier --to staging --dry-run",
@@ -209,6 +209,12 @@ STEPS: list[Step] = [
         check=_promoted_to("staging"),
     ),
     Step("kit promote", reference=True),
+    Step(
+        "kit models card tumor-classifier 2 --env staging [--html card.html]",
+        run="kit models card tumor-classifier {staging_version} --env staging --html {work}/card.html",
+        prepare=_remember_staging_version,
+        contains=("model card", "sha256"),
+    ),
     Step(
         "AWS_PROFILE=mlkit-prod-approver kit approve tumor-classifier 2 --env prod "
         '--comment "baked a week in staging"',

@@ -266,6 +266,7 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
                 assert set(actions) <= {
                     "ecr:GetAuthorizationToken",
                     "cloudwatch:PutMetricData",
+                    "sagemaker:ListModelCards",
                     "ec2:DescribeNetworkInterfaces",
                     "ec2:DescribeVpcs",
                     "ec2:DescribeSubnets",

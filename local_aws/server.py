@@ -90,7 +90,7 @@ def use_local_aws(port: int = DEFAULT_PORT, *, profile: str | None = None) -> di
     # boto3's default session reads the config file once: a new one reads the profile just set.
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
-        boto3.DEFAULT_SESSION = None
+        setattr(boto3, "DEFAULT_SESSION", None)  # noqa: B010 (boto3's stubs omit it)
     return variables
 
 

@@ -393,6 +393,7 @@ class Identity(Construct):
                         "sagemaker:UpdateEndpoint",
                         "sagemaker:DescribeEndpoint",
                         "sagemaker:AddTags",
+                        "sagemaker:ListTags",
                     ],
                     [self.arns.own("model"), self.arns.own("endpoint-config"), *endpoints],
                 ),
@@ -439,6 +440,13 @@ class Identity(Construct):
                     [statement("ReadTheSource", ["sts:AssumeRole"], [self.source_reviewer_arn])]
                     if self.source_reviewer_arn
                     else []
+                ),
+                # A canary's analysis reads the endpoint's invocation metrics (no resource-level
+                # permissions: CloudWatch metrics are not resources in IAM).
+                statement(
+                    "CanaryAnalysisMetrics",
+                    ["cloudwatch:GetMetricStatistics", "cloudwatch:GetMetricData"],
+                    ["*"],
                 ),
                 # `kit drift run --env` publishes the check's metrics, as the scheduled job does.
                 statement(

@@ -13,7 +13,7 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -204,6 +204,25 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def account_root(account: str, region: str = "us-east-1") -> Any:
+    """A boto3 session acting as `account`'s root in the emulator (its access key is the account id):
+    for tests that work in a scratch account of their own."""
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id=account, aws_secret_access_key="testing", region_name=region
+    )
+
+
+def platform_session() -> Any:
+    """A boto3 session acting as the operator account's root (`mlkit-platform`, local_aws.accounts)."""
+    import boto3
+
+    from local_aws.accounts import PLATFORM_PROFILE
+
+    return boto3.session.Session(profile_name=PLATFORM_PROFILE, region_name="us-east-1")
 
 
 def admin_clients(env: Environment) -> AwsClients:

@@ -93,7 +93,14 @@ def _stage(number: int, title: str, timings: list[tuple[str, float]], started: f
     return now
 
 
-def demo(port: int = PORT_OPTION) -> None:
+IAM_OPTION = typer.Option(
+    True,
+    "--iam/--no-iam",
+    help="Evaluate IAM in the emulator (--no-iam: debugging; the IAM cost benchmark).",
+)
+
+
+def demo(port: int = PORT_OPTION, iam: bool = IAM_OPTION) -> None:
     from local_aws.accounts import PLATFORM_PROFILE
     from local_aws.commands import require_local_extra
     from local_aws.server import (
@@ -112,7 +119,7 @@ def demo(port: int = PORT_OPTION) -> None:
     envs = load_all_environments()
     timings: list[tuple[str, float]] = []
     t = _stage(1, "emulator and platform (cdktf deploy)", timings, time.perf_counter())
-    status = start_emulator(port)
+    status = start_emulator(port, iam=iam)
     # A second run starts from a clean slate: forget emulated resources and their local state.
     reset_emulator(port)
     for old in (state_dir() / "terraform-state").glob("*.tfstate*"):

@@ -15,7 +15,9 @@ Identities
   service in the account of moto's `x-moto-account-id` header (default account otherwise), with
   aws:SourceAccount = that account and aws:SourceArn from the `x-local-aws-source-arn` header: for
   the emulator's own extensions that stand in for a service (pipelines, alarms).
-- An unsigned request is anonymous: only a resource policy with Principal `*` can allow it.
+- An unsigned request is anonymous: only a resource policy with Principal `*` can allow it. An S3
+  request signed in its query string (a SigV4 presigned URL) acts as its signer, signature and
+  expiry checked; a SigV2 presigned URL counts as unsigned.
 
 Evaluation (see `decision` for the combination rules and their sources)
 - identity policies: user inline + attached + groups', role inline + attached (AWS-managed ones
@@ -38,7 +40,10 @@ Evaluation (see `decision` for the combination rules and their sources)
   s3:prefix/delimiter, cloudwatch:namespace, events:source/detail-type, kms:EncryptionContext:*,
   iam:PassedToService;
 - an operator, key, Principal type or policy variable the engine does not know **denies** the
-  request and logs which one (logger `local_aws.iam`); nothing unknown is ignored.
+  request and logs which one (logger `local_aws.iam`); nothing unknown is ignored. Every refusal is
+  logged (a warning in the emulator's log, `.kit/emulator/<port>.log`), as CloudTrail records
+  AccessDenied events; `LOCAL_AWS_IAM_REPORT_ONLY=1` logs `would deny` and serves the request, to
+  list in one run what a workflow lacks while writing its policies.
 
 Errors: AccessDenied (AccessDeniedException for JSON protocols), HTTP 403, worded as AWS:
 `User: ARN is not authorized to perform: ACTION on resource: ARN because no identity-based policy

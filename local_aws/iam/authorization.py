@@ -85,10 +85,91 @@ def _check_signature(response: Any, secret: str, token: str | None, s3: bool, ac
         )
 
 
+def _query(response: Any) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    raw = response.parsed_url.query if hasattr(response, "parsed_url") else ""
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def _presigned_caller(response: Any, query: dict[str, str]) -> tuple[Caller, str]:
+    """The caller of a presigned S3 URL (SigV4 in the query string), its signature and expiry checked."""
+    import calendar
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+    scope = query["X-Amz-Credential"].split("/")
+    if len(scope) < 5 or query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
+        raise Refusal("AuthorizationQueryParametersError", "The presigned URL is malformed.", 400)
+    access_key = scope[0]
+    credential = credential_for(access_key, response.current_account)
+    if credential is None:
+        raise Refusal(
+            "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+        )
+    if credential.session_token and query.get("X-Amz-Security-Token") != credential.session_token:
+        raise Refusal("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
+    amz_date = query.get("X-Amz-Date", "")
+    try:
+        signed_at = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+        expires = int(query.get("X-Amz-Expires", "0"))
+    except ValueError:
+        raise Refusal("AuthorizationQueryParametersError", "The presigned URL is malformed.", 400) from None
+    if time.time() > signed_at + expires:
+        raise Refusal("AccessDenied", "Request has expired")
+    if settings.verify_signatures:
+        signed_headers = query.get("X-Amz-SignedHeaders", "host").split(";")
+        canonical_query = "&".join(
+            f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+            for k, v in sorted(query.items())
+            if k != "X-Amz-Signature"
+        )
+        headers = "".join(
+            f"{h}:{' '.join(str(response.headers.get(h, '')).split())}\n" for h in signed_headers
+        )
+        canonical = "\n".join(
+            [
+                response.method,
+                response.raw_path,
+                canonical_query,
+                headers,
+                ";".join(signed_headers),
+                "UNSIGNED-PAYLOAD",
+            ]
+        )
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                amz_date,
+                "/".join(scope[1:]),
+                hashlib.sha256(canonical.encode()).hexdigest(),
+            ]
+        )
+        key = f"AWS4{credential.secret}".encode()
+        for part in (*scope[1:4], "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, query.get("X-Amz-Signature", "")):
+            log.warning(
+                "presigned signature mismatch: %s %s (key %s)", response.method, response.raw_path, access_key
+            )
+            raise Refusal(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+    return credential.caller, scope[3]
+
+
 def _caller(response: Any, s3: bool) -> tuple[Caller, str]:
-    """The signed-in caller and the signing service name; anonymous when the request is unsigned."""
+    """The signed-in caller and the signing service name; anonymous when the request is unsigned.
+    An S3 request may be signed in its query string instead (a presigned URL)."""
     authorization = response.headers.get("Authorization")
     if not authorization or "Credential=" not in authorization:
+        if s3:
+            query = _query(response)
+            if "X-Amz-Credential" in query:
+                return _presigned_caller(response, query)
         return Caller(arn="anonymous", account="", kind="anonymous"), ""
     scope = _between(authorization, "Credential=", ",").split("/")
     if len(scope) < 4:
@@ -247,5 +328,5 @@ def authorize(response: Any, moto_resource: str, s3: bool) -> None:
         log.warning("denied %s on %s for %s: unsupported %s", action, resource, caller.arn, error)
         raise Refusal("AccessDenied", _message(caller, action, resource, Decision(False, ""))) from error
     if not decision.allowed:
-        log.info("denied %s on %s for %s %s", action, resource, caller.arn, decision.reason)
+        log.warning("denied %s on %s for %s %s", action, resource, caller.arn, decision.reason)
         raise Refusal("AccessDenied", _message(caller, action, resource, decision))

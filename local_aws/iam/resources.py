@@ -53,6 +53,9 @@ _SAGEMAKER_FIELDS = (
     ("PipelineName", "pipeline"),
     ("ModelPackageGroupName", "model-package-group"),
     ("MonitoringScheduleName", "monitoring-schedule"),
+    ("ModelCardName", "model-card"),
+    ("HyperParameterTuningJobName", "hyper-parameter-tuning-job"),
+    ("TrackingServerName", "mlflow-tracking-server"),
 )
 
 

@@ -61,6 +61,7 @@ def test_diff_of_a_deployed_dev_names_what_the_state_lacks_in_the_job_summary(
     )
     state["resources"].remove(dropped)
     monkeypatch.setenv("KIT_STATE_DIR", str(tmp_path / "kit"))
+    monkeypatch.setenv("AWS_PROFILE", "mlkit-platform")  # Terraform runs as the platform (README: Identities)
     (tmp_path / "kit" / "terraform-state").mkdir(parents=True)
     (tmp_path / "kit" / "terraform-state" / "dev.tfstate").write_text(json.dumps(state))
     summary = tmp_path / "step-summary.md"

@@ -15,23 +15,15 @@ import pytest
 
 from mlops_kit.cluster.preflight import EC2_GPU_QUOTAS
 from mlops_kit.config import Environment
-from tests.conftest import Emulator
+from tests.conftest import Emulator, account_root
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.emulator
 
 
 def _in_account(emulator: Emulator, env: Environment) -> boto3.Session:
-    sts = boto3.client("sts", region_name=env.region, endpoint_url=emulator.endpoint_url)
-    credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{env.account_id}:role/bootstrap", RoleSessionName="test-bootstrap"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=env.region,
-    )
+    """The environment account's root (what its administrator bootstraps with)."""
+    return account_root(env.account_id, env.region)
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +92,19 @@ def test_preflight_fails_naming_a_lowered_gpu_quota(
 def test_preflight_fails_when_the_deploy_role_is_missing(
     emulator: Emulator, environments: dict[str, Environment]
 ) -> None:
-    # staging's account was never bootstrapped in this emulator.
-    result = preflight("staging", emulator)
+    # staging's account without its deploy role (account vending normally creates it).
+    from local_aws.accounts import bootstrap_accounts
+
+    staging = environments["staging"]
+    iam = _in_account(emulator, staging).client("iam", endpoint_url=emulator.endpoint_url)
+    role = staging.identity.deploy_role_name
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
+    iam.delete_role(RoleName=role)
+    try:
+        result = preflight("staging", emulator)
+    finally:
+        bootstrap_accounts(emulator.endpoint_url, environments)
     assert result.returncode == 1
     failed = [r["check"] for r in json.loads(result.stdout) if r["status"] == "fail"]
     assert f"deploy role {environments['staging'].identity.deploy_role_name}" in failed

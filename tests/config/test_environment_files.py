@@ -92,8 +92,31 @@ def test_every_problem_of_a_file_is_reported(tmp_path: Path) -> None:
         "account_id",
         "registry.models",
         "network.az_count",
-        "identity.promotion_trusted_principals",
+        "identity",  # dev without promotion_trusted_principals: nobody could promote
     } <= set(fields)
+
+
+@pytest.mark.parametrize(
+    ("name", "github", "refused"),
+    [("staging", True, False), ("prod", True, False), ("prod", False, True), ("dev", True, True)],
+)
+def test_an_empty_promotion_trust_is_only_for_an_environment_its_release_workflow_promotes(
+    environments: dict[str, Any], name: str, github: bool, refused: bool
+) -> None:
+    """After dev, the release role (identity.github) may be the only promoter; dev needs named roles."""
+    from pydantic import ValidationError
+
+    from mlops_kit.config import Environment
+
+    source = environments[name].model_dump(mode="json")
+    source["identity"]["promotion_trusted_principals"] = []
+    if not github:
+        source["identity"]["github"] = None
+    if refused:
+        with pytest.raises(ValidationError, match="promotion_trusted_principals is empty"):
+            Environment.model_validate(source)
+    else:
+        assert Environment.model_validate(source).identity.promotion_trusted_principals == []
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from mlops_kit.drift import (
 )
 from mlops_kit.drift.publication import DRIFT_NAMESPACE
 from pipelines.drift_definition import drift_code_objects
-from tests.conftest import Emulator
+from tests.conftest import Emulator, platform_session
 from tests.drift_job.conftest import SHIFTED_FEATURES, capture_line
 from tests.drift_job.image_python import IMAGE_PYTHON, ImagePythonUnavailable, image_python
 
@@ -222,6 +222,6 @@ def assert_same_numbers(actual: Any, expected: Any, *, path: str = "") -> None:
 
 
 def boto3_client(emulator: Emulator, service: str) -> Any:
-    import boto3
 
-    return boto3.client(service, endpoint_url=emulator.endpoint_url, region_name="us-east-1")
+    # The operator account, as the scripts' own environment (emulator.aws_env) acts.
+    return platform_session().client(service, endpoint_url=emulator.endpoint_url)

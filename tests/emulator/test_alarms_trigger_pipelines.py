@@ -9,22 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import Emulator
+from tests.conftest import Emulator, account_root
 
 ACCOUNT = "444444444444"
 
 
 def account_session() -> boto3.session.Session:
-    sts = boto3.client("sts")
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/tester", RoleSessionName="tester")[
-        "Credentials"
-    ]
-    return boto3.session.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name="us-east-1",
-    )
+    """The scratch account's root: this test works in an account of its own."""
+    return account_root(ACCOUNT, "us-east-1")
 
 
 @pytest.mark.emulator

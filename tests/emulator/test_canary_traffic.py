@@ -20,7 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mlops_kit.serving.images import sklearn_image_uri
-from tests.conftest import Emulator
+from tests.conftest import Emulator, account_root
 from tests.emulator.conftest import policy_seconds
 from tests.emulator.tagged_models import tagged_model_archive
 
@@ -78,15 +78,8 @@ class CanaryEndpoint:
 
 
 def account_session() -> boto3.session.Session:
-    creds = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/tester", RoleSessionName="tester"
-    )["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    )
+    """The scratch account's root: this test works in an account of its own."""
+    return account_root(ACCOUNT, REGION)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ registers points at that run."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -77,10 +78,11 @@ def test_evaluation_report_is_a_run_artifact_stored_in_the_emulated_s3(tracked: 
     assert any(k.endswith(f"{run.info.run_id}/artifacts/evaluate/evaluation.json") for k in keys)
 
 
-def clients_for_default() -> object:
-    import boto3
+def clients_for_default() -> Any:
+    """The operator account, where the local tracking server keeps its artifacts."""
+    from tests.conftest import platform_session
 
-    return boto3.client("s3")
+    return platform_session().client("s3")
 
 
 def test_registered_version_carries_the_run_id_and_models_show_links_it(

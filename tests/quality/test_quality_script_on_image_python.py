@@ -13,7 +13,7 @@ import pytest
 
 from mlops_kit.quality.publication import AUC_METRIC, QUALITY_NAMESPACE
 from pipelines.quality_definition import quality_code_objects
-from tests.conftest import Emulator
+from tests.conftest import Emulator, platform_session
 from tests.drift_job.image_python import IMAGE_PYTHON, ImagePythonUnavailable, image_python
 
 pytestmark = [pytest.mark.slow, pytest.mark.emulator]
@@ -29,9 +29,9 @@ def python() -> Path:
 
 
 def client(emulator: Emulator, service: str) -> Any:
-    import boto3
 
-    return boto3.client(service, endpoint_url=emulator.endpoint_url, region_name="us-east-1")
+    # The operator account, as the scripts' own environment (emulator.aws_env) acts.
+    return platform_session().client(service, endpoint_url=emulator.endpoint_url)
 
 
 def capture_line(inference_id: str, label: int, probability: float) -> str:

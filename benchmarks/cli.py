@@ -204,7 +204,9 @@ def promote_benchmark(runs: int) -> list[tuple[float, float]]:
     with tempfile.TemporaryDirectory() as state:
         os.environ["KIT_STATE_DIR"] = state
         os.environ.setdefault("KIT_EMULATOR_TIME_SCALE", "600")
-        start_emulator(port)
+        # A hand-made platform without the stacks' roles: IAM evaluation off (its cost is measured by
+        # benchmarks/demo.py --iam-cost on the real stacks).
+        start_emulator(port, iam=False)
         try:
             os.environ.update(local_aws_environment(port))
             minimal_platform()

@@ -15,13 +15,19 @@ def preflight(
 ) -> None:
     """One row per check, pass/warn/fail; exit 1 if any check fails."""
     from mlops_kit.aws.clients import clients_for
-    from mlops_kit.cluster.preflight import run_preflight
+    from mlops_kit.cluster.preflight import Check, run_preflight
     from mlops_kit.config import load_environment
+    from mlops_kit.errors import AccessDenied
 
     environment = load_environment(env)
-    checks = run_preflight(
-        environment, clients_for(environment, role="deploy", session_name="mlops-kit-preflight")
-    )
+    try:
+        clients = clients_for(environment, role="deploy", session_name="mlops-kit-preflight")
+    except AccessDenied as exc:
+        # Missing, or not trusting the caller: either way nothing else can be checked through it.
+        role = environment.identity.deploy_role_name
+        checks = [Check(f"deploy role {role}", "fail", f"cannot be assumed: {exc}")]
+    else:
+        checks = run_preflight(environment, clients)
     if as_json:
         print_json([c.as_dict() for c in checks])
     else:

@@ -186,6 +186,12 @@ def create_pod_identity_association(self: Any) -> ActionResult:
     cluster = _cluster(self)
     associations = _store(self, "pod_identities")
     namespace, account = self._get_param("namespace"), self._get_param("serviceAccount")
+    # A retry of the same request (the SDK resends a create whose answer was lost, with the same
+    # clientRequestToken) gets the association it made, as in EKS, not a conflict.
+    token = self._get_param("clientRequestToken")
+    for existing in associations.values():
+        if token and existing.get("_clientRequestToken") == token and existing["clusterName"] == cluster.name:
+            return ActionResult({"association": _public(existing)})
     # Unique per cluster, as in EKS: other clusters of the account may use the same service account.
     if any(
         a["clusterName"] == cluster.name and a["namespace"] == namespace and a["serviceAccount"] == account
@@ -206,8 +212,14 @@ def create_pod_identity_association(self: Any) -> ActionResult:
         "createdAt": now,
         "modifiedAt": now,
         "disableSessionTags": bool(self._get_param("disableSessionTags")),
+        "_clientRequestToken": token,
     }
-    return ActionResult({"association": associations[(cluster.name, association_id)]})
+    return ActionResult({"association": _public(associations[(cluster.name, association_id)])})
+
+
+def _public(association: dict[str, Any]) -> dict[str, Any]:
+    """The association as EKS describes it (without the emulator's bookkeeping)."""
+    return {k: v for k, v in association.items() if not k.startswith("_")}
 
 
 def _association(self: Any) -> tuple[tuple[str, str], dict[str, Any]]:
@@ -220,13 +232,13 @@ def _association(self: Any) -> tuple[tuple[str, str], dict[str, Any]]:
 
 
 def describe_pod_identity_association(self: Any) -> ActionResult:
-    return ActionResult({"association": _association(self)[1]})
+    return ActionResult({"association": _public(_association(self)[1])})
 
 
 def delete_pod_identity_association(self: Any) -> ActionResult:
     key, association = _association(self)
     del _store(self, "pod_identities")[key]
-    return ActionResult({"association": association})
+    return ActionResult({"association": _public(association)})
 
 
 ACTIONS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -24,6 +25,36 @@ def test_drift_metric_fires_the_alarm_and_the_rule_starts_the_pipeline(emulator:
     session = account_session()
     cloudwatch, events, sagemaker = (session.client(s) for s in ("cloudwatch", "events", "sagemaker"))
     role = f"arn:aws:iam::{ACCOUNT}:role/pipeline"
+    # The role EventBridge starts the pipeline as (and SageMaker runs it as), judged by IAM.
+    iam = session.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "sagemaker.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(
+        RoleName="pipeline",
+        PolicyName="start",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sagemaker:StartPipelineExecution",
+                        "Resource": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:pipeline/retrain",
+                    }
+                ],
+            }
+        ),
+    )
     definition: dict[str, Any] = {
         "Version": "2020-12-01",
         "Parameters": [{"Name": "TriggeredBy", "Type": "String", "DefaultValue": "manual"}],

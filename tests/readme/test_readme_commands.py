@@ -367,6 +367,7 @@ STEPS: list[Step] = [
     Step(
         "kit preflight --env prod [--json]",
         run="kit preflight --env prod --json",
+        profile=PLATFORM,  # preflight checks the account through its deploy role
         expect=1,
         contains=(
             '"deploy role mlops-kit-deploy"',

@@ -266,6 +266,8 @@ def test_least_privilege_roles_never_allow_everything(env_stack: tuple[Environme
                 assert set(actions) <= {
                     "ecr:GetAuthorizationToken",
                     "cloudwatch:PutMetricData",
+                    "cloudwatch:GetMetricStatistics",
+                    "cloudwatch:GetMetricData",
                     "sagemaker:ListModelCards",
                     "ec2:DescribeNetworkInterfaces",
                     "ec2:DescribeVpcs",

@@ -85,3 +85,19 @@ def test_pod_identity_association_maps_a_service_account_to_its_role(eks: Any) -
         "training-job",
         "arn:aws:iam::123456789012:role/training-pods",
     )
+
+
+def test_a_retried_pod_identity_association_create_gets_the_same_association(eks: Any) -> None:
+    """A create resent with the same clientRequestToken (the SDK's retry after a lost answer) is the
+    same request, as in EKS; a new request for the same service account conflicts."""
+    request = {
+        "clusterName": "objects",
+        "namespace": "retries",
+        "serviceAccount": "job",
+        "roleArn": "arn:aws:iam::123456789012:role/training-pods",
+    }
+    first = eks.create_pod_identity_association(**request, clientRequestToken="token-1")["association"]
+    again = eks.create_pod_identity_association(**request, clientRequestToken="token-1")["association"]
+    assert again["associationId"] == first["associationId"]
+    with pytest.raises(eks.exceptions.ResourceInUseException):
+        eks.create_pod_identity_association(**request, clientRequestToken="token-2")

@@ -218,8 +218,32 @@ def _list_pipeline_execution_steps() -> None:
     SageMakerResponse.list_pipeline_execution_steps = list_pipeline_execution_steps  # type: ignore[attr-defined]
 
 
+def _idempotent_create_pipeline() -> None:
+    """moto gap: CreatePipeline ignores ClientRequestToken. SageMaker answers a create resent with the
+    same token (the SDK's retry after a lost answer) with the pipeline it made, not a conflict; the
+    Terraform provider depends on that when a loaded machine drops a connection."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    original = SageMakerResponse.create_pipeline
+
+    def create_pipeline(self: Any) -> ActionResult:
+        name, token = self._get_param("PipelineName"), self._get_param("ClientRequestToken")
+        existing = self.sagemaker_backend.pipelines.get(name)
+        if existing is not None and token and getattr(existing, "local_aws_request_token", None) == token:
+            return ActionResult({"PipelineArn": existing.arn})
+        result = original(self)
+        created = self.sagemaker_backend.pipelines.get(name)
+        if created is not None:
+            created.local_aws_request_token = token
+        return result
+
+    SageMakerResponse.create_pipeline = create_pipeline  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Apply this module's patches."""
+    _idempotent_create_pipeline()
     _start_runs_the_definition()
     _statuses_report_failures()
     _list_pipeline_execution_steps()

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +79,23 @@ def local_aws_environment(
 
 # Variables that would override local mode's profile: unset them wherever local mode is set.
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+@contextlib.contextmanager
+def acting_as(profile: str) -> Iterator[str]:
+    """Act as another profile of local mode (local_aws.accounts) inside the block; yields its ARN.
+    Keys in the environment would win over it: callers of local mode set none."""
+    import boto3
+
+    previous = os.environ.get("AWS_PROFILE")
+    os.environ["AWS_PROFILE"] = profile
+    try:
+        yield boto3.session.Session(profile_name=profile).client("sts").get_caller_identity()["Arn"]
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_PROFILE", None)
+        else:
+            os.environ["AWS_PROFILE"] = previous
 
 
 def use_local_aws(port: int = DEFAULT_PORT, *, profile: str | None = None) -> dict[str, str]:

@@ -452,8 +452,7 @@ def _gates(
     step naming it. `report` is the evaluation report's key of the model's task. Returns the first
     gate (or `register` when nothing is gated)."""
     from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
-    from sagemaker.core.workflow.functions import Join, JsonGet
-    from sagemaker.mlops.workflow import ConditionStep, FailStep
+    from sagemaker.core.workflow.functions import JsonGet
 
     next_steps: list[Any] = [register]
     for metric in reversed(gated_metrics(env)):
@@ -463,21 +462,44 @@ def _gates(
             property_file=evaluation_file,
             json_path=f"{report}.{metric}.value",
         )
-        failure = FailStep(
-            name=gate_failure_step(metric),
-            error_message=Join(
-                on="",
-                values=[f"gate failed: {metric} ", value, " is below the threshold ", threshold],
-            ),
-        )
-        gate = ConditionStep(
-            name=gate_step(metric),
-            conditions=[ConditionGreaterThanOrEqualTo(left=value, right=threshold)],
-            if_steps=next_steps,
-            else_steps=[failure],
-        )
-        next_steps = [gate]
+        next_steps = [
+            _gate(
+                metric,
+                value,
+                threshold,
+                ConditionGreaterThanOrEqualTo,
+                "is below the threshold",
+                (gate_step(metric), gate_failure_step(metric)),
+                next_steps,
+            )
+        ]
     return next_steps
+
+
+def _gate(
+    metric: str,
+    value: Any,
+    bound: Any,
+    condition: Any,
+    wording: str,
+    names: tuple[str, str],
+    next_steps: list[Any],
+) -> Any:
+    """A gate step (`names[0]`) going on to `next_steps` when `condition(value, bound)` holds, else to
+    a fail step (`names[1]`) naming the metric, its value and the bound."""
+    from sagemaker.core.workflow.functions import Join
+    from sagemaker.mlops.workflow import ConditionStep, FailStep
+
+    failure = FailStep(
+        name=names[1],
+        error_message=Join(on="", values=[f"gate failed: {metric} ", value, f" {wording} ", bound]),
+    )
+    return ConditionStep(
+        name=names[0],
+        conditions=[condition(left=value, right=bound)],
+        if_steps=next_steps,
+        else_steps=[failure],
+    )
 
 
 def _fairness_gates(
@@ -492,8 +514,7 @@ def _fairness_gates(
     value and the ceiling. A ceiling the model's contract gives nothing to measure by stops the build
     (exit 2) before anything runs."""
     from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
-    from sagemaker.core.workflow.functions import Join, JsonGet
-    from sagemaker.mlops.workflow import ConditionStep, FailStep
+    from sagemaker.core.workflow.functions import JsonGet
 
     if parameters.ceilings and contract.manifest.fairness is None:
         gated = ", ".join(f"max_{m}" for m in parameters.ceilings)
@@ -505,17 +526,15 @@ def _fairness_gates(
     for metric in reversed(list(parameters.ceilings)):
         ceiling = parameters.ceilings[metric]
         value = JsonGet(step_name=EVALUATE, property_file=evaluation_file, json_path=f"fairness.{metric}")
-        failure = FailStep(
-            name=ceiling_failure_step(metric),
-            error_message=Join(
-                on="", values=[f"gate failed: {metric} ", value, " is above the ceiling ", ceiling]
-            ),
-        )
-        gate = ConditionStep(
-            name=ceiling_step(metric),
-            conditions=[ConditionLessThanOrEqualTo(left=value, right=ceiling)],
-            if_steps=next_steps,
-            else_steps=[failure],
-        )
-        next_steps = [gate]
+        next_steps = [
+            _gate(
+                metric,
+                value,
+                ceiling,
+                ConditionLessThanOrEqualTo,
+                "is above the ceiling",
+                (ceiling_step(metric), ceiling_failure_step(metric)),
+                next_steps,
+            )
+        ]
     return next_steps

@@ -216,6 +216,19 @@ def account_root(account: str, region: str = "us-east-1") -> Any:
     )
 
 
+def assumed_session(sts: Any, role_arn: str, session_name: str = "test") -> Any:
+    """A boto3 session of `role_arn`, assumed through the STS client `sts`."""
+    import boto3
+
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
+
+
 def platform_session() -> Any:
     """A boto3 session acting as the operator account's root (`mlkit-platform`, local_aws.accounts)."""
     import boto3

@@ -11,7 +11,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,22 +53,6 @@ def _kit(args: Sequence[str], *, expect: Sequence[int] = (0,), capture: bool = F
     return code, out
 
 
-@contextlib.contextmanager
-def _identity(profile: str) -> Iterator[str]:
-    """Act as another identity of local mode (an AWS profile, local_aws.accounts) inside the block."""
-    import boto3
-
-    previous = os.environ.get("AWS_PROFILE")
-    os.environ["AWS_PROFILE"] = profile
-    try:
-        yield boto3.session.Session(profile_name=profile).client("sts").get_caller_identity()["Arn"]
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_PROFILE", None)
-        else:
-            os.environ["AWS_PROFILE"] = previous
-
-
 def _traffic(folder: Path) -> tuple[Path, Path]:
     """Requests from the bundled data set: as seen in training, and with every feature scaled up 60%."""
     import pandas as pd
@@ -104,6 +88,7 @@ def demo(port: int = PORT_OPTION, iam: bool = IAM_OPTION) -> None:
     from local_aws.accounts import PLATFORM_PROFILE
     from local_aws.commands import require_local_extra
     from local_aws.server import (
+        acting_as,
         local_aws_environment,
         reset_emulator,
         start_emulator,
@@ -158,10 +143,10 @@ def demo(port: int = PORT_OPTION, iam: bool = IAM_OPTION) -> None:
         # prod requires the version's model card: the approver reviews it, the promotion cites its sha256.
         card_page = state_dir() / "demo" / f"{MODEL}-v{version}-card.html"
         _kit(["models", "card", MODEL, str(version), "--env", "staging", "--html", str(card_page)])
-        with _identity(PROD_APPROVER_PROFILE) as approver:
+        with acting_as(PROD_APPROVER_PROFILE) as approver:
             console.print(f"acting as the approver {approver}", highlight=False)
             _kit(["approve", MODEL, str(version), "--env", "prod", "--comment", "baked in staging (demo)"])
-        with _identity(PROD_RELEASE_PROFILE) as release:
+        with acting_as(PROD_RELEASE_PROFILE) as release:
             console.print(f"acting as the release workflow {release}", highlight=False)
             _kit(["promote", MODEL, "--to", "prod", "--version", str(version), "--yes"])
         _kit(["models", "list", "--env", "prod"])

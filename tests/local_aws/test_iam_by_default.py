@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from local_aws.accounts import PLATFORM_PROFILE
 from mlops_kit.config import Environment, ResourceNames
-from tests.conftest import Emulator, free_port
+from tests.conftest import Emulator, assumed_session, free_port
 
 pytestmark = pytest.mark.emulator
 
@@ -24,13 +24,7 @@ def _as(profile: str, service: str, emulator: Emulator) -> Any:
 
 
 def _assume(sts: Any, role_arn: str, emulator: Emulator) -> boto3.session.Session:
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="iam-test")["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name="us-east-1",
-    )
+    return assumed_session(sts, role_arn, "iam-test")
 
 
 def _denied(call: Any, **kwargs: Any) -> str:

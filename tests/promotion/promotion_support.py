@@ -29,18 +29,10 @@ PROD_APPROVER_ROLE = "arn:aws:iam::333333333333:role/mlkit-prod-approver"
 def release_identity(env: str = "prod") -> Iterator[str]:
     """Act as `env`'s release workflow (its GitHub OIDC role; the profile `kit local up` writes,
     local_aws.accounts) inside the block: the only identity that promotes into prod. Yields its ARN."""
-    import boto3
+    from local_aws.server import acting_as
 
-    profile = f"mlkit-release-{env}"
-    previous = os.environ.get("AWS_PROFILE")
-    os.environ["AWS_PROFILE"] = profile
-    try:
-        yield boto3.session.Session(profile_name=profile).client("sts").get_caller_identity()["Arn"]
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_PROFILE", None)
-        else:
-            os.environ["AWS_PROFILE"] = previous
+    with acting_as(f"mlkit-release-{env}") as arn:
+        yield arn
 
 
 def put_drift_report(env: Environment, key: str, *, drifted: bool) -> str:

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from local_aws.accounts import PLATFORM_PROFILE
 from mlops_kit.config import Environment, ResourceNames
-from tests.conftest import Emulator
+from tests.conftest import Emulator, assumed_session
 
 pytestmark = pytest.mark.emulator
 
@@ -37,13 +37,8 @@ class World:
         return self.profile("mlkit-engineer")
 
     def assume(self, base: boto3.session.Session, role_arn: str) -> boto3.session.Session:
-        sts = base.client("sts", endpoint_url=self.emulator.endpoint_url)
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="who-may")["Credentials"]
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name="us-east-1",
+        return assumed_session(
+            base.client("sts", endpoint_url=self.emulator.endpoint_url), role_arn, "who-may"
         )
 
     def as_service(self, service: str, role_arn: str) -> boto3.session.Session:
@@ -57,13 +52,7 @@ class World:
             region="us-east-1",
             source_account=role_arn.split(":")[4],
         )
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="who-may")["Credentials"]
-        return boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name="us-east-1",
-        )
+        return assumed_session(sts, role_arn, "who-may")
 
     def identity(self, who: str) -> boto3.session.Session:
         if who == "engineer":
